@@ -1,0 +1,19 @@
+//! The use-cases that the web portal and the CLI share: importing TERC states and
+//! observation files, listing units, the history of a value, what changed, demo data.
+//! Everything here is async over the [`store::Store`]; parsing runs on a blocking thread.
+
+mod demo;
+mod error;
+mod history;
+mod import_obs;
+mod territory;
+mod units;
+
+pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
+pub use error::{AppError, Rejected};
+pub use history::{ChangeRow, HistoryRow, changes_since, history};
+pub use import_obs::{ObsImportOptions, ObsImportReport, import_observations};
+pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
+pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
+
+pub use store::{ImportCounts, Store};

@@ -1,0 +1,259 @@
+//! Importing a TERC state: working out what changed against the units stored (a pure
+//! function, [`plan_territory`]) and applying it in one transaction.
+//!
+//! A unit's identity survives TERYT changes: a gmina whose kind changes (RODZ 2 → 3, so its
+//! 7-digit code changes) is matched by the 6-digit `WOJ+POW+GMI` base and stays the same
+//! unit, with the old code kept as an alias; a new name under the same code is a rename; a
+//! unit missing from the new state is closed, never deleted.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use ingest::{TercFile, TercRow};
+use model::{Date, Level, TerytCode, UnitKind};
+use store::{CodeChange, Link, NewUnit, Rename, Store, StoredUnit, TerritoryOutcome, TerritoryPlan};
+
+use crate::AppError;
+
+/// Dates of territorial changes that a pair of TERC states cannot tell by itself
+/// (`data/teryt_changes.csv`).
+#[derive(Debug, Clone, Default)]
+pub struct KnownChanges {
+    by_event: HashMap<(String, String), Date>,
+}
+
+impl KnownChanges {
+    /// The registry shipped with Miernik.
+    pub fn builtin() -> Self {
+        // The file is ours and checked by a test, so a bad line is a bug; skip it rather
+        // than fail a user's import.
+        Self::parse(include_str!("../data/teryt_changes.csv")).unwrap_or_default()
+    }
+
+    /// Parses `date;event;code;name` lines; `#` starts a comment.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut by_event = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut f = line.split(';');
+            let (Some(date), Some(event), Some(code)) = (f.next(), f.next(), f.next()) else {
+                return Err(format!("line {}: expected date;event;code;name", i + 1));
+            };
+            let date = model::parse_date(date).ok_or_else(|| format!("line {}: bad date `{date}`", i + 1))?;
+            if !matches!(event, "closed" | "kind_changed" | "created" | "renamed") {
+                return Err(format!("line {}: unknown event `{event}`", i + 1));
+            }
+            TerytCode::parse(code).map_err(|e| format!("line {}: {e}", i + 1))?;
+            by_event.insert((event.to_owned(), code.to_owned()), date);
+        }
+        Ok(KnownChanges { by_event })
+    }
+
+    fn date(&self, event: &str, code: &TerytCode, default: Date) -> Date {
+        self.by_event
+            .get(&(event.to_owned(), code.as_str().to_owned()))
+            .copied()
+            .unwrap_or(default)
+    }
+}
+
+/// What an import of a TERC state did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitsImportReport {
+    pub state_date: Date,
+    pub rows_read: u64,
+    pub outcome: TerritoryOutcome,
+    /// Human-readable lines for every change except the creations of a first import.
+    pub events: Vec<String>,
+}
+
+fn parent_code(row: &TercRow, city_gmina: &HashMap<String, TerytCode>) -> Option<TerytCode> {
+    match row.kind {
+        UnitKind::Kraj => None,
+        UnitKind::Wojewodztwo => Some(TerytCode::country()),
+        UnitKind::Powiat | UnitKind::MiastoNaPrawachPowiatu => row.code.wojewodztwo(),
+        UnitKind::GminaMiejska | UnitKind::GminaWiejska | UnitKind::GminaMiejskoWiejska => row.code.powiat(),
+        UnitKind::Miasto | UnitKind::ObszarWiejski => row.code.with_rodz('3'),
+        UnitKind::Dzielnica | UnitKind::Delegatura => {
+            let powiat = row.code.powiat()?;
+            city_gmina.get(powiat.as_str()).cloned()
+        }
+    }
+}
+
+fn level_order(kind: UnitKind) -> u8 {
+    match kind {
+        UnitKind::Kraj => 0,
+        UnitKind::Wojewodztwo => 1,
+        UnitKind::Powiat | UnitKind::MiastoNaPrawachPowiatu => 2,
+        k if k.is_gmina() => 3,
+        _ => 4,
+    }
+}
+
+/// Works out what a TERC state changes against the units stored. Pure: no I/O.
+pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, known: &KnownChanges) -> (TerritoryPlan, Vec<String>) {
+    let state = file.state_date;
+    let open: Vec<&StoredUnit> = stored.iter().filter(|u| u.valid_to.is_none() && !u.historical).collect();
+    let first_import = open.iter().all(|u| u.kind == UnitKind::Kraj);
+    let by_code: HashMap<&str, &StoredUnit> = open.iter().map(|u| (u.code.as_str(), *u)).collect();
+    let in_file: HashSet<&str> = file.rows.iter().map(|r| r.code.as_str()).collect();
+    let mut gmina_by_base: HashMap<&str, &StoredUnit> = HashMap::new();
+    for u in &open {
+        if u.kind.is_gmina() && !in_file.contains(u.code.as_str()) {
+            if let Some(base) = u.code.gmina_base() {
+                gmina_by_base.insert(base, u);
+            }
+        }
+    }
+
+    let mut plan = TerritoryPlan {
+        state_date: state,
+        file: file_name.to_owned(),
+        rows_read: file.rows.len() as u64,
+        closures: Vec::new(),
+        code_changes: Vec::new(),
+        renames: Vec::new(),
+        new_units: Vec::new(),
+        links: Vec::new(),
+    };
+    let mut events = Vec::new();
+    let mut matched: HashSet<i64> = HashSet::new();
+
+    if !open.iter().any(|u| u.kind == UnitKind::Kraj) {
+        plan.new_units.push(NewUnit {
+            code: TerytCode::country(),
+            name: "Polska".to_owned(),
+            kind: UnitKind::Kraj,
+            valid_from: None,
+            valid_to: None,
+            historical: false,
+            parent_id: None,
+        });
+    }
+
+    for row in &file.rows {
+        if let Some(u) = by_code.get(row.code.as_str()) {
+            matched.insert(u.id);
+            if u.name != row.name {
+                let date = known.date("renamed", &row.code, state);
+                events.push(format!("renamed {} `{}` → `{}` from {}", row.code, u.name, row.name, model::format_date(date)));
+                plan.renames.push(Rename { unit_id: u.id, new_name: row.name.clone(), date });
+            }
+            continue;
+        }
+        if row.kind.is_gmina() {
+            if let Some(u) = row.code.gmina_base().and_then(|b| gmina_by_base.get(b)) {
+                if matched.insert(u.id) {
+                    let date = known.date("kind_changed", &row.code, state);
+                    events.push(format!(
+                        "code changed {} → {} `{}` ({} → {}) from {}",
+                        u.code, row.code, row.name, u.kind.as_str(), row.kind.as_str(), model::format_date(date)
+                    ));
+                    plan.code_changes.push(CodeChange { unit_id: u.id, new_code: row.code.clone(), new_kind: row.kind, date });
+                    if u.name != row.name {
+                        plan.renames.push(Rename { unit_id: u.id, new_name: row.name.clone(), date });
+                    }
+                    continue;
+                }
+            }
+        }
+        let valid_from = (!first_import).then(|| known.date("created", &row.code, state));
+        if let Some(d) = valid_from {
+            events.push(format!("created {} `{}` ({}) from {}", row.code, row.name, row.kind.as_str(), model::format_date(d)));
+        }
+        plan.new_units.push(NewUnit {
+            code: row.code.clone(),
+            name: row.name.clone(),
+            kind: row.kind,
+            valid_from,
+            valid_to: None,
+            historical: false,
+            parent_id: None,
+        });
+    }
+    plan.new_units.sort_by_key(|u| (level_order(u.kind), u.code.clone()));
+
+    for u in &open {
+        if u.kind != UnitKind::Kraj && !matched.contains(&u.id) {
+            let date = known.date("closed", &u.code, state);
+            events.push(format!("closed {} `{}` ({}) from {}", u.code, u.name, u.kind.as_str(), model::format_date(date)));
+            plan.closures.push((u.id, date));
+        }
+    }
+
+    // The gmina miejska of each city-powiat: parent of its districts, and the other record
+    // of a city with powiat rights.
+    let mut city_gmina: HashMap<String, TerytCode> = HashMap::new();
+    let city_powiats: HashSet<&str> = file
+        .rows
+        .iter()
+        .filter(|r| r.kind == UnitKind::MiastoNaPrawachPowiatu)
+        .map(|r| r.code.as_str())
+        .collect();
+    for r in &file.rows {
+        if r.kind == UnitKind::GminaMiejska {
+            if let Some(p) = r.code.powiat() {
+                if city_powiats.contains(p.as_str()) {
+                    city_gmina.entry(p.as_str().to_owned()).or_insert_with(|| r.code.clone());
+                }
+            }
+        }
+    }
+    plan.links.push(Link { code: TerytCode::country(), parent: None, same_jst: None });
+    for r in &file.rows {
+        let same_jst = match r.kind {
+            UnitKind::MiastoNaPrawachPowiatu => city_gmina.get(r.code.as_str()).cloned(),
+            UnitKind::GminaMiejska => r
+                .code
+                .powiat()
+                .filter(|p| city_powiats.contains(p.as_str()))
+                .filter(|p| city_gmina.get(p.as_str()) == Some(&r.code)),
+            _ => None,
+        };
+        plan.links.push(Link { code: r.code.clone(), parent: parent_code(r, &city_gmina), same_jst });
+    }
+    debug_assert!(plan.links.iter().all(|l| l.code.level() == Level::Kraj || in_file.contains(l.code.as_str())));
+    (plan, events)
+}
+
+/// Imports a TERC file (CSV or XML) as the territorial state it is of.
+pub async fn import_units(store: &Store, path: &Path) -> Result<UnitsImportReport, AppError> {
+    let p = path.to_owned();
+    let file = tokio::task::spawn_blocking(move || ingest::read_terc(&p))
+        .await
+        .map_err(|e| AppError::Invalid(format!("reader thread failed: {e}")))??;
+    let stored = store.units().await?;
+    let name = path.display().to_string();
+    let (plan, events) = plan_territory(&stored, &file, &name, &KnownChanges::builtin());
+    let outcome = store.apply_territory(&plan).await?;
+    Ok(UnitsImportReport { state_date: file.state_date, rows_read: plan.rows_read, outcome, events })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_registry_parses_completely() {
+        let text = include_str!("../data/teryt_changes.csv");
+        let parsed = KnownChanges::parse(text).expect("registry is valid");
+        let lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).count();
+        assert_eq!(parsed.by_event.len(), lines);
+        let ostrowice = TerytCode::parse("3203042").expect("code");
+        let fallback = model::new_year(2020).expect("date");
+        assert_eq!(parsed.date("closed", &ostrowice, fallback), model::new_year(2019).expect("date"));
+        assert_eq!(parsed.date("renamed", &ostrowice, fallback), fallback);
+    }
+
+    #[test]
+    fn bad_registry_lines_are_refused_with_their_line() {
+        let err = KnownChanges::parse("2019-01-01;closed;3203042;x\n2019-13-01;closed;3203042;x").expect_err("bad date");
+        assert!(err.starts_with("line 2"), "{err}");
+        let err = KnownChanges::parse("2019-01-01;vanished;3203042;x").expect_err("bad event");
+        assert!(err.contains("vanished"), "{err}");
+    }
+}

@@ -1,0 +1,118 @@
+//! Listing and describing units as of a date: filters by kind, parent and a search that
+//! ignores case and Polish diacritics.
+
+use std::collections::HashMap;
+
+use model::{Date, Level, TerytCode, UnitKind};
+use store::{Store, UnitAt};
+
+use crate::AppError;
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub kind: Option<UnitKind>,
+    /// The parent's code (as valid on the date).
+    pub parent: Option<TerytCode>,
+    /// Part of a name or the start of a code; case and diacritics do not matter.
+    pub search: Option<String>,
+}
+
+/// A unit as listed: code, name and kind as valid on the date asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitListing {
+    pub code: TerytCode,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<TerytCode>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
+}
+
+/// The kind a unit had when it bore `code`: a gmina's kind follows its RODZ digit.
+fn kind_at(u: &UnitAt) -> UnitKind {
+    match (u.kind.level(), u.code.rodz()) {
+        (Level::Gmina, Some(r)) => UnitKind::from_rodz(r).unwrap_or(u.kind),
+        _ => u.kind,
+    }
+}
+
+/// The units valid on `date` that pass `filter`, ordered by code.
+pub async fn list_units(store: &Store, date: Date, filter: &UnitFilter) -> Result<Vec<UnitListing>, AppError> {
+    let units = store.units_at(date).await?;
+    let code_of: HashMap<i64, &TerytCode> = units.iter().map(|u| (u.id, &u.code)).collect();
+    let needle = filter.search.as_deref().map(|s| model::fold(s.trim()));
+    let mut out: Vec<UnitListing> = units
+        .iter()
+        .filter(|u| filter.kind.is_none_or(|k| kind_at(u) == k))
+        .filter(|u| {
+            filter
+                .parent
+                .as_ref()
+                .is_none_or(|p| u.parent_id.and_then(|id| code_of.get(&id)).is_some_and(|c| *c == p))
+        })
+        .filter(|u| {
+            needle.as_deref().is_none_or(|n| {
+                n.is_empty() || model::fold(&u.name).contains(n) || u.code.as_str().starts_with(n)
+            })
+        })
+        .map(|u| UnitListing {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            kind: kind_at(u),
+            parent: u.parent_id.and_then(|id| code_of.get(&id)).map(|c| (*c).clone()),
+            valid_from: u.valid_from,
+            valid_to: u.valid_to,
+        })
+        .collect();
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
+}
+
+/// Everything the unit card shows about a unit's identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitCard {
+    pub unit: UnitListing,
+    pub id: i64,
+    pub is_jst: bool,
+    /// Every code it has had: code, valid from, valid to.
+    pub codes: Vec<(TerytCode, Option<Date>, Option<Date>)>,
+    /// Every name it has had.
+    pub names: Vec<(String, Option<Date>, Option<Date>)>,
+    pub parent_name: Option<String>,
+    /// The other record of the same JST (city with powiat rights).
+    pub same_jst: Option<UnitListing>,
+    pub children: Vec<UnitListing>,
+}
+
+/// The card of the unit that bears (or bore) `code`, as of `date`.
+pub async fn unit_card(store: &Store, code: &TerytCode, date: Date) -> Result<UnitCard, AppError> {
+    let all_codes = store.unit_codes().await?;
+    let id = all_codes
+        .iter()
+        .filter(|c| &c.code == code)
+        .max_by_key(|c| (c.valid_to.is_none(), c.valid_to))
+        .map(|c| c.unit_id)
+        .ok_or_else(|| AppError::NotFound(format!("no unit with code {code}")))?;
+    let units = store.units().await?;
+    let by_id: HashMap<i64, &store::StoredUnit> = units.iter().map(|u| (u.id, u)).collect();
+    let u = by_id.get(&id).ok_or_else(|| AppError::NotFound(format!("no unit with code {code}")))?;
+    let listing = |s: &store::StoredUnit| UnitListing {
+        code: s.code.clone(),
+        name: s.name.clone(),
+        kind: s.kind,
+        parent: s.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.code.clone()),
+        valid_from: s.valid_from,
+        valid_to: s.valid_to,
+    };
+    let children = list_units(store, date, &UnitFilter { parent: Some(u.code.clone()), ..UnitFilter::default() }).await?;
+    Ok(UnitCard {
+        unit: listing(u),
+        id,
+        is_jst: u.kind.is_jst(),
+        codes: all_codes.iter().filter(|c| c.unit_id == id).map(|c| (c.code.clone(), c.valid_from, c.valid_to)).collect(),
+        names: store.unit_names(id).await?,
+        parent_name: u.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.name.clone()),
+        same_jst: u.same_jst_id.and_then(|s| by_id.get(&s)).map(|s| listing(s)),
+        children,
+    })
+}

@@ -1,0 +1,158 @@
+//! `miernik bench import`: import speed and memory of long-layout files into SQLite, side by
+//! side with the sqlite3 shell's `.import` of the same file (a peer that only copies rows:
+//! no validation, no unit lookup, no revisions), measured in the same run.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// Writes `rows` long-layout rows over the demo territory's units, streaming.
+fn generate(path: &Path, rows: u64, units: &[String]) -> Result<()> {
+    let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    writeln!(w, "unit,variable,year,value")?;
+    let years = 25u64; // 2000..=2024
+    let mut n = 0u64;
+    let mut var = 0u64;
+    'outer: loop {
+        for u in units {
+            for y in 0..years {
+                if n == rows {
+                    break 'outer;
+                }
+                let value = (n.wrapping_mul(2_654_435_761) % 1_000_000) as f64 / 10.0;
+                writeln!(w, "{u},v{var:05},{},{value}", 2000 + y)?;
+                n += 1;
+            }
+        }
+        var += 1;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Runs a command, returning (seconds, peak RSS in MiB as last seen, stdout).
+fn run_measured(cmd: &mut Command) -> Result<(f64, f64, String)> {
+    let start = Instant::now();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().context("cannot start")?;
+    let pid = child.id();
+    let mut peak = 0u64;
+    loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if child.try_wait()?.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok((secs, peak as f64 / 1024.0, String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+fn miernik(db: &str) -> Result<Command> {
+    let exe = std::env::current_exe().context("cannot find the miernik binary")?;
+    let mut c = Command::new(exe);
+    c.arg("--db").arg(db);
+    Ok(c)
+}
+
+pub async fn import(rows: u64, dir: Option<PathBuf>) -> Result<()> {
+    let tmp;
+    let dir = match dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d)?;
+            d
+        }
+        None => {
+            tmp = std::env::temp_dir().join(format!("miernik-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&tmp)?;
+            tmp
+        }
+    };
+    // The units: the demo territory, loaded into a template database once.
+    let template = dir.join("template.db");
+    let _ = std::fs::remove_file(&template);
+    let store = app::Store::open(&format!("sqlite:{}", template.display())).await.map_err(|e| anyhow!(e))?;
+    app::load_demo(&store).await?;
+    let units: Vec<String> = app::list_units(&store, time::OffsetDateTime::now_utc().date(), &app::UnitFilter::default())
+        .await?
+        .into_iter()
+        .map(|u| u.code.to_string())
+        .filter(|c| c != "PL")
+        .collect();
+    store.close().await;
+
+    println!("miernik bench import: {rows} rows, {} units, directory {}", units.len(), dir.display());
+    let sizes = [rows / 10, rows];
+    let mut peaks = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
+        let csv = dir.join(format!("obs-{n}.csv"));
+        generate(&csv, n, &units)?;
+        let mb = std::fs::metadata(&csv)?.len() as f64 / 1e6;
+        let db = dir.join(format!("bench-{n}.db"));
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        std::fs::copy(&template, &db)?;
+        let url = format!("sqlite:{}", db.display());
+        let (t1, rss1, out1) = run_measured(miernik(&url)?.args(["import", "observations"]).arg(&csv).args(["--format", "json"]))?;
+        let (t2, rss2, out2) = run_measured(miernik(&url)?.args(["import", "observations"]).arg(&csv).args(["--format", "json"]))?;
+        println!("{n:>11} rows ({mb:.0} MB)  first import: {:>9.0} rows/s  {t1:6.2} s  peak RSS {rss1:6.1} MiB  {}", n as f64 / t1, out1.trim());
+        println!("{:>11}              re-import:    {:>9.0} rows/s  {t2:6.2} s  peak RSS {rss2:6.1} MiB  {}", "", n as f64 / t2, out2.trim());
+        peaks.push(rss1.max(rss2));
+        if i + 1 == sizes.len() {
+            peer(&csv, &dir, n, t1)?;
+        }
+        let _ = std::fs::remove_file(&csv);
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+    }
+    if let [small, large] = peaks[..] {
+        println!("peak RSS at {} rows vs {} rows: {small:.1} MiB vs {large:.1} MiB (ratio {:.2}; flat = streaming)", sizes[0], sizes[1], large / small);
+    }
+    let _ = std::fs::remove_file(&template);
+    Ok(())
+}
+
+/// The sqlite3 shell importing the same CSV into a plain table, for comparison.
+fn peer(csv: &Path, dir: &Path, n: u64, ours: f64) -> Result<()> {
+    if Command::new("sqlite3").arg("-version").output().is_err() {
+        println!("peer: sqlite3 shell not installed (apt-get install sqlite3) — no comparison");
+        return Ok(());
+    }
+    let db = dir.join("peer.db");
+    let _ = std::fs::remove_file(&db);
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nCREATE TABLE obs(unit TEXT, variable TEXT, year INTEGER, value REAL);\n.mode csv\n.import --skip 1 {} obs\n",
+        csv.display()
+    );
+    let script_path = dir.join("peer.sql");
+    std::fs::write(&script_path, script)?;
+    let (t, rss, _) = run_measured(Command::new("sqlite3").arg(&db).arg(format!(".read {}", script_path.display())))?;
+    println!(
+        "peer: sqlite3 .import (no validation, no revisions): {:>9.0} rows/s  {t:6.2} s  peak RSS {rss:6.1} MiB  → miernik/peer speed ratio {:.2}",
+        n as f64 / t,
+        t / ours
+    );
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(&script_path);
+    Ok(())
+}

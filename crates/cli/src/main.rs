@@ -1,0 +1,286 @@
+//! `miernik`: the one binary. Reads argv and the environment, runs a use-case of `app`,
+//! prints data to stdout and progress and errors to stderr. Every failure exits non-zero
+//! with a one-line reason (`error: …`), possibly followed by indented details.
+
+mod bench;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use model::{TerytCode, UnitKind, VariableCode};
+
+use crate::output::{Format, print_changes, print_history, print_obs_report, print_units, print_units_report};
+
+#[derive(Parser)]
+#[command(
+    name = "miernik",
+    version,
+    about = "Miernik — monitoring i benchmarking usług publicznych JST / monitoring and benchmarking of Polish local government services",
+    propagate_version = true
+)]
+struct Cli {
+    /// Database URL: sqlite:PATH (embedded) or postgres://HOST/DB
+    #[arg(long, global = true, env = "MIERNIK_DB", default_value = "sqlite:miernik.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (if absent) a database with the built-in synthetic demo data and serve the portal
+    Demo {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Where the demo database lives (default: miernik-demo.db, apart from real data)
+        #[arg(long, env = "MIERNIK_DEMO_DB", default_value = "sqlite:miernik-demo.db")]
+        demo_db: String,
+    },
+    /// Serve the portal on an existing database (--db)
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports)
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// List territorial units valid on a date
+    Units(UnitsArgs),
+    /// Show every revision of the values of a variable for a unit
+    History {
+        /// TERYT code of the unit (an old code works too)
+        #[arg(long)]
+        unit: String,
+        /// Variable code
+        #[arg(long)]
+        variable: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List values new or changed since a date
+    Changes {
+        /// Date YYYY-MM-DD
+        #[arg(long)]
+        since: String,
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Benchmarks that compare Miernik with a peer measured in the same run
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The GUS TERC register (CSV or XML, "Urzędowy" variant); import states oldest first
+    Units {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Observations: long layout unit,variable,year,value[,flag] (CSV/XLSX) or a BDL web export (CREL/CTAB)
+    Observations(ObsArgs),
+}
+
+#[derive(Args)]
+struct ObsArgs {
+    file: PathBuf,
+    /// The variable of a BDL export (default: derived from the file name and dimensions)
+    #[arg(long)]
+    variable: Option<String>,
+    /// XLSX: the sheet to read (default: the first)
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Import the valid rows and list the rejected ones (default: all or nothing)
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Add unknown unit codes as closed historical units
+    #[arg(long)]
+    create_missing_units: bool,
+    /// Where the data came from (default: file, or bdl for BDL exports)
+    #[arg(long)]
+    source: Option<String>,
+    /// Summary as text, or one JSON object {read, inserted, changed, unchanged, rejected}
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+#[derive(Args)]
+struct UnitsArgs {
+    /// Kind: wojewodztwo, powiat, miasto_na_prawach_powiatu, gmina_miejska, gmina_wiejska,
+    /// gmina_miejsko_wiejska, miasto, obszar_wiejski, dzielnica, delegatura
+    #[arg(long)]
+    kind: Option<String>,
+    /// TERYT code of the parent unit
+    #[arg(long)]
+    parent: Option<String>,
+    /// Part of the name or start of the code; case and Polish diacritics are ignored
+    #[arg(long)]
+    search: Option<String>,
+    /// Date YYYY-MM-DD (default: today)
+    #[arg(long)]
+    at: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Import N long-layout rows into a fresh SQLite database, then again; compare with the
+    /// sqlite3 shell's .import of the same file
+    Import {
+        #[arg(long, default_value_t = 10_000_000)]
+        rows: u64,
+        /// Working directory for the generated file and databases (default: a temp dir)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MIERNIK_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report_error(e: &anyhow::Error) {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !line.contains(&c) {
+            line.push_str(": ");
+            line.push_str(&c);
+        }
+    }
+    eprintln!("error: {}", line.replace('\n', " "));
+    if let Some(app::AppError::Rejected { rows, .. }) = e.downcast_ref::<app::AppError>() {
+        for r in rows.iter().take(50) {
+            eprintln!("  {r}");
+        }
+        if rows.len() > 50 {
+            eprintln!("  … and {} more", rows.len() - 50);
+        }
+    }
+}
+
+async fn open(db: &str) -> Result<app::Store> {
+    app::Store::open(db).await.map_err(|e| anyhow!(e))
+}
+
+fn parse_date_arg(s: &str, what: &str) -> Result<model::Date> {
+    model::parse_date(s).ok_or_else(|| anyhow!("{what} `{s}` is not a date YYYY-MM-DD"))
+}
+
+fn today() -> model::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { addr, demo_db } => {
+            let store = open(&demo_db).await?;
+            if app::load_demo(&store).await? {
+                eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {demo_db}");
+            }
+            web::serve(store, &addr).await.context("the portal stopped")
+        }
+        Command::Serve { addr } => {
+            let store = open(&cli.db).await?;
+            web::serve(store, &addr).await.context("the portal stopped")
+        }
+        Command::Import(ImportCommand::Units { file, format }) => {
+            let store = open(&cli.db).await?;
+            let report = app::import_units(&store, &file).await?;
+            print_units_report(&report, format)
+        }
+        Command::Import(ImportCommand::Observations(args)) => {
+            let store = open(&cli.db).await?;
+            let variable = args
+                .variable
+                .as_deref()
+                .map(VariableCode::parse)
+                .transpose()
+                .map_err(|e| anyhow!("--variable: {e}"))?;
+            let opts = app::ObsImportOptions {
+                variable,
+                sheet: args.sheet,
+                skip_invalid: args.skip_invalid,
+                create_missing_units: args.create_missing_units,
+                source: args.source,
+            };
+            let bar = output::progress_bar();
+            let on_progress = |done: u64, total: u64| {
+                if let Some(b) = &bar {
+                    if total > 0 {
+                        b.set_length(total);
+                    }
+                    b.set_position(done);
+                }
+            };
+            let result = app::import_observations(&store, &args.file, &opts, &on_progress).await;
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            let report = result?;
+            print_obs_report(&report, args.format, &args.file)
+        }
+        Command::Units(a) => {
+            let store = open(&cli.db).await?;
+            let at = a.at.as_deref().map(|s| parse_date_arg(s, "--at")).transpose()?.unwrap_or_else(today);
+            let filter = app::UnitFilter {
+                kind: a.kind.as_deref().map(UnitKind::parse).transpose().map_err(|e| anyhow!("--kind: {e}"))?,
+                parent: a.parent.as_deref().map(TerytCode::parse_lenient).transpose().map_err(|e| anyhow!("--parent: {e}"))?,
+                search: a.search,
+            };
+            let units = app::list_units(&store, at, &filter).await?;
+            print_units(&units, a.format)
+        }
+        Command::History { unit, variable, format } => {
+            let store = open(&cli.db).await?;
+            let unit = TerytCode::parse_lenient(&unit).map_err(|e| anyhow!("--unit: {e}"))?;
+            let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
+            let rows = app::history(&store, &unit, &variable).await?;
+            print_history(&rows, format)
+        }
+        Command::Changes { since, limit, offset, format } => {
+            let store = open(&cli.db).await?;
+            let since = parse_date_arg(&since, "--since")?;
+            let rows = app::changes_since(&store, since, limit, offset).await?;
+            print_changes(&rows, format)
+        }
+        Command::Bench(BenchCommand::Import { rows, dir }) => bench::import(rows, dir).await,
+    }
+}

@@ -1,0 +1,250 @@
+//! Output of the CLI: tables for people, CSV and JSON for scripts, progress on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Result;
+use clap::ValueEnum;
+use serde_json::json;
+
+use crate::SummaryFormat;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// A progress bar on stderr when it is a terminal.
+pub fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} import {bytes}/{total_bytes} [{bar:30}] {percent}% ({eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+fn date(d: Option<model::Date>) -> String {
+    d.map(model::format_date).unwrap_or_default()
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Writes rows as an aligned table, CSV or JSON objects with the given keys.
+fn emit(format: Format, header: &[&str], rows: Vec<Vec<String>>, json_rows: Vec<serde_json::Value>) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &json_rows)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(header)?;
+            for r in rows {
+                w.write_record(&r)?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+            for r in &rows {
+                for (i, c) in r.iter().enumerate() {
+                    widths[i] = widths[i].max(c.chars().count());
+                }
+            }
+            let line = |cells: Vec<&str>| {
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_owned()
+            };
+            writeln!(out, "{}", line(header.to_vec()))?;
+            for r in &rows {
+                writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn print_units(units: &[app::UnitListing], format: Format) -> Result<()> {
+    let header = ["code", "name", "kind", "parent", "valid_from", "valid_to"];
+    let rows = units
+        .iter()
+        .map(|u| {
+            vec![
+                u.code.to_string(),
+                u.name.clone(),
+                u.kind.as_str().to_owned(),
+                u.parent.as_ref().map(ToString::to_string).unwrap_or_default(),
+                date(u.valid_from),
+                date(u.valid_to),
+            ]
+        })
+        .collect();
+    let json_rows = units
+        .iter()
+        .map(|u| {
+            json!({
+                "code": u.code.as_str(),
+                "name": u.name,
+                "kind": u.kind.as_str(),
+                "parent": u.parent.as_ref().map(|p| p.as_str().to_owned()),
+                "valid_from": u.valid_from.map(model::format_date),
+                "valid_to": u.valid_to.map(model::format_date),
+            })
+        })
+        .collect();
+    emit(format, &header, rows, json_rows)?;
+    if format == Format::Table {
+        eprintln!("{} jednostek / units", units.len());
+    }
+    Ok(())
+}
+
+pub fn print_units_report(r: &app::UnitsImportReport, format: SummaryFormat) -> Result<()> {
+    let o = &r.outcome;
+    if format == SummaryFormat::Json {
+        println!(
+            "{}",
+            json!({
+                "state": model::format_date(r.state_date),
+                "read": r.rows_read,
+                "created": o.created,
+                "closed": o.closed,
+                "code_changes": o.code_changes,
+                "renamed": o.renamed,
+                "already_imported": o.already_imported,
+            })
+        );
+        return Ok(());
+    }
+    for e in &r.events {
+        println!("{e}");
+    }
+    println!(
+        "TERC state {}: {} rows read, {} units created, {} closed, {} code changes, {} renamed{}",
+        model::format_date(r.state_date),
+        r.rows_read,
+        o.created,
+        o.closed,
+        o.code_changes,
+        o.renamed,
+        if o.already_imported { " (this state was imported before)" } else { "" }
+    );
+    Ok(())
+}
+
+pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &Path) -> Result<()> {
+    let c = &r.counts;
+    for rej in &r.rejected {
+        eprintln!("rejected: {}: {rej}", file.display());
+    }
+    if c.rejected as usize > r.rejected.len() {
+        eprintln!("rejected: … and {} more", c.rejected as usize - r.rejected.len());
+    }
+    if !r.created_variables.is_empty() {
+        eprintln!("new variables: {}", r.created_variables.join(", "));
+    }
+    if !r.created_units.is_empty() {
+        eprintln!("new historical units: {}", r.created_units.len());
+        for (code, name) in r.created_units.iter().take(20) {
+            eprintln!("  {code} {name}");
+        }
+    }
+    if format == SummaryFormat::Json {
+        println!(
+            "{}",
+            json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected})
+        );
+    } else {
+        println!(
+            "{}: {} rows read, {} inserted, {} changed, {} unchanged, {} rejected{}",
+            file.display(),
+            c.read,
+            c.inserted,
+            c.changed,
+            c.unchanged,
+            c.rejected,
+            if r.empty_cells > 0 { format!(" ({} empty cells skipped)", r.empty_cells) } else { String::new() }
+        );
+    }
+    Ok(())
+}
+
+pub fn print_history(rows: &[app::HistoryRow], format: Format) -> Result<()> {
+    let header = ["year", "value", "flag", "status", "recorded_at", "import", "source", "file", "superseded_at"];
+    let status = |h: &app::HistoryRow| if h.superseded_at.is_none() { "current" } else { "superseded" };
+    let table = rows
+        .iter()
+        .map(|h| {
+            vec![
+                h.year.to_string(),
+                num(h.value),
+                h.flag.as_str().to_owned(),
+                status(h).to_owned(),
+                h.recorded_at.clone(),
+                h.import_id.to_string(),
+                h.source.clone(),
+                h.file.clone().unwrap_or_default(),
+                h.superseded_at.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let json_rows = rows
+        .iter()
+        .map(|h| {
+            json!({
+                "year": h.year, "value": h.value, "flag": h.flag.as_str(), "status": status(h),
+                "recorded_at": h.recorded_at, "import": h.import_id, "source": h.source, "file": h.file,
+                "superseded_at": h.superseded_at,
+            })
+        })
+        .collect();
+    emit(format, &header, table, json_rows)
+}
+
+pub fn print_changes(rows: &[app::ChangeRow], format: Format) -> Result<()> {
+    let header = ["unit", "variable", "year", "old_value", "old_flag", "new_value", "new_flag", "import", "changed_at"];
+    let table = rows
+        .iter()
+        .map(|c| {
+            vec![
+                c.unit.clone(),
+                c.variable.clone(),
+                c.year.to_string(),
+                num(c.old.and_then(|o| o.0)),
+                c.old.map(|o| o.1.as_str().to_owned()).unwrap_or_default(),
+                num(c.new_value),
+                c.new_flag.as_str().to_owned(),
+                c.import_id.to_string(),
+                c.changed_at.clone(),
+            ]
+        })
+        .collect();
+    let json_rows = rows
+        .iter()
+        .map(|c| {
+            json!({
+                "unit": c.unit, "variable": c.variable, "year": c.year,
+                "old_value": c.old.and_then(|o| o.0), "old_flag": c.old.map(|o| o.1.as_str()),
+                "new_value": c.new_value, "new_flag": c.new_flag.as_str(),
+                "import": c.import_id, "changed_at": c.changed_at,
+            })
+        })
+        .collect();
+    emit(format, &header, table, json_rows)
+}

@@ -1,0 +1,2 @@
+//! BDL conventions: attribute symbols → flags, unit names with kind digit and validity.
+//! (API skeleton — implementation pending.)

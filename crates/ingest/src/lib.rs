@@ -1,0 +1,17 @@
+//! Readers of outside formats into model types: the GUS TERC register (CSV and XML),
+//! observation files in the long layout (CSV, XLSX) and BDL's web exports (CREL and CTAB).
+//!
+//! Readers never panic on any input: every problem is an [`IngestError`] (the file cannot be
+//! read at all) or a [`RowError`] (one row or cell is bad; the caller decides whether to
+//! abort or skip). Both say where: file, line, column and field.
+
+mod error;
+pub mod bdl;
+pub mod observations;
+pub mod terc;
+
+pub use error::{IngestError, RowError};
+pub use observations::{
+    open_observations, Layout, ObservationReader, ReadOptions, Record, VariableInfo,
+};
+pub use terc::{read_terc, TercFile, TercRow};

@@ -1,0 +1,303 @@
+//! The only crate that speaks SQL. One store, two backends: SQLite (embedded default, WAL)
+//! and PostgreSQL (scale-out), chosen from the URL. The SQL is written once (placeholders
+//! `$1`, `ON CONFLICT`, `IS DISTINCT FROM`, ISO text dates work on both) and the
+//! [`dispatch!`] macro compiles each query body for both concrete pools, so neither backend
+//! pays for an abstraction layer. Migrations live in `migrations/sqlite` and
+//! `migrations/postgres` and are kept column-for-column equal.
+//!
+//! Invariants: observations are never overwritten in place and never deleted (database
+//! triggers move an old value into `observation_history`); every import runs in one
+//! transaction and leaves either all of its changes or none.
+
+mod observations;
+mod units;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub use observations::{
+    Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport,
+    StoredVariable,
+};
+pub use units::{
+    CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt,
+    UnitCode,
+};
+
+/// Runs `$body` with `$p` bound to the concrete SQLite or PostgreSQL pool (or transaction):
+/// the same source compiled for both backends.
+macro_rules! dispatch {
+    ($backend:expr, $p:ident => $body:expr) => {
+        match $backend {
+            $crate::Backend::Sqlite($p) => $body,
+            $crate::Backend::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use dispatch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL `{0}` is not understood: use sqlite:PATH or postgres://HOST/DB")]
+    BadUrl(String),
+    #[error("cannot open database {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+    #[error("database error: {0}")]
+    Sql(sqlx::Error),
+    #[error("the input gives one observation two different values")]
+    ConflictingDuplicate,
+    #[error("the database holds an invalid {what} `{value}`")]
+    Corrupt { what: &'static str, value: String },
+    #[error(
+        "this TERC state ({state}) is older than the newest state already imported ({newest}); import states oldest first"
+    )]
+    OlderState { state: String, newest: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        let text = e.to_string();
+        if text.contains("conflicting duplicate observation") {
+            StoreError::ConflictingDuplicate
+        } else {
+            StoreError::Sql(e)
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub(crate) enum Backend<S, P> {
+    Sqlite(S),
+    Postgres(P),
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend<SqlitePool, PgPool>,
+}
+
+pub(crate) type Tx = Backend<Transaction<'static, Sqlite>, Transaction<'static, Postgres>>;
+
+/// Schema migrations, in order, per backend: (version, SQL). Applied once each, each in its
+/// own transaction, recorded in `schema_migration`.
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_foundation.sql"))];
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.backend_name())
+    }
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates the database at `url`:
+    /// `sqlite:PATH`, `sqlite://PATH`, or `postgres://…` / `postgresql://…`.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err(StoreError::BadUrl(url.to_owned()));
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await
+                .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+            Store { backend: Backend::Sqlite(pool) }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+            Self::open_postgres(url, opts).await?
+        } else {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a PostgreSQL database with every table in `schema` (created if missing), so
+    /// that tests and tenants can share one server without seeing each other.
+    pub async fn open_postgres_schema(url: &str, schema: &str) -> Result<Self> {
+        if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(StoreError::Invalid(format!("schema name `{schema}` is not an identifier")));
+        }
+        let base = PgConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone())
+            .await
+            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        let opts = base.options([("search_path", schema)]);
+        let store = Self::open_postgres(url, opts).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Drops a schema made by [`Store::open_postgres_schema`].
+    pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
+        let pool = PgPool::connect(url)
+            .await
+            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        Ok(())
+    }
+
+    async fn open_postgres(url: &str, opts: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        Ok(Store { backend: Backend::Postgres(pool) })
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrations = match self.backend {
+            Backend::Sqlite(_) => SQLITE_MIGRATIONS,
+            Backend::Postgres(_) => POSTGRES_MIGRATIONS,
+        };
+        dispatch!(&self.backend, p => {
+            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                .execute(p).await?;
+        });
+        for (version, sql) in migrations {
+            let mut tx = self.begin().await?;
+            if let Tx::Postgres(t) = &mut tx {
+                // Two servers starting at once must not both migrate.
+                sqlx::query("SELECT pg_advisory_xact_lock(72783)").execute(&mut **t).await?;
+            }
+            let done: Option<i64> = dispatch!(&mut tx, t => sqlx::query_scalar("SELECT version FROM schema_migration WHERE version = $1")
+                .bind(version).fetch_optional(&mut **t).await?);
+            if done.is_none() {
+                dispatch!(&mut tx, t => {
+                    sqlx::raw_sql(sql).execute(&mut **t).await.map_err(|e| StoreError::Migrate(format!("migration {version}: {e}")))?;
+                    sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")
+                        .bind(version).bind(now_text()).execute(&mut **t).await?;
+                });
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        dispatch!(&self.backend, p => p.close().await)
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.backend {
+            Backend::Sqlite(p) => Backend::Sqlite(p.begin().await?),
+            Backend::Postgres(p) => Backend::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Counts rows of a table; for tests and summaries. `table` must be one of ours.
+    pub async fn count(&self, table: &str) -> Result<i64> {
+        const TABLES: [&str; 9] = [
+            "import_log",
+            "unit",
+            "unit_code",
+            "unit_name",
+            "territory_state",
+            "variable",
+            "variable_ref",
+            "observation",
+            "observation_history",
+        ];
+        if !TABLES.contains(&table) {
+            return Err(StoreError::Invalid(format!("no table `{table}`")));
+        }
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = dispatch!(&self.backend, p => sqlx::query_scalar(&sql).fetch_one(p).await?);
+        Ok(n)
+    }
+
+    /// SQLite's own consistency check (`ok` when sound); PostgreSQL answers `ok`.
+    pub async fn integrity_check(&self) -> Result<String> {
+        match &self.backend {
+            Backend::Sqlite(p) => Ok(sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(p)
+                .await?),
+            Backend::Postgres(_) => Ok("ok".to_owned()),
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        dispatch!(self, t => t.commit().await?);
+        Ok(())
+    }
+
+    pub(crate) async fn rollback(self) -> Result<()> {
+        dispatch!(self, t => t.rollback().await?);
+        Ok(())
+    }
+}
+
+/// Now, as ISO 8601 text in UTC with milliseconds: sortable as text on both backends.
+pub(crate) fn now_text() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.millisecond()
+    )
+}
+
+pub(crate) fn date_text(d: Option<model::Date>) -> Option<String> {
+    d.map(model::format_date)
+}
+
+pub(crate) fn parse_date_col(s: Option<String>) -> Result<Option<model::Date>> {
+    match s {
+        None => Ok(None),
+        Some(t) => model::parse_date(&t)
+            .map(Some)
+            .ok_or(StoreError::Corrupt { what: "date", value: t }),
+    }
+}

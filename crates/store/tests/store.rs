@@ -1,0 +1,221 @@
+//! The store's stories, run on SQLite and on PostgreSQL. PostgreSQL runs when
+//! `MIERNIK_TEST_POSTGRES` names a server (`.ci/run` always sets it, so CI cannot skip it).
+
+use model::{Date, TerytCode, UnitKind};
+use store::{Link, NewUnit, ObsRow, Store, StoreError, TerritoryPlan};
+
+/// Runs `story` on a fresh SQLite file and, when configured, a fresh PostgreSQL schema.
+macro_rules! on_both {
+    ($story:ident) => {{
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("sqlite opens");
+        $story(store).await;
+        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
+            let schema = format!("t_{}_{}", stringify!($story), std::process::id());
+            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
+            $story(store.clone()).await;
+            store.close().await;
+            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
+        } else {
+            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
+        }
+    }};
+}
+
+fn date(s: &str) -> Date {
+    model::parse_date(s).expect("date")
+}
+
+fn code(s: &str) -> TerytCode {
+    TerytCode::parse(s).expect("code")
+}
+
+fn new_unit(c: &str, name: &str, kind: UnitKind) -> NewUnit {
+    NewUnit { code: code(c), name: name.into(), kind, valid_from: None, valid_to: None, historical: false, parent_id: None }
+}
+
+fn small_plan(state: &str) -> TerritoryPlan {
+    TerritoryPlan {
+        state_date: date(state),
+        file: "test".into(),
+        rows_read: 3,
+        closures: vec![],
+        code_changes: vec![],
+        renames: vec![],
+        new_units: vec![
+            new_unit("PL", "Polska", UnitKind::Kraj),
+            new_unit("02", "DOLNOŚLĄSKIE", UnitKind::Wojewodztwo),
+            new_unit("0201", "bolesławiecki", UnitKind::Powiat),
+            new_unit("0201011", "Bolesławiec", UnitKind::GminaMiejska),
+        ],
+        links: vec![
+            Link { code: code("02"), parent: Some(code("PL")), same_jst: None },
+            Link { code: code("0201"), parent: Some(code("02")), same_jst: None },
+            Link { code: code("0201011"), parent: Some(code("0201")), same_jst: None },
+        ],
+    }
+}
+
+async fn setup(store: &Store) -> (i64, i64) {
+    store.apply_territory(&small_plan("2024-01-01")).await.expect("territory");
+    let units = store.units().await.expect("units");
+    let gmina = units.iter().find(|u| u.code.as_str() == "0201011").expect("gmina").id;
+    let mut imp = store.begin_observation_import("test", "vars").await.expect("begin");
+    let var = imp
+        .create_variable(&store::NewVariable {
+            code: "ludnosc".into(),
+            name_pl: "Ludność".into(),
+            name_en: None,
+            measure_unit: Some("osoba".into()),
+            source: None,
+            refs: vec![("bdl_subgroup".into(), "P2137".into())],
+        })
+        .await
+        .expect("variable");
+    imp.finish(0, 0, 0).await.expect("finish");
+    (gmina, var)
+}
+
+fn row(var: i64, unit: i64, year: i64, value: f64) -> ObsRow {
+    ObsRow { variable_id: var, unit_id: unit, year, value: Some(value), flag: 0 }
+}
+
+async fn a_changed_value_makes_a_revision_and_keeps_the_old_one(store: Store) {
+    let (unit, var) = setup(&store).await;
+    let rows = vec![row(var, unit, 2020, 100.0), row(var, unit, 2021, 101.0)];
+
+    let mut imp = store.begin_observation_import("file", "a.csv").await.expect("begin");
+    imp.write(&rows).await.expect("write");
+    let c = imp.finish(2, 2, 0).await.expect("finish");
+    assert_eq!((c.inserted, c.changed, c.unchanged), (2, 0, 0));
+
+    let mut imp = store.begin_observation_import("file", "a.csv").await.expect("begin");
+    imp.write(&rows).await.expect("write");
+    let c = imp.finish(2, 2, 0).await.expect("finish");
+    assert_eq!((c.inserted, c.changed, c.unchanged), (0, 0, 2), "re-import changes nothing");
+
+    let mut imp = store.begin_observation_import("file", "b.csv").await.expect("begin");
+    imp.write(&[row(var, unit, 2020, 99.5), row(var, unit, 2022, 103.0)]).await.expect("write");
+    let c = imp.finish(2, 2, 0).await.expect("finish");
+    assert_eq!((c.inserted, c.changed, c.unchanged), (1, 1, 0));
+
+    assert_eq!(store.observation(var, unit, 2020).await.expect("read"), Some((Some(99.5), 0)));
+    let hist = store.history(unit, var).await.expect("history");
+    let y2020: Vec<_> = hist.iter().filter(|h| h.year == 2020).collect();
+    assert_eq!(y2020.len(), 2, "old and new value both kept: {hist:?}");
+    assert_eq!(y2020[0].value, Some(100.0));
+    assert!(y2020[0].superseded_by.is_some());
+    assert_eq!(y2020[0].file.as_deref(), Some("a.csv"));
+    assert_eq!(y2020[1].value, Some(99.5));
+    assert_eq!(y2020[1].superseded_by, None);
+    assert_eq!(store.count("observation_history").await.expect("count"), 1);
+
+    let changes = store.changes_since(date("2000-01-01"), 100, 0).await.expect("changes");
+    let c2020 = changes.iter().find(|c| c.year == 2020).expect("2020 changed");
+    assert_eq!(c2020.new_value, Some(99.5));
+    let future = store.changes_since(date("2999-01-01"), 100, 0).await.expect("changes");
+    assert!(future.is_empty());
+}
+
+async fn a_flag_change_alone_is_a_revision(store: Store) {
+    let (unit, var) = setup(&store).await;
+    let mut imp = store.begin_observation_import("file", "a").await.expect("begin");
+    imp.write(&[row(var, unit, 2020, 5.0)]).await.expect("write");
+    imp.finish(1, 1, 0).await.expect("finish");
+    let mut imp = store.begin_observation_import("file", "b").await.expect("begin");
+    imp.write(&[ObsRow { flag: 1, ..row(var, unit, 2020, 5.0) }]).await.expect("write");
+    let c = imp.finish(1, 1, 0).await.expect("finish");
+    assert_eq!(c.changed, 1);
+}
+
+async fn conflicting_duplicates_fail_and_leave_nothing(store: Store) {
+    let (unit, var) = setup(&store).await;
+    let before = store.count("import_log").await.expect("count");
+    let mut imp = store.begin_observation_import("file", "dup.csv").await.expect("begin");
+    imp.write(&[row(var, unit, 2020, 1.0)]).await.expect("first write");
+    let err = imp.write(&[row(var, unit, 2020, 2.0)]).await.expect_err("conflict");
+    assert!(matches!(err, StoreError::ConflictingDuplicate), "{err}");
+    imp.abandon().await.expect("rollback");
+    assert_eq!(store.count("observation").await.expect("count"), 0);
+    assert_eq!(store.count("observation_history").await.expect("count"), 0);
+    assert_eq!(store.count("import_log").await.expect("count"), before);
+}
+
+async fn an_abandoned_import_leaves_the_database_as_it_was(store: Store) {
+    let (unit, var) = setup(&store).await;
+    let mut imp = store.begin_observation_import("file", "x").await.expect("begin");
+    let rows: Vec<ObsRow> = (0..200).map(|i| row(var, unit, 1900 + i, i as f64)).collect();
+    imp.write(&rows).await.expect("write");
+    drop(imp); // dropped without finish: rolled back
+    assert_eq!(store.count("observation").await.expect("count"), 0);
+}
+
+async fn territory_states_apply_once_and_in_order(store: Store) {
+    let first = store.apply_territory(&small_plan("2024-01-01")).await.expect("first");
+    assert_eq!(first.created, 4);
+    assert!(!first.already_imported);
+    let again = TerritoryPlan { new_units: vec![], ..small_plan("2024-01-01") };
+    let out = store.apply_territory(&again).await.expect("again");
+    assert!(out.already_imported);
+    assert_eq!(store.count("unit").await.expect("count"), 4);
+    let older = store.apply_territory(&small_plan("2020-01-01")).await.expect_err("older refused");
+    assert!(matches!(older, StoreError::OlderState { .. }), "{older}");
+    let units = store.units().await.expect("units");
+    let gmina = units.iter().find(|u| u.code.as_str() == "0201011").expect("gmina");
+    let powiat = units.iter().find(|u| u.code.as_str() == "0201").expect("powiat");
+    assert_eq!(gmina.parent_id, Some(powiat.id));
+    let at = store.units_at(date("2025-06-01")).await.expect("units at");
+    assert_eq!(at.len(), 4);
+}
+
+#[tokio::test]
+async fn revisions_on_both_backends() {
+    on_both!(a_changed_value_makes_a_revision_and_keeps_the_old_one);
+}
+
+#[tokio::test]
+async fn flag_revisions_on_both_backends() {
+    on_both!(a_flag_change_alone_is_a_revision);
+}
+
+#[tokio::test]
+async fn conflicting_duplicates_on_both_backends() {
+    on_both!(conflicting_duplicates_fail_and_leave_nothing);
+}
+
+#[tokio::test]
+async fn abandoned_imports_on_both_backends() {
+    on_both!(an_abandoned_import_leaves_the_database_as_it_was);
+}
+
+#[tokio::test]
+async fn territory_states_on_both_backends() {
+    on_both!(territory_states_apply_once_and_in_order);
+}
+
+#[tokio::test]
+async fn the_database_itself_refuses_to_delete_an_observation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let store = Store::open(&url).await.expect("opens");
+    let (unit, var) = setup(&store).await;
+    let mut imp = store.begin_observation_import("file", "a").await.expect("begin");
+    imp.write(&[row(var, unit, 2020, 5.0)]).await.expect("write");
+    imp.finish(1, 1, 0).await.expect("finish");
+    store.close().await;
+    // A careless query from outside Miernik, straight at the file:
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("raw connection");
+    let err = sqlx::query("DELETE FROM observation").execute(&pool).await.expect_err("trigger refuses");
+    assert!(err.to_string().contains("never deleted"), "{err}");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM observation").fetch_one(&pool).await.expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn unknown_database_urls_are_refused_with_the_forms_that_work() {
+    let err = Store::open("mysql://x").await.expect_err("refused");
+    assert!(err.to_string().contains("sqlite:PATH"), "{err}");
+    let err = Store::open("sqlite:").await.expect_err("refused");
+    assert!(matches!(err, StoreError::BadUrl(_)), "{err}");
+}
