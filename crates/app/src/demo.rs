@@ -64,6 +64,11 @@ fn name(rng: &mut Rng) -> String {
     format!("{s}{e}")
 }
 
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 fn row(code: &str, name: String, kind: UnitKind) -> Option<TercRow> {
     Some(TercRow { line: 0, code: TerytCode::parse(code).ok()?, name, kind, name_extra: kind.name_pl().to_owned() })
 }
@@ -83,7 +88,7 @@ fn territory(rng: &mut Rng) -> TercFile {
                     2 | 3 => UnitKind::GminaWiejska,
                     _ => UnitKind::GminaMiejskoWiejska,
                 };
-                let gname = if g == 1 { format!("{}{}", &pname[..1].to_uppercase(), &pname[1..]) } else { name(rng) };
+                let gname = if g == 1 { capitalise(&pname) } else { name(rng) };
                 let rodz = kind.rodz().unwrap_or('2');
                 rows.extend(row(&format!("{pc}{g:02}{rodz}"), gname.clone(), kind));
                 if kind == UnitKind::GminaMiejskoWiejska {

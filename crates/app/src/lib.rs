@@ -16,4 +16,4 @@ pub use import_obs::{ObsImportOptions, ObsImportReport, import_observations};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
 pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
 
-pub use store::{ImportCounts, Store};
+pub use store::{ImportCounts, ImportInfo, Store};

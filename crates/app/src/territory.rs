@@ -237,6 +237,132 @@ pub async fn import_units(store: &Store, path: &Path) -> Result<UnitsImportRepor
 mod tests {
     use super::*;
 
+    fn file(date: &str, rows: &[(&str, &str, UnitKind)]) -> TercFile {
+        TercFile {
+            state_date: model::parse_date(date).expect("date"),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, (c, n, k))| TercRow {
+                    line: i as u64 + 2,
+                    code: TerytCode::parse(c).expect("code"),
+                    name: (*n).to_owned(),
+                    kind: *k,
+                    name_extra: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Applies a plan to an in-memory list the way the store does, for chained checks.
+    fn apply(stored: &mut Vec<StoredUnit>, plan: &TerritoryPlan) {
+        for (id, d) in &plan.closures {
+            stored.iter_mut().filter(|u| u.id == *id).for_each(|u| u.valid_to = Some(*d));
+        }
+        for c in &plan.code_changes {
+            stored.iter_mut().filter(|u| u.id == c.unit_id).for_each(|u| {
+                u.code = c.new_code.clone();
+                u.kind = c.new_kind;
+            });
+        }
+        for r in &plan.renames {
+            stored.iter_mut().filter(|u| u.id == r.unit_id).for_each(|u| u.name = r.new_name.clone());
+        }
+        for n in &plan.new_units {
+            let id = stored.len() as i64 + 1;
+            stored.push(StoredUnit {
+                id,
+                code: n.code.clone(),
+                name: n.name.clone(),
+                kind: n.kind,
+                parent_id: None,
+                same_jst_id: None,
+                valid_from: n.valid_from,
+                valid_to: None,
+                historical: false,
+            });
+        }
+    }
+
+    use UnitKind::*;
+
+    const BASE: [(&str, &str, UnitKind); 6] = [
+        ("06", "LUBELSKIE", Wojewodztwo),
+        ("0614", "puławski", Powiat),
+        ("0614052", "Końskowola", GminaWiejska),
+        ("0614011", "Puławy", GminaMiejska),
+        ("0662", "Lublin", MiastoNaPrawachPowiatu),
+        ("0662011", "Lublin", GminaMiejska),
+    ];
+
+    #[test]
+    fn a_first_state_creates_every_unit_with_an_open_start() {
+        let (plan, events) = plan_territory(&[], &file("2024-01-01", &BASE), "f", &KnownChanges::default());
+        assert_eq!(plan.new_units.len(), 7, "six rows and the country");
+        assert_eq!(plan.new_units[0].kind, Kraj, "parents first");
+        assert!(plan.new_units.iter().all(|u| u.valid_from.is_none()));
+        assert!(events.is_empty(), "a first import lists no events");
+        let lublin_powiat = plan.links.iter().find(|l| l.code.as_str() == "0662").expect("link");
+        assert_eq!(lublin_powiat.same_jst.as_ref().map(TerytCode::as_str), Some("0662011"));
+        let lublin_gmina = plan.links.iter().find(|l| l.code.as_str() == "0662011").expect("link");
+        assert_eq!(lublin_gmina.same_jst.as_ref().map(TerytCode::as_str), Some("0662"));
+        assert_eq!(lublin_gmina.parent.as_ref().map(TerytCode::as_str), Some("0662"));
+        let pulawy = plan.links.iter().find(|l| l.code.as_str() == "0614011").expect("link");
+        assert_eq!(pulawy.same_jst, None, "an ordinary town is one record");
+    }
+
+    #[test]
+    fn a_kind_change_keeps_the_unit_and_new_parts_hang_under_it() {
+        let mut stored = Vec::new();
+        let (p1, _) = plan_territory(&stored, &file("2024-01-01", &BASE), "f", &KnownChanges::default());
+        apply(&mut stored, &p1);
+        let mut rows = BASE.to_vec();
+        rows[2] = ("0614053", "Końskowola", GminaMiejskoWiejska);
+        rows.push(("0614054", "Końskowola", Miasto));
+        rows.push(("0614055", "Końskowola", ObszarWiejski));
+        let (p2, events) = plan_territory(&stored, &file("2025-01-01", &rows), "f", &KnownChanges::default());
+        assert_eq!(p2.code_changes.len(), 1);
+        let id = stored.iter().find(|u| u.code.as_str() == "0614052").expect("old").id;
+        assert_eq!(p2.code_changes[0].unit_id, id, "the same unit");
+        assert_eq!(p2.code_changes[0].new_kind, GminaMiejskoWiejska);
+        assert_eq!(p2.new_units.len(), 2, "only the parts are new");
+        assert!(p2.closures.is_empty());
+        assert!(events[0].contains("0614052 → 0614053"), "{events:?}");
+        let town = p2.links.iter().find(|l| l.code.as_str() == "0614054").expect("link");
+        assert_eq!(town.parent.as_ref().map(TerytCode::as_str), Some("0614053"));
+        let date = model::parse_date("2025-01-01");
+        assert_eq!(p2.new_units[0].valid_from, date);
+    }
+
+    #[test]
+    fn a_missing_unit_is_closed_and_a_known_date_wins_over_the_state_date() {
+        let mut stored = Vec::new();
+        let (p1, _) = plan_territory(&stored, &file("2018-01-02", &BASE), "f", &KnownChanges::default());
+        apply(&mut stored, &p1);
+        let rows: Vec<_> = BASE.iter().copied().filter(|r| r.0 != "0614011").collect();
+        let known = KnownChanges::parse("2019-01-01;closed;0614011;Puławy").expect("registry");
+        let (p2, _) = plan_territory(&stored, &file("2020-01-01", &rows), "f", &known);
+        assert_eq!(p2.closures.len(), 1);
+        assert_eq!(Some(p2.closures[0].1), model::parse_date("2019-01-01"));
+        let (p3, _) = plan_territory(&stored, &file("2020-01-01", &rows), "f", &KnownChanges::default());
+        assert_eq!(Some(p3.closures[0].1), model::parse_date("2020-01-01"), "unknown: the new state's date");
+    }
+
+    #[test]
+    fn a_new_name_under_the_same_code_is_a_rename_and_the_same_state_twice_changes_nothing() {
+        let mut stored = Vec::new();
+        let (p1, _) = plan_territory(&stored, &file("2025-01-01", &BASE), "f", &KnownChanges::default());
+        apply(&mut stored, &p1);
+        let (same, _) = plan_territory(&stored, &file("2025-01-01", &BASE), "f", &KnownChanges::default());
+        assert!(same.new_units.is_empty() && same.closures.is_empty() && same.code_changes.is_empty() && same.renames.is_empty());
+        let mut rows = BASE.to_vec();
+        rows[3] = ("0614011", "Puławy Nowe", GminaMiejska);
+        let (p2, _) = plan_territory(&stored, &file("2026-01-01", &rows), "f", &KnownChanges::default());
+        assert_eq!(p2.renames.len(), 1);
+        assert_eq!(p2.renames[0].new_name, "Puławy Nowe");
+        assert!(p2.new_units.is_empty() && p2.closures.is_empty());
+    }
+
     #[test]
     fn the_builtin_registry_parses_completely() {
         let text = include_str!("../data/teryt_changes.csv");

@@ -36,7 +36,8 @@ fn kind_at(u: &UnitAt) -> UnitKind {
     }
 }
 
-/// The units valid on `date` that pass `filter`, ordered by code.
+/// The units valid on `date` that pass `filter`, ordered by code — or, when searching, best
+/// matches first (whole name, then its start, then a word's start, then anywhere).
 pub async fn list_units(store: &Store, date: Date, filter: &UnitFilter) -> Result<Vec<UnitListing>, AppError> {
     let units = store.units_at(date).await?;
     let code_of: HashMap<i64, &TerytCode> = units.iter().map(|u| (u.id, &u.code)).collect();
@@ -64,8 +65,24 @@ pub async fn list_units(store: &Store, date: Date, filter: &UnitFilter) -> Resul
             valid_to: u.valid_to,
         })
         .collect();
-    out.sort_by(|a, b| a.code.cmp(&b.code));
+    match needle.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => out.sort_by_cached_key(|u| (relevance(&model::fold(&u.name), u.code.as_str(), n), u.code.clone())),
+        None => out.sort_by(|a, b| a.code.cmp(&b.code)),
+    }
     Ok(out)
+}
+
+/// How well a folded name (or code) matches the folded search text: 0 is best.
+fn relevance(name: &str, code: &str, needle: &str) -> u8 {
+    if name == needle || code == needle {
+        0
+    } else if name.starts_with(needle) || code.starts_with(needle) {
+        1
+    } else if name.split([' ', '-']).any(|w| w.starts_with(needle)) {
+        2
+    } else {
+        3
+    }
 }
 
 /// Everything the unit card shows about a unit's identity.

@@ -74,6 +74,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The import log: every import with its counts, newest first
+    Imports {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Benchmarks that compare Miernik with a peer measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -280,6 +287,11 @@ async fn run(cli: Cli) -> Result<()> {
             let since = parse_date_arg(&since, "--since")?;
             let rows = app::changes_since(&store, since, limit, offset).await?;
             print_changes(&rows, format)
+        }
+        Command::Imports { limit, format } => {
+            let store = open(&cli.db).await?;
+            let imports = store.imports(limit).await?;
+            output::print_imports(&imports, format)
         }
         Command::Bench(BenchCommand::Import { rows, dir }) => bench::import(rows, dir).await,
     }

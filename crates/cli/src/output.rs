@@ -110,7 +110,13 @@ pub fn print_units(units: &[app::UnitListing], format: Format) -> Result<()> {
         .collect();
     emit(format, &header, rows, json_rows)?;
     if format == Format::Table {
-        eprintln!("{} jednostek / units", units.len());
+        let n = units.len();
+        let word = match (n % 10, n % 100) {
+            _ if n == 1 => "jednostka",
+            (2..=4, r) if !(12..=14).contains(&r) => "jednostki",
+            _ => "jednostek",
+        };
+        eprintln!("{n} {word} / {n} unit{}", if n == 1 { "" } else { "s" });
     }
     Ok(())
 }
@@ -243,6 +249,41 @@ pub fn print_changes(rows: &[app::ChangeRow], format: Format) -> Result<()> {
                 "old_value": c.old.and_then(|o| o.0), "old_flag": c.old.map(|o| o.1.as_str()),
                 "new_value": c.new_value, "new_flag": c.new_flag.as_str(),
                 "import": c.import_id, "changed_at": c.changed_at,
+            })
+        })
+        .collect();
+    emit(format, &header, table, json_rows)
+}
+
+pub fn print_imports(rows: &[app::ImportInfo], format: Format) -> Result<()> {
+    let header = ["id", "kind", "source", "file", "started_at", "finished_at", "read", "inserted", "changed", "unchanged", "rejected"];
+    let table = rows
+        .iter()
+        .map(|i| {
+            let c = &i.counts;
+            vec![
+                i.id.to_string(),
+                i.kind.clone(),
+                i.source.clone(),
+                i.file.clone().unwrap_or_default(),
+                i.started_at.clone(),
+                i.finished_at.clone(),
+                c.read.to_string(),
+                c.inserted.to_string(),
+                c.changed.to_string(),
+                c.unchanged.to_string(),
+                c.rejected.to_string(),
+            ]
+        })
+        .collect();
+    let json_rows = rows
+        .iter()
+        .map(|i| {
+            let c = &i.counts;
+            json!({
+                "id": i.id, "kind": i.kind, "source": i.source, "file": i.file,
+                "started_at": i.started_at, "finished_at": i.finished_at,
+                "read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected,
             })
         })
         .collect();

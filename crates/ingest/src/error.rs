@@ -8,7 +8,7 @@ pub enum IngestError {
     #[error("{file}: cannot read: {source}")]
     Io { file: String, source: std::io::Error },
     /// `line` is 1-based; 0 when the problem is not tied to a line.
-    #[error("{file}{at}: {message}", at = if *line > 0 { format!(":{line}") } else { String::new() })]
+    #[error("{file}: {at}{message}", at = if *line > 0 { format!("line {line}: ") } else { String::new() })]
     Format { file: String, line: u64, message: String },
 }
 

@@ -1,12 +1,17 @@
 //! Observation files: the long layout (`unit,variable,year,value[,flag]`, CSV or XLSX) and
 //! BDL's web exports (CREL: one value per row; CTAB: one column per dimensions × year).
-//! (API skeleton — implementation pending.)
+//! The layout is told by content. CSV files are streamed record by record (memory does not
+//! grow with the file); an XLSX sheet is read whole, as spreadsheets are.
 
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use calamine::{Data, Reader as _};
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 
-use crate::{IngestError, RowError};
+use crate::{IngestError, RowError, bdl};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -47,38 +52,661 @@ pub struct Record {
     pub flag: Flag,
 }
 
-/// A streaming reader of observations.
-pub struct ObservationReader {
-    _private: (),
+type Csv = csv::Reader<BufReader<File>>;
+
+/// Column positions of the long layout.
+struct LongCols {
+    unit: usize,
+    variable: usize,
+    year: usize,
+    value: usize,
+    flag: Option<usize>,
+    names: Vec<String>,
 }
 
+enum Inner {
+    LongCsv { csv: Csv, cols: LongCols, comma_sep: bool },
+    Xlsx { rows: std::vec::IntoIter<(u64, Vec<Data>)>, cols: LongCols },
+    Crel { csv: Csv, dims: Vec<usize>, year: usize, value: usize, unit: Option<usize>, attr: Option<usize> },
+    Ctab { csv: Csv, columns: Vec<Option<(usize, Year)>> },
+}
+
+/// A streaming reader of observations.
+pub struct ObservationReader {
+    inner: Inner,
+    layout: Layout,
+    file: String,
+    size: u64,
+    offset: u64,
+    rec: csv::ByteRecord,
+    pending: VecDeque<Result<Record, RowError>>,
+    variables: Vec<VariableInfo>,
+    by_dims: HashMap<String, usize>,
+    fixed: Option<VariableCode>,
+    subgroup: Option<String>,
+    dim_names: Vec<String>,
+    /// BDL CREL: the header, to name columns in row errors.
+    col_names: Vec<String>,
+    empty: u64,
+}
+
+fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
+    IngestError::Format { file: file.to_owned(), line, message: message.into() }
+}
+
+fn io_err(file: &str, source: std::io::Error) -> IngestError {
+    IngestError::Io { file: file.to_owned(), source }
+}
+
+/// Opens an observation file, telling its layout by content.
 pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationReader, IngestError> {
-    let _ = (path, opts);
-    Err(IngestError::Format { file: String::new(), line: 0, message: "not implemented".into() })
+    let file = path.display().to_string();
+    let mut f = File::open(path).map_err(|e| io_err(&file, e))?;
+    let size = f.metadata().map_err(|e| io_err(&file, e))?.len();
+    let mut head = vec![0u8; 64 * 1024];
+    let mut n = 0;
+    while n < head.len() {
+        let k = f.read(&mut head[n..]).map_err(|e| io_err(&file, e))?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    head.truncate(n);
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let mut reader = ObservationReader {
+        inner: Inner::Ctab { csv: empty_csv(f.try_clone().map_err(|e| io_err(&file, e))?), columns: Vec::new() },
+        layout: Layout::Long,
+        file: file.clone(),
+        size,
+        offset: 0,
+        rec: csv::ByteRecord::new(),
+        pending: VecDeque::new(),
+        variables: Vec::new(),
+        by_dims: HashMap::new(),
+        fixed: opts.variable.clone(),
+        subgroup: path.file_name().and_then(|n| n.to_str()).and_then(bdl::subgroup_from_file_name),
+        dim_names: Vec::new(),
+        col_names: Vec::new(),
+        empty: 0,
+    };
+    if head.starts_with(b"PK\x03\x04") || matches!(ext.as_str(), "xlsx" | "xlsm") {
+        reader.open_xlsx(path, opts)?;
+        return Ok(reader);
+    }
+    if head.is_empty() || head.iter().all(u8::is_ascii_whitespace) {
+        return Err(format_err(&file, 0, "the file is empty"));
+    }
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    reader.offset = bom;
+    let first_line = head[bom as usize..].split(|b| *b == b'\n').next().unwrap_or(&[]);
+    let first_line = String::from_utf8_lossy(first_line).trim_end_matches('\r').to_owned();
+    f.seek(SeekFrom::Start(bom)).map_err(|e| io_err(&file, e))?;
+    let is_bdl = first_line.starts_with("\"Kod\";\"Nazwa\"") || first_line.starts_with("Kod;Nazwa");
+    if is_bdl {
+        reader.open_bdl(f)?;
+    } else {
+        reader.open_long(f, &first_line)?;
+    }
+    Ok(reader)
+}
+
+fn csv_reader(f: File, delimiter: u8) -> Csv {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(BufReader::with_capacity(1 << 16, f))
+}
+
+fn empty_csv(f: File) -> Csv {
+    csv_reader(f, b',')
+}
+
+/// Maps a long-layout header to column positions, in English or Polish, any order.
+fn long_columns(names: Vec<String>, file: &str, line: u64, sep_hint: &str) -> Result<LongCols, IngestError> {
+    let mut unit = None;
+    let mut variable = None;
+    let mut year = None;
+    let mut value = None;
+    let mut flag = None;
+    let mut unknown = Vec::new();
+    for (i, raw) in names.iter().enumerate() {
+        let n = model::fold(raw.trim().trim_start_matches('\u{feff}'));
+        let slot = match n.as_str() {
+            "unit" | "jednostka" | "teryt" | "kod" => &mut unit,
+            "variable" | "zmienna" => &mut variable,
+            "year" | "rok" => &mut year,
+            "value" | "wartosc" => &mut value,
+            "flag" | "flaga" => &mut flag,
+            _ => {
+                unknown.push(raw.clone());
+                continue;
+            }
+        };
+        if slot.is_some() {
+            return Err(format_err(file, line, format!("column `{raw}` appears twice in the header")));
+        }
+        *slot = Some(i);
+    }
+    let expected = "unit,variable,year,value[,flag] (or jednostka,zmienna,rok,wartosc[,flaga])";
+    if !unknown.is_empty() {
+        return Err(format_err(
+            file,
+            line,
+            format!("unknown column(s) {} in the header; expected {expected}{sep_hint}", unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")),
+        ));
+    }
+    match (unit, variable, year, value) {
+        (Some(unit), Some(variable), Some(year), Some(value)) => Ok(LongCols { unit, variable, year, value, flag, names }),
+        _ => Err(format_err(file, line, format!("the header must name the columns {expected}{sep_hint}"))),
+    }
 }
 
 impl ObservationReader {
-    pub fn layout(&self) -> Layout {
-        Layout::Long
+    fn open_long(&mut self, f: File, first_line: &str) -> Result<(), IngestError> {
+        let delimiter = if first_line.contains(';') { b';' } else { b',' };
+        let sep_hint = if !first_line.contains(';') && !first_line.contains(',') && first_line.contains('\t') {
+            " — the separator must be `,` or `;` (this file seems to use tabs)"
+        } else if !first_line.contains(';') && !first_line.contains(',') {
+            " — is the separator `,` or `;`?"
+        } else {
+            ""
+        };
+        let mut csv = csv_reader(f, delimiter);
+        let mut header = csv::ByteRecord::new();
+        let has = csv.read_byte_record(&mut header).map_err(|e| format_err(&self.file, 1, e.to_string()))?;
+        if !has {
+            return Err(format_err(&self.file, 0, "the file is empty"));
+        }
+        let names: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        let cols = long_columns(names, &self.file, 1, sep_hint)?;
+        self.inner = Inner::LongCsv { csv, cols, comma_sep: delimiter == b',' };
+        self.layout = Layout::Long;
+        Ok(())
     }
+
+    fn open_xlsx(&mut self, path: &Path, opts: &ReadOptions) -> Result<(), IngestError> {
+        let file = self.file.clone();
+        let bad = |e: String| format_err(&file, 0, format!("cannot read the spreadsheet: {e}"));
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
+        let names = book.sheet_names();
+        let sheet = match &opts.sheet {
+            Some(s) => names
+                .iter()
+                .find(|n| *n == s)
+                .cloned()
+                .ok_or_else(|| format_err(&file, 0, format!("no sheet `{s}`; the sheets are: {}", names.join(", "))))?,
+            None => names.first().cloned().ok_or_else(|| bad("it has no sheets".to_owned()))?,
+        };
+        let range = book.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
+        let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
+        let first_col = range.start().map_or(0, |(_, c)| c) as usize;
+        let mut rows = range.rows().enumerate().map(|(i, r)| {
+            let mut cells = vec![Data::Empty; first_col];
+            cells.extend(r.iter().cloned());
+            (first_row + i as u64 + 1, cells)
+        });
+        let (header_line, header) = loop {
+            match rows.next() {
+                Some((l, cells)) if cells.iter().any(|c| !matches!(c, Data::Empty)) => break (l, cells),
+                Some(_) => continue,
+                None => return Err(format_err(&file, 0, format!("sheet `{sheet}` is empty"))),
+            }
+        };
+        let mut names: Vec<String> = header.iter().map(cell_text).collect();
+        while names.last().is_some_and(String::is_empty) {
+            names.pop();
+        }
+        let lead = names.iter().take_while(|n| n.is_empty()).count();
+        let cols = long_columns(names.split_off(lead), &file, header_line, "")?;
+        let cols = LongCols {
+            unit: cols.unit + lead,
+            variable: cols.variable + lead,
+            year: cols.year + lead,
+            value: cols.value + lead,
+            flag: cols.flag.map(|f| f + lead),
+            names: std::iter::repeat_n(String::new(), lead).chain(cols.names).collect(),
+        };
+        let rest: Vec<(u64, Vec<Data>)> = rows.collect();
+        self.inner = Inner::Xlsx { rows: rest.into_iter(), cols };
+        self.layout = Layout::Long;
+        Ok(())
+    }
+
+    fn open_bdl(&mut self, f: File) -> Result<(), IngestError> {
+        let mut csv = csv_reader(f, b';');
+        let mut header = csv::ByteRecord::new();
+        csv.read_byte_record(&mut header).map_err(|e| format_err(&self.file, 1, e.to_string()))?;
+        let header: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect();
+        let pos = |name: &str| header.iter().position(|h| h == name);
+        if let (Some(year), Some(value)) = (pos("Rok"), pos("Wartosc").or_else(|| pos("Wartość"))) {
+            if year < 2 {
+                return Err(format_err(&self.file, 1, "BDL export: the column `Rok` must follow `Kod` and `Nazwa`"));
+            }
+            let dims: Vec<usize> = (2..year).collect();
+            self.dim_names = dims.iter().map(|&i| header[i].clone()).collect();
+            self.check_derivable()?;
+            self.inner = Inner::Crel { unit: pos("Jednostka miary"), attr: pos("Atrybut"), dims, year, value, csv };
+            self.col_names = header;
+            self.layout = Layout::BdlCrel;
+            return Ok(());
+        }
+        // CTAB: each column header packs `dim;dim;…;YEAR;[unit]`.
+        self.check_derivable()?;
+        let mut columns = Vec::with_capacity(header.len());
+        for (i, h) in header.iter().enumerate() {
+            if i < 2 || h.is_empty() {
+                columns.push(None);
+                continue;
+            }
+            let parts: Vec<&str> = h.split(';').map(str::trim).collect();
+            let (unit, rest) = match parts.split_last() {
+                Some((last, rest)) if last.starts_with('[') && last.ends_with(']') => (Some(last[1..last.len() - 1].to_owned()), rest),
+                _ => (None, parts.as_slice()),
+            };
+            let Some((year, dims)) = rest.split_last() else {
+                return Err(format_err(&self.file, 1, format!("column {} `{h}`: expected `dimension;…;YEAR;[unit]`", i + 1)));
+            };
+            let year = Year::parse(year).map_err(|e| format_err(&self.file, 1, format!("column {} `{h}`: {e}", i + 1)))?;
+            let dims: Vec<String> = dims.iter().map(|d| (*d).to_owned()).collect();
+            let var = self.variable_for(&dims, unit, 1)?;
+            columns.push(Some((var, year)));
+        }
+        if columns.iter().all(Option::is_none) {
+            return Err(format_err(&self.file, 1, "BDL export without value columns"));
+        }
+        self.inner = Inner::Ctab { csv, columns };
+        self.layout = Layout::BdlCtab;
+        Ok(())
+    }
+
+    fn check_derivable(&self) -> Result<(), IngestError> {
+        if self.fixed.is_none() && self.subgroup.is_none() {
+            return Err(format_err(
+                &self.file,
+                0,
+                "cannot derive the variable: the file name is not BDL's `DZIEDZINA_ID_CREL|CTAB_TIMESTAMP.csv`; name the variable with --variable CODE",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The variable of a combination of dimension values: registered on first sight.
+    fn variable_for(&mut self, dims: &[String], unit: Option<String>, line: u64) -> Result<usize, IngestError> {
+        let key = dims.join("\u{1f}");
+        if let Some(&i) = self.by_dims.get(&key) {
+            return Ok(i);
+        }
+        let code = match &self.fixed {
+            Some(code) => {
+                if let Some(first) = self.by_dims.keys().next() {
+                    return Err(format_err(
+                        &self.file,
+                        line,
+                        format!(
+                            "the file holds more than one series (`{}` and `{}`), but --variable names one; leave --variable out to get a code for each",
+                            first.replace('\u{1f}', ", "),
+                            dims.join(", ")
+                        ),
+                    ));
+                }
+                code.clone()
+            }
+            None => {
+                let sub = self.subgroup.clone().unwrap_or_default();
+                VariableCode::slug(&format!("p{sub} {}", dims.join(" ")))
+            }
+        };
+        let described: Vec<String> = if self.dim_names.len() == dims.len() {
+            self.dim_names.iter().zip(dims).map(|(n, v)| format!("{n}: {v}")).collect()
+        } else {
+            dims.to_vec()
+        };
+        let name_pl = match &self.subgroup {
+            Some(s) => format!("P{s}: {}", described.join(", ")),
+            None => described.join(", "),
+        };
+        self.variables.push(VariableInfo {
+            code,
+            name_pl,
+            measure_unit: unit.filter(|u| !u.is_empty() && u != "-"),
+            bdl_subgroup: self.subgroup.as_ref().map(|s| format!("P{s}")),
+        });
+        self.by_dims.insert(key, self.variables.len() - 1);
+        Ok(self.variables.len() - 1)
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
     /// Next record; `Ok(None)` at the end. A `RowError` is one bad row: reading may go on.
     /// An `IngestError` ends the file.
     pub fn next_record(&mut self) -> Result<Option<Result<Record, RowError>>, IngestError> {
-        Ok(None)
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Ok(Some(r));
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
     }
+
+    /// Reads the next physical record into `pending`; false at the end of the file.
+    fn fill(&mut self) -> Result<bool, IngestError> {
+        match &mut self.inner {
+            Inner::Xlsx { rows, cols } => {
+                let Some((line, cells)) = rows.next() else { return Ok(false) };
+                if cells.iter().all(|c| matches!(c, Data::Empty)) {
+                    return Ok(true);
+                }
+                let get = |i: usize| cells.get(i).cloned().unwrap_or(Data::Empty);
+                let unit = match get(cols.unit) {
+                    Data::Float(f) if f.fract() == 0.0 && f >= 0.0 => pad_code(&format!("{f:.0}")),
+                    Data::Int(i) => pad_code(&i.to_string()),
+                    other => cell_text(&other),
+                };
+                let value = match get(cols.value) {
+                    Data::Float(f) => Cell::Num(f),
+                    Data::Int(i) => Cell::Num(i as f64),
+                    other => Cell::Text(cell_text(&other)),
+                };
+                let fields = LongFields {
+                    unit: &unit,
+                    variable: &cell_text(&get(cols.variable)),
+                    year: &cell_text(&get(cols.year)),
+                    value,
+                    flag: cols.flag.map(|i| cell_text(&get(i))),
+                };
+                let r = long_record(&self.file, line, cols, fields);
+                self.pending.push_back(r);
+                Ok(true)
+            }
+            Inner::LongCsv { csv, cols, comma_sep } => {
+                if !read(csv, &mut self.rec, &self.file)? {
+                    return Ok(false);
+                }
+                let line = self.rec.position().map_or(0, csv::Position::line);
+                if self.rec.len() != cols.names.len() {
+                    let hint = if *comma_sep && self.rec.len() > cols.names.len() {
+                        " (with `,` as the separator a decimal comma splits the value: use `;` as the separator or a decimal point)"
+                    } else {
+                        ""
+                    };
+                    self.pending.push_back(Err(RowError {
+                        file: self.file.clone(),
+                        line,
+                        column: None,
+                        message: format!("expected {} fields ({}), found {}{hint}", cols.names.len(), cols.names.join(","), self.rec.len()),
+                    }));
+                    return Ok(true);
+                }
+                let text = |i: usize| -> Result<&str, IngestError> {
+                    std::str::from_utf8(self.rec.get(i).unwrap_or(b"")).map_err(|_| {
+                        format_err(
+                            &self.file,
+                            line,
+                            format!(
+                                "column {} ({}) is not UTF-8 (perhaps Windows-1250); convert the file with `iconv -f cp1250 -t utf-8`",
+                                i + 1,
+                                cols.names.get(i).map_or("", String::as_str)
+                            ),
+                        )
+                    })
+                };
+                let flag = match cols.flag {
+                    Some(i) => Some(text(i)?.to_owned()),
+                    None => None,
+                };
+                let fields = LongFields {
+                    unit: text(cols.unit)?,
+                    variable: text(cols.variable)?,
+                    year: text(cols.year)?,
+                    value: Cell::Text(text(cols.value)?.to_owned()),
+                    flag,
+                };
+                let r = long_record(&self.file, line, cols, fields);
+                self.pending.push_back(r);
+                Ok(true)
+            }
+            Inner::Crel { .. } => self.fill_crel(),
+            Inner::Ctab { .. } => self.fill_ctab(),
+        }
+    }
+
+    fn fill_crel(&mut self) -> Result<bool, IngestError> {
+        let Inner::Crel { csv, dims, year, value, unit, attr } = &mut self.inner else { return Ok(false) };
+        if !read(csv, &mut self.rec, &self.file)? {
+            return Ok(false);
+        }
+        let line = self.rec.position().map_or(0, csv::Position::line);
+        let file = self.file.clone();
+        let rec = std::mem::take(&mut self.rec);
+        let field = |i: usize| -> Result<String, IngestError> {
+            let b = rec.get(i).unwrap_or(b"");
+            std::str::from_utf8(b).map(|s| s.trim().to_owned()).map_err(|_| {
+                format_err(&file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1))
+            })
+        };
+        let (dims, year_i, value_i, unit_i, attr_i) = (dims.clone(), *year, *value, *unit, *attr);
+        let header = std::mem::take(&mut self.col_names);
+        let row_err = |i: usize, message: String| RowError {
+            file: file.clone(),
+            line,
+            column: Some((i + 1, header.get(i).cloned().unwrap_or_default())),
+            message,
+        };
+        let result = (|| -> Result<Option<Result<Record, RowError>>, IngestError> {
+            if rec.len() <= value_i {
+                return Ok(Some(Err(RowError {
+                    file: file.clone(),
+                    line,
+                    column: None,
+                    message: format!("expected at least {} fields, found {}", value_i + 1, rec.len()),
+                })));
+            }
+            let code = field(0)?;
+            let name = field(1)?;
+            let dim_values = dims.iter().map(|&i| field(i)).collect::<Result<Vec<_>, _>>()?;
+            let unit_of_measure = unit_i.map(field).transpose()?;
+            let year_text = field(year_i)?;
+            let value_text = field(value_i)?;
+            let attr_text = attr_i.map(field).transpose()?.unwrap_or_default();
+            let var = self.variable_for(&dim_values, unit_of_measure, line)?;
+            let unit = match TerytCode::parse_lenient(&code) {
+                Ok(u) => u,
+                Err(e) => return Ok(Some(Err(row_err(0, e.to_string())))),
+            };
+            let year = match Year::parse(&year_text) {
+                Ok(y) => y,
+                Err(e) => return Ok(Some(Err(row_err(year_i, e.to_string())))),
+            };
+            let Some(mut flag) = bdl::flag_from_attribute(&attr_text) else {
+                return Ok(Some(Err(row_err(attr_i.unwrap_or(0), format!("unknown BDL attribute `{attr_text}`")))));
+            };
+            let value = match value_text.as_str() {
+                "" | "-" if flag.carries_value() => {
+                    self.empty += 1;
+                    return Ok(None);
+                }
+                "" | "-" => None,
+                "x" | "X" => {
+                    flag = Flag::Confidential;
+                    None
+                }
+                t => match Value::parse(t) {
+                    Ok(v) => Some(v),
+                    Err(e) => return Ok(Some(Err(row_err(value_i, e.to_string())))),
+                },
+            };
+            let variable = self.variables[var].code.clone();
+            Ok(Some(Ok(Record { line, unit, unit_name: Some(name), variable, year, value, flag })))
+        })();
+        self.rec = rec;
+        self.col_names = header;
+        if let Some(r) = result? {
+            self.pending.push_back(r);
+        }
+        Ok(true)
+    }
+
+    fn fill_ctab(&mut self) -> Result<bool, IngestError> {
+        let Inner::Ctab { csv, columns } = &mut self.inner else { return Ok(false) };
+        if !read(csv, &mut self.rec, &self.file)? {
+            return Ok(false);
+        }
+        let line = self.rec.position().map_or(0, csv::Position::line);
+        let text = |i: usize| -> Result<&str, IngestError> {
+            std::str::from_utf8(self.rec.get(i).unwrap_or(b"")).map(str::trim).map_err(|_| {
+                format_err(&self.file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1))
+            })
+        };
+        let code = text(0)?;
+        let name = text(1)?.to_owned();
+        let unit = match TerytCode::parse_lenient(code) {
+            Ok(u) => u,
+            Err(e) => {
+                self.pending.push_back(Err(RowError {
+                    file: self.file.clone(),
+                    line,
+                    column: Some((1, "Kod".to_owned())),
+                    message: e.to_string(),
+                }));
+                return Ok(true);
+            }
+        };
+        for (i, col) in columns.iter().enumerate() {
+            let Some((var, year)) = col else { continue };
+            let cell = text(i)?;
+            let (value, flag) = match cell {
+                "" | "-" => {
+                    self.empty += 1;
+                    continue;
+                }
+                "x" | "X" => (None, Flag::Confidential),
+                t => match Value::parse(t) {
+                    Ok(v) => (Some(v), Flag::Final),
+                    Err(e) => {
+                        self.pending.push_back(Err(RowError {
+                            file: self.file.clone(),
+                            line,
+                            column: Some((i + 1, format!("{} {year}", self.variables[*var].code))),
+                            message: e.to_string(),
+                        }));
+                        continue;
+                    }
+                },
+            };
+            self.pending.push_back(Ok(Record {
+                line,
+                unit: unit.clone(),
+                unit_name: Some(name.clone()),
+                variable: self.variables[*var].code.clone(),
+                year: *year,
+                value,
+                flag,
+            }));
+        }
+        Ok(true)
+    }
+
     pub fn variable_info(&self, code: &VariableCode) -> Option<&VariableInfo> {
-        let _ = code;
-        None
+        self.variables.iter().find(|v| &v.code == code)
     }
+
     pub fn variables(&self) -> &[VariableInfo] {
-        &[]
+        &self.variables
     }
-    /// Bytes of the file consumed so far and the file's size, for a progress bar.
+
+    /// Bytes of the file consumed so far and the file's size, for a progress bar. An XLSX
+    /// sheet is read whole when opened, so it reports (size, size).
     pub fn progress(&self) -> (u64, u64) {
-        (0, 0)
+        match &self.inner {
+            Inner::LongCsv { csv, .. } | Inner::Crel { csv, .. } | Inner::Ctab { csv, .. } => {
+                ((csv.position().byte() + self.offset).min(self.size), self.size)
+            }
+            Inner::Xlsx { .. } => (self.size, self.size),
+        }
     }
+
     /// Empty cells and values that are not values (BDL `-`) skipped so far.
     pub fn empty_cells(&self) -> u64 {
-        0
+        self.empty
+    }
+}
+
+fn read(csv: &mut Csv, rec: &mut csv::ByteRecord, file: &str) -> Result<bool, IngestError> {
+    csv.read_byte_record(rec).map_err(|e| {
+        let line = e.position().map_or(0, csv::Position::line);
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => io_err(file, io),
+            other => format_err(file, line, format!("{other:?}")),
+        }
+    })
+}
+
+enum Cell {
+    Text(String),
+    Num(f64),
+}
+
+struct LongFields<'a> {
+    unit: &'a str,
+    variable: &'a str,
+    year: &'a str,
+    value: Cell,
+    flag: Option<String>,
+}
+
+fn long_record(file: &str, line: u64, cols: &LongCols, f: LongFields<'_>) -> Result<Record, RowError> {
+    let err = |i: usize, message: String| RowError {
+        file: file.to_owned(),
+        line,
+        column: Some((i + 1, cols.names.get(i).cloned().unwrap_or_default())),
+        message,
+    };
+    let unit = TerytCode::parse_lenient(f.unit).map_err(|e| err(cols.unit, e.to_string()))?;
+    let variable = VariableCode::parse(f.variable).map_err(|e| err(cols.variable, e.to_string()))?;
+    let year = Year::parse(f.year).map_err(|e| err(cols.year, e.to_string()))?;
+    let flag = match (&f.flag, cols.flag) {
+        (Some(t), Some(i)) => Flag::parse(t).map_err(|e| err(i, e.to_string()))?,
+        _ => Flag::Final,
+    };
+    let value = match f.value {
+        Cell::Num(n) => Some(Value::new(n).ok_or_else(|| err(cols.value, format!("value `{n}` is not finite")))?),
+        Cell::Text(t) if t.trim().is_empty() => {
+            if flag.carries_value() {
+                return Err(err(
+                    cols.value,
+                    format!("value is empty; give a value, or a flag confidential, not_occurred or missing (the flag is {flag})"),
+                ));
+            }
+            None
+        }
+        Cell::Text(t) => Some(Value::parse(&t).map_err(|e| err(cols.value, e.to_string()))?),
+    };
+    Ok(Record { line, unit, unit_name: None, variable, year, value, flag })
+}
+
+/// A spreadsheet turns `0201011` into the number 201011: put the lost leading zero back.
+fn pad_code(digits: &str) -> String {
+    match digits.len() {
+        1 | 3 | 6 => format!("0{digits}"),
+        _ => digits.to_owned(),
+    }
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -85,7 +86,10 @@ fn today() -> model::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-async fn home(State(state): State<Arc<AppState>>, Query(q): Query<HomeQuery>) -> Response {
+async fn home(State(state): State<Arc<AppState>>, q: Result<Query<HomeQuery>, QueryRejection>) -> Response {
+    let Ok(Query(q)) = q else {
+        return bad_request_page(&state);
+    };
     let query = q.q.unwrap_or_default();
     let filter = app::UnitFilter {
         kind: if query.trim().is_empty() { Some(UnitKind::Wojewodztwo) } else { None },
@@ -154,7 +158,10 @@ fn flag_text(f: Flag) -> &'static str {
     }
 }
 
-async fn unit_page(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Response {
+async fn unit_page(State(state): State<Arc<AppState>>, code: Result<Path<String>, PathRejection>) -> Response {
+    let Ok(Path(code)) = code else {
+        return not_found_page(&state);
+    };
     let Ok(code) = TerytCode::parse_lenient(&code) else {
         return not_found_page(&state);
     };
@@ -228,6 +235,15 @@ fn not_found_page(state: &AppState) -> Response {
         p { a href="/" { "Wróć do wyszukiwania / Back to search" } }
     };
     (StatusCode::NOT_FOUND, Html(page(state, "404", body).into_string())).into_response()
+}
+
+fn bad_request_page(state: &AppState) -> Response {
+    let body = html! {
+        h1 { "Nieprawidłowy adres " span.en lang="en" { "/ Bad request" } }
+        p { "Adres lub wyszukiwane słowo zawiera niedozwolone znaki. " span.en lang="en" { "The address or search text has invalid characters." } }
+        p { a href="/" { "Wróć do wyszukiwania / Back to search" } }
+    };
+    (StatusCode::BAD_REQUEST, Html(page(state, "400", body).into_string())).into_response()
 }
 
 async fn not_found(State(state): State<Arc<AppState>>) -> Response {

@@ -1,0 +1,66 @@
+//! Architecture invariants (ARCHITECTURE.md), checked on every test run.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn deps_of(krate: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml")).expect("manifest");
+    let mut deps = Vec::new();
+    let mut in_deps = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_deps = l == "[dependencies]";
+            continue;
+        }
+        if in_deps {
+            if let Some((name, _)) = l.split_once(['=', '.']) {
+                if !name.trim().is_empty() && !name.starts_with('#') {
+                    deps.push(name.trim().to_owned());
+                }
+            }
+        }
+    }
+    deps
+}
+
+#[test]
+fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
+    for krate in ["model", "ingest"] {
+        for banned in ["tokio", "sqlx", "axum"] {
+            assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
+        }
+    }
+    for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("clap", "cli")] {
+        for krate in ["model", "ingest", "store", "app", "web", "cli"] {
+            if krate != owner {
+                assert!(!deps_of(krate).contains(&dep.to_owned()), "only {owner} may depend on {dep}, not {krate}");
+            }
+        }
+    }
+    assert!(deps_of("store").contains(&"sqlx".to_owned()), "the check reads manifests correctly");
+}
+
+#[test]
+fn every_rust_file_says_what_it_is_for() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("crates"), &mut files);
+    assert!(files.len() > 10);
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read");
+        assert!(text.starts_with("//!"), "{} must start with a //! line", f.display());
+    }
+}
