@@ -52,7 +52,63 @@ pub struct Record {
     pub flag: Flag,
 }
 
-type Csv = csv::Reader<BufReader<File>>;
+type Csv = csv::Reader<Lf<BufReader<File>>>;
+
+/// Turns CRLF into LF on the fly. The csv crate counts lines wrongly in CRLF files (each
+/// record after the first is reported one line early); with LF its count is exact. Also
+/// counts the bytes taken from the file, for progress.
+pub(crate) struct Lf<R> {
+    inner: R,
+    carry_cr: bool,
+    consumed: u64,
+}
+
+impl<R: Read> Read for Lf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.len() < 2 {
+            // Too small to hold a carried CR and a byte; the csv reader never asks this.
+            let n = self.inner.read(out)?;
+            self.consumed += n as u64;
+            return Ok(n);
+        }
+        loop {
+            let start = usize::from(self.carry_cr);
+            if self.carry_cr {
+                out[0] = b'\r';
+            }
+            let n = self.inner.read(&mut out[start..])?;
+            self.consumed += n as u64;
+            if n == 0 {
+                self.carry_cr = false;
+                return Ok(start);
+            }
+            self.carry_cr = false;
+            let total = start + n;
+            let mut w = 0;
+            let mut i = 0;
+            while i < total {
+                let b = out[i];
+                if b == b'\r' {
+                    if i + 1 == total {
+                        self.carry_cr = true; // decide when the next byte is known
+                        i += 1;
+                        continue;
+                    }
+                    if out[i + 1] == b'\n' {
+                        i += 1;
+                        continue;
+                    }
+                }
+                out[w] = b;
+                w += 1;
+                i += 1;
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
 
 /// Column positions of the long layout.
 struct LongCols {
@@ -157,7 +213,7 @@ fn csv_reader(f: File, delimiter: u8) -> Csv {
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(BufReader::with_capacity(1 << 16, f))
+        .from_reader(Lf { inner: BufReader::with_capacity(1 << 16, f), carry_cr: false, consumed: 0 })
 }
 
 fn empty_csv(f: File) -> Csv {
@@ -626,7 +682,7 @@ impl ObservationReader {
     pub fn progress(&self) -> (u64, u64) {
         match &self.inner {
             Inner::LongCsv { csv, .. } | Inner::Crel { csv, .. } | Inner::Ctab { csv, .. } => {
-                ((csv.position().byte() + self.offset).min(self.size), self.size)
+                ((csv.get_ref().consumed + self.offset).min(self.size), self.size)
             }
             Inner::Xlsx { .. } => (self.size, self.size),
         }
@@ -708,5 +764,45 @@ fn cell_text(d: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::Lf;
+
+    /// Reads through `Lf` with a given buffer size.
+    fn through(input: &[u8], chunk: usize) -> Vec<u8> {
+        struct Chunked<'a>(&'a [u8], usize);
+        impl Read for Chunked<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(out.len()).min(self.0.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut lf = Lf { inner: Chunked(input, chunk), carry_cr: false, consumed: 0 };
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 3];
+        loop {
+            let n = lf.read(&mut buf).expect("read");
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(lf.consumed, input.len() as u64);
+        out
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_every_chunk_boundary() {
+        let input = b"a\r\nb\rc\r\n\r\nd\r";
+        for chunk in 1..8 {
+            assert_eq!(through(input, chunk), b"a\nb\rc\n\nd\r", "chunk {chunk}");
+        }
     }
 }
