@@ -183,8 +183,8 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
         }
     }
     rows.sort_by_key(|r| (r.variable_id, r.unit_id, r.year));
-    import.write(&rows).await?;
     let n = rows.len() as u64;
+    import.write(rows).await?;
     import.finish(n, n, 0).await?;
     Ok(true)
 }

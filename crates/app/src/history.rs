@@ -69,7 +69,7 @@ pub async fn history(store: &Store, unit: &TerytCode, variable: &VariableCode) -
 /// Values new or changed since `since`, with what they were then.
 pub async fn changes_since(store: &Store, since: Date, limit: i64, offset: i64) -> Result<Vec<ChangeRow>, AppError> {
     Ok(store
-        .changes_since(since, limit, offset)
+        .changes_since(&model::format_date(since), limit, offset)
         .await?
         .into_iter()
         .map(|c| ChangeRow {

@@ -3,6 +3,8 @@
 //! nothing by default; with `skip_invalid` bad rows are listed and the rest imported.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use ingest::{ObservationReader, ReadOptions, Record, RowError, VariableInfo};
@@ -39,6 +41,11 @@ pub struct ObsImportReport {
     pub created_units: Vec<(String, String)>,
     pub empty_cells: u64,
 }
+
+/// (variable id, unit id, year).
+type ObsKey = (i64, i64, i64);
+/// (value, flag, line) of the first row seen with a key.
+type Seen = (Option<f64>, model::Flag, u64);
 
 enum Msg {
     Opened { layout: ingest::Layout },
@@ -96,7 +103,7 @@ fn spawn_reader(path: PathBuf, opts: ReadOptions) -> mpsc::Receiver<Msg> {
 }
 
 /// The map from every code a unit ever had to the unit: current codes win over old ones.
-async fn unit_code_map(store: &Store) -> Result<HashMap<String, i64>, AppError> {
+async fn unit_code_map(store: &Store) -> Result<FxHashMap<String, i64>, AppError> {
     let mut codes = store.unit_codes().await?;
     // Old codes first, so that a code valid now overrides an alias of another unit.
     codes.sort_by_key(|c| (c.valid_to.is_none(), c.valid_to));
@@ -159,7 +166,7 @@ pub async fn import_observations(
     let file = path.display().to_string();
     let read_opts = ReadOptions { variable: opts.variable.clone(), sheet: opts.sheet.clone() };
     let mut units = unit_code_map(store).await?;
-    let mut variables: HashMap<String, i64> =
+    let mut variables: FxHashMap<String, i64> =
         store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
     let newest_state = store.newest_territory_state().await?;
 
@@ -188,7 +195,8 @@ pub async fn import_observations(
     let mut rejected = 0u64;
     let mut failed = false; // all-or-nothing: stop writing after the first bad row
     let mut batch_rows: Vec<ObsRow> = Vec::with_capacity(BATCH);
-    let mut batch_keys: HashMap<(i64, i64, i64), (Option<f64>, i64, u64)> = HashMap::with_capacity(BATCH);
+    // (variable, unit, year) → (value, flag, line) of the rows in this batch.
+    let mut batch_keys: FxHashMap<ObsKey, (Option<f64>, i64, u64)> = FxHashMap::default();
 
     while let Some(msg) = rx.recv().await {
         match msg {
@@ -297,7 +305,7 @@ pub async fn import_observations(
                     valid += 1;
                 }
                 if !failed {
-                    match import.write(&batch_rows).await {
+                    match import.write(std::mem::replace(&mut batch_rows, Vec::with_capacity(BATCH))).await {
                         Ok(()) => {}
                         Err(StoreError::ConflictingDuplicate) => {
                             import.abandon().await?;
@@ -347,7 +355,13 @@ pub async fn import_observations(
         return Err(AppError::Rejected { file, summary, rows });
     }
 
-    let counts = import.finish(read, valid, rejected).await?;
+    let counts = match import.finish(read, valid, rejected).await {
+        Ok(c) => c,
+        Err(StoreError::ConflictingDuplicate) => {
+            return Err(find_conflict(path, &opts.variable, &opts.sheet, &file).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
     report.counts = counts;
     Ok(report)
 }
@@ -371,7 +385,7 @@ async fn find_conflict(path: &Path, variable: &Option<VariableCode>, sheet: &Opt
     let file_owned = file.to_owned();
     let found = tokio::task::spawn_blocking(move || -> Option<AppError> {
         let mut reader = ingest::open_observations(&p, &opts).ok()?;
-        let mut seen: HashMap<(String, String, i16), (Option<f64>, model::Flag, u64)> = HashMap::new();
+        let mut seen: HashMap<(String, String, i16), Seen> = HashMap::new();
         while let Ok(Some(rec)) = reader.next_record() {
             let Ok(rec) = rec else { continue };
             let key = (rec.unit.as_str().to_owned(), rec.variable.as_str().to_owned(), rec.year.get());

@@ -103,11 +103,10 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
     let in_file: HashSet<&str> = file.rows.iter().map(|r| r.code.as_str()).collect();
     let mut gmina_by_base: HashMap<&str, &StoredUnit> = HashMap::new();
     for u in &open {
-        if u.kind.is_gmina() && !in_file.contains(u.code.as_str()) {
-            if let Some(base) = u.code.gmina_base() {
+        if u.kind.is_gmina() && !in_file.contains(u.code.as_str())
+            && let Some(base) = u.code.gmina_base() {
                 gmina_by_base.insert(base, u);
             }
-        }
     }
 
     let mut plan = TerritoryPlan {
@@ -145,9 +144,9 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
             }
             continue;
         }
-        if row.kind.is_gmina() {
-            if let Some(u) = row.code.gmina_base().and_then(|b| gmina_by_base.get(b)) {
-                if matched.insert(u.id) {
+        if row.kind.is_gmina()
+            && let Some(u) = row.code.gmina_base().and_then(|b| gmina_by_base.get(b))
+                && matched.insert(u.id) {
                     let date = known.date("kind_changed", &row.code, state);
                     events.push(format!(
                         "code changed {} → {} `{}` ({} → {}) from {}",
@@ -159,8 +158,6 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
                     }
                     continue;
                 }
-            }
-        }
         let valid_from = (!first_import).then(|| known.date("created", &row.code, state));
         if let Some(d) = valid_from {
             events.push(format!("created {} `{}` ({}) from {}", row.code, row.name, row.kind.as_str(), model::format_date(d)));
@@ -195,13 +192,11 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
         .map(|r| r.code.as_str())
         .collect();
     for r in &file.rows {
-        if r.kind == UnitKind::GminaMiejska {
-            if let Some(p) = r.code.powiat() {
-                if city_powiats.contains(p.as_str()) {
+        if r.kind == UnitKind::GminaMiejska
+            && let Some(p) = r.code.powiat()
+                && city_powiats.contains(p.as_str()) {
                     city_gmina.entry(p.as_str().to_owned()).or_insert_with(|| r.code.clone());
                 }
-            }
-        }
     }
     plan.links.push(Link { code: TerytCode::country(), parent: None, same_jst: None });
     for r in &file.rows {

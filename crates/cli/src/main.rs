@@ -230,8 +230,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(ImportCommand::Units { file, format }) => {
             let store = open(&cli.db).await?;
-            let report = app::import_units(&store, &file).await?;
-            print_units_report(&report, format)
+            let report = app::import_units(&store, &file).await;
+            store.close().await;
+            print_units_report(&report?, format)
         }
         Command::Import(ImportCommand::Observations(args)) => {
             let store = open(&cli.db).await?;
@@ -258,6 +259,7 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             let result = app::import_observations(&store, &args.file, &opts, &on_progress).await;
+            store.close().await;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
@@ -272,26 +274,30 @@ async fn run(cli: Cli) -> Result<()> {
                 parent: a.parent.as_deref().map(TerytCode::parse_lenient).transpose().map_err(|e| anyhow!("--parent: {e}"))?,
                 search: a.search,
             };
-            let units = app::list_units(&store, at, &filter).await?;
-            print_units(&units, a.format)
+            let units = app::list_units(&store, at, &filter).await;
+            store.close().await;
+            print_units(&units?, a.format)
         }
         Command::History { unit, variable, format } => {
             let store = open(&cli.db).await?;
             let unit = TerytCode::parse_lenient(&unit).map_err(|e| anyhow!("--unit: {e}"))?;
             let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
-            let rows = app::history(&store, &unit, &variable).await?;
-            print_history(&rows, format)
+            let rows = app::history(&store, &unit, &variable).await;
+            store.close().await;
+            print_history(&rows?, format)
         }
         Command::Changes { since, limit, offset, format } => {
             let store = open(&cli.db).await?;
             let since = parse_date_arg(&since, "--since")?;
-            let rows = app::changes_since(&store, since, limit, offset).await?;
-            print_changes(&rows, format)
+            let rows = app::changes_since(&store, since, limit, offset).await;
+            store.close().await;
+            print_changes(&rows?, format)
         }
         Command::Imports { limit, format } => {
             let store = open(&cli.db).await?;
-            let imports = store.imports(limit).await?;
-            output::print_imports(&imports, format)
+            let imports = store.imports(limit).await;
+            store.close().await;
+            output::print_imports(&imports?, format)
         }
         Command::Bench(BenchCommand::Import { rows, dir }) => bench::import(rows, dir).await,
     }

@@ -13,6 +13,12 @@ pub struct Db {
     pub url: String,
 }
 
+impl Default for Db {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Db {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -16,13 +16,11 @@ fn deps_of(krate: &str) -> Vec<String> {
             in_deps = l == "[dependencies]";
             continue;
         }
-        if in_deps {
-            if let Some((name, _)) = l.split_once(['=', '.']) {
-                if !name.trim().is_empty() && !name.starts_with('#') {
+        if in_deps
+            && let Some((name, _)) = l.split_once(['=', '.'])
+                && !name.trim().is_empty() && !name.starts_with('#') {
                     deps.push(name.trim().to_owned());
                 }
-            }
-        }
     }
     deps
 }

@@ -49,12 +49,11 @@ pub fn parse_unit_name(s: &str) -> BdlUnitName {
     if let Some(open) = rest.rfind(" (") {
         let tail = &rest[open + 2..];
         let mut chars = tail.chars();
-        if let (Some(c), Some(')'), None) = (chars.next(), chars.next(), chars.next()) {
-            if c.is_ascii_digit() {
+        if let (Some(c), Some(')'), None) = (chars.next(), chars.next(), chars.next())
+            && c.is_ascii_digit() {
                 rodz = Some(c);
                 rest = rest[..open].trim_end();
             }
-        }
     }
     let mut to_year = None;
     if let Some((head, year)) = split_year(rest, " do ") {

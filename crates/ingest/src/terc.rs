@@ -268,11 +268,10 @@ fn validate(raw: Vec<Raw>, file: &str) -> Result<TercFile, IngestError> {
             }
             _ => r.code.powiat(),
         };
-        if let Some(parent) = needed {
-            if !seen.contains(parent.as_str()) {
+        if let Some(parent) = needed
+            && !seen.contains(parent.as_str()) {
                 return Err(err(file, r.line, format!("{} `{}` lies in {parent}, which is not in the file", r.code, r.name)));
             }
-        }
     }
     Ok(TercFile { state_date, rows })
 }

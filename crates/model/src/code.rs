@@ -69,7 +69,7 @@ impl TerytCode {
             return Err(CodeError::Length(s.to_owned()));
         }
         let b = s.as_bytes();
-        let woj = u8::from(b[0] - b'0') * 10 + (b[1] - b'0');
+        let woj = (b[0] - b'0') * 10 + (b[1] - b'0');
         if woj == 0 || woj > 32 || woj % 2 == 1 {
             return Err(CodeError::Wojewodztwo(s.to_owned()));
         }

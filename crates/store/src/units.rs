@@ -108,6 +108,9 @@ pub struct TerritoryOutcome {
     pub already_imported: bool,
 }
 
+/// The parsed columns shared by unit rows: id, code, name, kind, valid from, valid to.
+type UnitColumns = (i64, TerytCode, String, UnitKind, Option<Date>, Option<Date>);
+
 fn unit_from_row(
     id: i64,
     code: String,
@@ -115,7 +118,7 @@ fn unit_from_row(
     kind: String,
     valid_from: Option<String>,
     valid_to: Option<String>,
-) -> Result<(i64, TerytCode, String, UnitKind, Option<Date>, Option<Date>)> {
+) -> Result<UnitColumns> {
     let code = TerytCode::parse(&code).map_err(|_| StoreError::Corrupt { what: "unit code", value: code })?;
     let kind = UnitKind::parse(&kind).map_err(|e| StoreError::Corrupt { what: "unit kind", value: e.0 })?;
     Ok((id, code, name, kind, parse_date_col(valid_from)?, parse_date_col(valid_to)?))
@@ -223,11 +226,10 @@ impl Store {
     /// changes nothing; a state older than the newest one imported is refused.
     pub async fn apply_territory(&self, plan: &TerritoryPlan) -> Result<TerritoryOutcome> {
         let state = model::format_date(plan.state_date);
-        if let Some(newest) = self.newest_territory_state().await? {
-            if newest > plan.state_date {
+        if let Some(newest) = self.newest_territory_state().await?
+            && newest > plan.state_date {
                 return Err(StoreError::OlderState { state, newest: model::format_date(newest) });
             }
-        }
         let mut tx = self.begin().await?;
         let started = now_text();
         let import_id = insert_import_log(&mut tx, "units", "teryt", &plan.file, &started).await?;

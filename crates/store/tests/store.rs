@@ -86,17 +86,17 @@ async fn a_changed_value_makes_a_revision_and_keeps_the_old_one(store: Store) {
     let rows = vec![row(var, unit, 2020, 100.0), row(var, unit, 2021, 101.0)];
 
     let mut imp = store.begin_observation_import("file", "a.csv").await.expect("begin");
-    imp.write(&rows).await.expect("write");
+    imp.write(rows.clone()).await.expect("write");
     let c = imp.finish(2, 2, 0).await.expect("finish");
     assert_eq!((c.inserted, c.changed, c.unchanged), (2, 0, 0));
 
     let mut imp = store.begin_observation_import("file", "a.csv").await.expect("begin");
-    imp.write(&rows).await.expect("write");
+    imp.write(rows.clone()).await.expect("write");
     let c = imp.finish(2, 2, 0).await.expect("finish");
     assert_eq!((c.inserted, c.changed, c.unchanged), (0, 0, 2), "re-import changes nothing");
 
     let mut imp = store.begin_observation_import("file", "b.csv").await.expect("begin");
-    imp.write(&[row(var, unit, 2020, 99.5), row(var, unit, 2022, 103.0)]).await.expect("write");
+    imp.write([row(var, unit, 2020, 99.5), row(var, unit, 2022, 103.0)].to_vec()).await.expect("write");
     let c = imp.finish(2, 2, 0).await.expect("finish");
     assert_eq!((c.inserted, c.changed, c.unchanged), (1, 1, 0));
 
@@ -111,20 +111,29 @@ async fn a_changed_value_makes_a_revision_and_keeps_the_old_one(store: Store) {
     assert_eq!(y2020[1].superseded_by, None);
     assert_eq!(store.count("observation_history").await.expect("count"), 1);
 
-    let changes = store.changes_since(date("2000-01-01"), 100, 0).await.expect("changes");
+    let changes = store.changes_since("2000-01-01", 100, 0).await.expect("changes");
     let c2020 = changes.iter().find(|c| c.year == 2020).expect("2020 changed");
     assert_eq!(c2020.new_value, Some(99.5));
-    let future = store.changes_since(date("2999-01-01"), 100, 0).await.expect("changes");
+    assert_eq!(c2020.old_value, None, "before every import there was no value");
+    assert_eq!(changes.len(), 3, "2020, 2021, 2022: {changes:?}");
+    // Since the last import: only what it changed, with the value it replaced.
+    let last = store.imports(1).await.expect("log")[0].finished_at.clone();
+    let recent = store.changes_since(&last, 100, 0).await.expect("changes");
+    let years: Vec<i64> = recent.iter().map(|c| c.year).collect();
+    assert_eq!(years, vec![2020, 2022]);
+    assert_eq!((recent[0].old_value, recent[0].new_value), (Some(100.0), Some(99.5)));
+    assert_eq!(recent[1].old_value, None, "2022 is new");
+    let future = store.changes_since("2999-01-01", 100, 0).await.expect("changes");
     assert!(future.is_empty());
 }
 
 async fn a_flag_change_alone_is_a_revision(store: Store) {
     let (unit, var) = setup(&store).await;
     let mut imp = store.begin_observation_import("file", "a").await.expect("begin");
-    imp.write(&[row(var, unit, 2020, 5.0)]).await.expect("write");
+    imp.write([row(var, unit, 2020, 5.0)].to_vec()).await.expect("write");
     imp.finish(1, 1, 0).await.expect("finish");
     let mut imp = store.begin_observation_import("file", "b").await.expect("begin");
-    imp.write(&[ObsRow { flag: 1, ..row(var, unit, 2020, 5.0) }]).await.expect("write");
+    imp.write([ObsRow { flag: 1, ..row(var, unit, 2020, 5.0) }].to_vec()).await.expect("write");
     let c = imp.finish(1, 1, 0).await.expect("finish");
     assert_eq!(c.changed, 1);
 }
@@ -133,10 +142,16 @@ async fn conflicting_duplicates_fail_and_leave_nothing(store: Store) {
     let (unit, var) = setup(&store).await;
     let before = store.count("import_log").await.expect("count");
     let mut imp = store.begin_observation_import("file", "dup.csv").await.expect("begin");
-    imp.write(&[row(var, unit, 2020, 1.0)]).await.expect("first write");
-    let err = imp.write(&[row(var, unit, 2020, 2.0)]).await.expect_err("conflict");
+    imp.write(vec![row(var, unit, 2020, 1.0)]).await.expect("first write");
+    // Writes are pipelined: the conflict shows at the next call at the latest.
+    let err = match imp.write(vec![row(var, unit, 2020, 2.0)]).await {
+        Err(e) => {
+            imp.abandon().await.expect("rollback");
+            e
+        }
+        Ok(()) => imp.finish(2, 2, 0).await.expect_err("conflict"),
+    };
     assert!(matches!(err, StoreError::ConflictingDuplicate), "{err}");
-    imp.abandon().await.expect("rollback");
     assert_eq!(store.count("observation").await.expect("count"), 0);
     assert_eq!(store.count("observation_history").await.expect("count"), 0);
     assert_eq!(store.count("import_log").await.expect("count"), before);
@@ -146,7 +161,7 @@ async fn an_abandoned_import_leaves_the_database_as_it_was(store: Store) {
     let (unit, var) = setup(&store).await;
     let mut imp = store.begin_observation_import("file", "x").await.expect("begin");
     let rows: Vec<ObsRow> = (0..200).map(|i| row(var, unit, 1900 + i, i as f64)).collect();
-    imp.write(&rows).await.expect("write");
+    imp.write(rows.clone()).await.expect("write");
     drop(imp); // dropped without finish: rolled back
     assert_eq!(store.count("observation").await.expect("count"), 0);
 }
@@ -201,7 +216,7 @@ async fn the_database_itself_refuses_to_delete_an_observation() {
     let store = Store::open(&url).await.expect("opens");
     let (unit, var) = setup(&store).await;
     let mut imp = store.begin_observation_import("file", "a").await.expect("begin");
-    imp.write(&[row(var, unit, 2020, 5.0)]).await.expect("write");
+    imp.write([row(var, unit, 2020, 5.0)].to_vec()).await.expect("write");
     imp.finish(1, 1, 0).await.expect("finish");
     store.close().await;
     // A careless query from outside Miernik, straight at the file:

@@ -89,8 +89,14 @@ CREATE TABLE observation (
     import_id   INTEGER NOT NULL,
     PRIMARY KEY (variable_id, unit_id, year)
 ) WITHOUT ROWID;
-CREATE INDEX observation_by_unit ON observation(unit_id, variable_id);
-CREATE INDEX observation_by_import ON observation(import_id);
+
+-- Which variables each import wrote: "what changed since" probes only those (through the
+-- primary key), so no index by import has to be kept up to date on every row.
+CREATE TABLE import_variable (
+    import_id   INTEGER NOT NULL REFERENCES import_log(id),
+    variable_id INTEGER NOT NULL REFERENCES variable(id),
+    PRIMARY KEY (import_id, variable_id)
+);
 
 CREATE TABLE observation_history (
     variable_id   INTEGER NOT NULL,
