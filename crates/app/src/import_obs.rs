@@ -337,18 +337,19 @@ pub async fn import_observations(
                 line: u.first_line,
                 column: None,
                 message: format!(
-                    "unknown unit {code}{}{} ({} rows); import the TERC register first, or add historical units with --create-missing-units",
+                    "unknown unit {code}{}{} ({} row{})",
                     if u.name.is_empty() { "" } else { " " },
                     u.name,
-                    u.rows
+                    u.rows,
+                    if u.rows == 1 { "" } else { "s" }
                 ),
             });
         }
         rows.sort_by_key(|r| r.line);
         let summary = match rows.first() {
-            Some(first) if n_unknown > 0 && rows.len() == n_unknown => {
-                format!("{n_unknown} unknown unit code(s), first at {first}")
-            }
+            Some(first) if n_unknown > 0 && rows.len() == n_unknown => format!(
+                "{n_unknown} unknown unit code(s), first at {first}; import the TERC register (miernik import units) or add them as closed historical units with --create-missing-units"
+            ),
             Some(first) => format!("{} bad row(s), first at {first}", rows.len()),
             None => "the import failed".to_owned(),
         };

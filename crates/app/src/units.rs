@@ -96,6 +96,7 @@ pub struct UnitCard {
     /// Every name it has had.
     pub names: Vec<(String, Option<Date>, Option<Date>)>,
     pub parent_name: Option<String>,
+    pub parent_kind: Option<UnitKind>,
     /// The other record of the same JST (city with powiat rights).
     pub same_jst: Option<UnitListing>,
     pub children: Vec<UnitListing>,
@@ -129,6 +130,7 @@ pub async fn unit_card(store: &Store, code: &TerytCode, date: Date) -> Result<Un
         codes: all_codes.iter().filter(|c| c.unit_id == id).map(|c| (c.code.clone(), c.valid_from, c.valid_to)).collect(),
         names: store.unit_names(id).await?,
         parent_name: u.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.name.clone()),
+        parent_kind: u.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.kind),
         same_jst: u.same_jst_id.and_then(|s| by_id.get(&s)).map(|s| listing(s)),
         children,
     })

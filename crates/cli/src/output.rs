@@ -117,6 +117,9 @@ pub fn print_units(units: &[app::UnitListing], format: Format) -> Result<()> {
             _ => "jednostek",
         };
         eprintln!("{n} {word} / {n} unit{}", if n == 1 { "" } else { "s" });
+        if n == 0 {
+            eprintln!("hint: brak jednostek? zaimportuj rejestr TERC / no units? import the TERC register: miernik import units TERC_Urzedowy_….csv");
+        }
     }
     Ok(())
 }

@@ -47,7 +47,26 @@ a{color:#0b4f9c}a:focus,input:focus,button:focus{outline:3px solid #b35c00;outli
 .banner{background:#fff3cd;border:2px solid #8a6d00;padding:.5rem 1rem;margin:1rem 0}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}.en{color:#4a4a4a;font-size:.9em}\
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}";
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
+.scroll{overflow-x:auto;max-width:100%}th[scope=row]{min-width:14rem}.scroll table{margin:0}.scroll:focus{outline:3px solid #b35c00}\
+caption{text-align:left;font-weight:bold;padding:.25rem 0}";
+
+/// How a person names a unit: TERC writes powiaty without the word "powiat" and
+/// województwa in capitals.
+fn display_name(name: &str, kind: UnitKind) -> String {
+    match kind {
+        UnitKind::Wojewodztwo => format!("województwo {}", name.to_lowercase()),
+        UnitKind::Powiat => format!("powiat {name}"),
+        _ => name.to_owned(),
+    }
+}
+
+/// The same, capitalised for a heading.
+fn heading_name(name: &str, kind: UnitKind) -> String {
+    let n = display_name(name, kind);
+    let mut chars = n.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
 
 fn page(state: &AppState, title: &str, body: Markup) -> Markup {
     html! {
@@ -56,7 +75,7 @@ fn page(state: &AppState, title: &str, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — Miernik" }
+                title { @if title == "Miernik" { "Miernik" } @else { (title) " — Miernik" } }
                 style { (PreEscaped(CSS)) }
             }
             body {
@@ -120,7 +139,7 @@ async fn home(State(state): State<Arc<AppState>>, q: Result<Query<HomeQuery>, Qu
                     @for u in shown {
                         tr {
                             td { (u.code) }
-                            td { a href={ "/jst/" (u.code) } { (u.name) } }
+                            td { a href={ "/jst/" (u.code) } { (heading_name(&u.name, u.kind)) } }
                             td { (u.kind.name_pl()) " " span.en lang="en" { "/ " (u.kind.name_en()) } }
                         }
                     }
@@ -177,25 +196,32 @@ async fn unit_page(State(state): State<Arc<AppState>>, code: Result<Path<String>
     let mut years: Vec<i64> = obs.iter().map(|o| o.3).collect();
     years.sort_unstable();
     years.dedup();
-    let years: Vec<i64> = years.into_iter().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
+    let years: Vec<i64> = years.into_iter().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
     let mut vars: Vec<(&str, &str, Option<&str>)> = obs.iter().map(|o| (o.0.as_str(), o.1.as_str(), o.2.as_deref())).collect();
     vars.dedup();
     let u = &card.unit;
     let date = |d: Option<model::Date>| d.map(model::format_date).unwrap_or_else(|| "—".to_owned());
+    let title = heading_name(&u.name, u.kind);
     let body = html! {
-        h1 { (u.name) }
+        h1 { (title) }
         p { (u.kind.name_pl()) " " span.en lang="en" { "/ " (u.kind.name_en()) } ", TERYT " (u.code)
             @if !card.is_jst { " — jednostka statystyczna, nie JST " span.en lang="en" { "/ statistical unit, not a local government" } } }
         @if let (Some(parent), Some(name)) = (&u.parent, &card.parent_name) {
-            p { "Jednostka nadrzędna / Parent: " a href={ "/jst/" (parent) } { (name) } }
+            p { "Jednostka nadrzędna / Parent: " a href={ "/jst/" (parent) } { (display_name(name, card.parent_kind.unwrap_or(UnitKind::Kraj))) } }
         }
         @if let Some(s) = &card.same_jst {
-            p { "Ta sama JST jako " (s.kind.name_pl()) ": " a href={ "/jst/" (s.code) } { (s.name) " (" (s.code) ")" } }
+            p { "Ta sama JST jako " (s.kind.name_pl()) " / The same local government as a " (s.kind.name_en()) ": " a href={ "/jst/" (s.code) } { (s.name) " (" (s.code) ")" } }
         }
-        p { "Ważna od / Valid from: " (date(u.valid_from)) "; do / to: " (date(u.valid_to)) }
+        @if let Some(from) = u.valid_from {
+            p { "Istnieje od / Exists since: " (model::format_date(from)) }
+        }
+        @if let Some(to) = u.valid_to {
+            p { strong { "Jednostka zniesiona lub zmieniona / Unit closed: " } (model::format_date(to)) }
+        }
         @if !vars.is_empty() {
+            div.scroll role="region" aria-labelledby="dane" tabindex="0" {
             table {
-                caption { "Dane (ostatnie lata) / Data (latest years)" }
+                caption id="dane" { "Dane (ostatnie lata) / Data (latest years)" }
                 thead { tr { th scope="col" { "Zmienna / Variable" } @for y in &years { th scope="col" { (y) } } } }
                 tbody {
                     @for (vcode, vname, munit) in &vars {
@@ -213,6 +239,7 @@ async fn unit_page(State(state): State<Arc<AppState>>, code: Result<Path<String>
                     }
                 }
             }
+            }
         }
         @if card.codes.len() > 1 || card.names.len() > 1 {
             h2 { "Historia / History" }
@@ -223,10 +250,10 @@ async fn unit_page(State(state): State<Arc<AppState>>, code: Result<Path<String>
         }
         @if !card.children.is_empty() {
             h2 { "Jednostki podrzędne / Sub-units (" (card.children.len()) ")" }
-            ul { @for c in &card.children { li { a href={ "/jst/" (c.code) } { (c.name) } " — " (c.kind.name_pl()) } } }
+            ul { @for c in &card.children { li { a href={ "/jst/" (c.code) } { (display_name(&c.name, c.kind)) } " — " (c.kind.name_pl()) } } }
         }
     };
-    Html(page(&state, &u.name, body).into_string()).into_response()
+    Html(page(&state, &title, body).into_string()).into_response()
 }
 
 fn not_found_page(state: &AppState) -> Response {

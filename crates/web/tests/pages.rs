@@ -39,7 +39,7 @@ async fn search_ignores_case_and_diacritics() {
     let (_dir, router) = demo_router().await;
     let (status, html) = get(&router, "/?q=LODZKIE").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("ŁÓDZKIE"), "{html}");
+    assert!(html.contains("Województwo łódzkie"), "{html}");
 }
 
 #[tokio::test]
@@ -47,9 +47,9 @@ async fn a_unit_card_shows_the_unit_its_data_and_sub_units() {
     let (_dir, router) = demo_router().await;
     let (status, html) = get(&router, "/jst/02").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("<h1>DOLNOŚLĄSKIE</h1>"), "{html}");
+    assert!(html.contains("<h1>Województwo dolnośląskie</h1>"), "{html}");
     assert!(html.contains("Ludność ogółem"), "data table");
-    assert!(html.contains("<caption>"), "tables have captions");
+    assert!(html.contains("<caption"), "tables have captions");
     assert!(html.contains("/jst/0201"), "links to powiaty");
 }
 
