@@ -36,12 +36,9 @@ fn flag(n: i64) -> Flag {
 
 /// Every revision of `variable` for the unit that bears (or bore) `unit`.
 pub async fn history(store: &Store, unit: &TerytCode, variable: &VariableCode) -> Result<Vec<HistoryRow>, AppError> {
-    let codes = store.unit_codes().await?;
-    let unit_id = codes
-        .iter()
-        .filter(|c| &c.code == unit)
-        .max_by_key(|c| (c.valid_to.is_none(), c.valid_to))
-        .map(|c| c.unit_id)
+    let unit_id = store
+        .unit_id_for_code(unit)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("no unit with code {unit}")))?;
     let var = store
         .variables()

@@ -39,8 +39,18 @@ fn kind_at(u: &UnitAt) -> UnitKind {
 /// The units valid on `date` that pass `filter`, ordered by code — or, when searching, best
 /// matches first (whole name, then its start, then a word's start, then anywhere).
 pub async fn list_units(store: &Store, date: Date, filter: &UnitFilter) -> Result<Vec<UnitListing>, AppError> {
-    let units = store.units_at(date).await?;
-    let code_of: HashMap<i64, &TerytCode> = units.iter().map(|u| (u.id, &u.code)).collect();
+    let parent_id = match &filter.parent {
+        Some(code) => match store.unit_id_for_code(code).await? {
+            Some(id) => Some(id),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let units = store.units_at(date, parent_id).await?;
+    let mut code_of: HashMap<i64, &TerytCode> = units.iter().map(|u| (u.id, &u.code)).collect();
+    if let (Some(id), Some(code)) = (parent_id, &filter.parent) {
+        code_of.insert(id, code);
+    }
     let needle = filter.search.as_deref().map(|s| model::fold(s.trim()));
     let mut out: Vec<UnitListing> = units
         .iter()
@@ -104,34 +114,35 @@ pub struct UnitCard {
 
 /// The card of the unit that bears (or bore) `code`, as of `date`.
 pub async fn unit_card(store: &Store, code: &TerytCode, date: Date) -> Result<UnitCard, AppError> {
-    let all_codes = store.unit_codes().await?;
-    let id = all_codes
-        .iter()
-        .filter(|c| &c.code == code)
-        .max_by_key(|c| (c.valid_to.is_none(), c.valid_to))
-        .map(|c| c.unit_id)
-        .ok_or_else(|| AppError::NotFound(format!("no unit with code {code}")))?;
-    let units = store.units().await?;
-    let by_id: HashMap<i64, &store::StoredUnit> = units.iter().map(|u| (u.id, u)).collect();
-    let u = by_id.get(&id).ok_or_else(|| AppError::NotFound(format!("no unit with code {code}")))?;
-    let listing = |s: &store::StoredUnit| UnitListing {
+    let not_found = || AppError::NotFound(format!("no unit with code {code}"));
+    let id = store.unit_id_for_code(code).await?.ok_or_else(not_found)?;
+    let u = store.unit(id).await?.ok_or_else(not_found)?;
+    let parent = match u.parent_id {
+        Some(p) => store.unit(p).await?,
+        None => None,
+    };
+    let same = match u.same_jst_id {
+        Some(s) => store.unit(s).await?,
+        None => None,
+    };
+    let listing = |s: &store::StoredUnit, parent: Option<&store::StoredUnit>| UnitListing {
         code: s.code.clone(),
         name: s.name.clone(),
         kind: s.kind,
-        parent: s.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.code.clone()),
+        parent: parent.map(|p| p.code.clone()),
         valid_from: s.valid_from,
         valid_to: s.valid_to,
     };
     let children = list_units(store, date, &UnitFilter { parent: Some(u.code.clone()), ..UnitFilter::default() }).await?;
     Ok(UnitCard {
-        unit: listing(u),
+        unit: listing(&u, parent.as_ref()),
         id,
         is_jst: u.kind.is_jst(),
-        codes: all_codes.iter().filter(|c| c.unit_id == id).map(|c| (c.code.clone(), c.valid_from, c.valid_to)).collect(),
+        codes: store.codes_of_unit(id).await?.into_iter().map(|c| (c.code, c.valid_from, c.valid_to)).collect(),
         names: store.unit_names(id).await?,
-        parent_name: u.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.name.clone()),
-        parent_kind: u.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.kind),
-        same_jst: u.same_jst_id.and_then(|s| by_id.get(&s)).map(|s| listing(s)),
+        parent_name: parent.as_ref().map(|p| p.name.clone()),
+        parent_kind: parent.as_ref().map(|p| p.kind),
+        same_jst: same.as_ref().map(|s| listing(s, None)),
         children,
     })
 }

@@ -149,6 +149,58 @@ impl Store {
         Ok(rows)
     }
 
+    /// The unit that bears `code` now, or bore it last (an old code is an alias).
+    pub async fn unit_id_for_code(&self, code: &TerytCode) -> Result<Option<i64>> {
+        let sql = "SELECT unit_id FROM unit_code WHERE code = $1 \
+                   ORDER BY CASE WHEN valid_to IS NULL THEN 1 ELSE 0 END DESC, valid_to DESC LIMIT 1";
+        let id: Option<i64> = dispatch!(&self.backend, p => sqlx::query_scalar(sql).bind(code.as_str()).fetch_optional(p).await?);
+        Ok(id)
+    }
+
+    /// One unit by id.
+    pub async fn unit(&self, id: i64) -> Result<Option<StoredUnit>> {
+        let sql = "SELECT id, code, name, kind, parent_id, same_jst_id, valid_from, valid_to, historical \
+                   FROM unit WHERE id = $1";
+        let unit = dispatch!(&self.backend, p => {
+            match sqlx::query(sql).bind(id).fetch_optional(p).await? {
+                None => None,
+                Some(r) => {
+                    let (id, code, name, kind, valid_from, valid_to) = unit_from_row(
+                        r.try_get("id")?, r.try_get("code")?, r.try_get("name")?, r.try_get("kind")?,
+                        r.try_get("valid_from")?, r.try_get("valid_to")?,
+                    )?;
+                    Some(StoredUnit {
+                        id, code, name, kind, valid_from, valid_to,
+                        parent_id: r.try_get("parent_id")?,
+                        same_jst_id: r.try_get("same_jst_id")?,
+                        historical: r.try_get::<i64, _>("historical")? != 0,
+                    })
+                }
+            }
+        });
+        Ok(unit)
+    }
+
+    /// Every code a unit has had, oldest first.
+    pub async fn codes_of_unit(&self, unit_id: i64) -> Result<Vec<UnitCode>> {
+        let sql = "SELECT unit_id, code, valid_from, valid_to FROM unit_code WHERE unit_id = $1 ORDER BY id";
+        let rows = dispatch!(&self.backend, p => {
+            let rows = sqlx::query(sql).bind(unit_id).fetch_all(p).await?;
+            rows.into_iter()
+                .map(|r| -> Result<UnitCode> {
+                    let code: String = r.try_get("code")?;
+                    Ok(UnitCode {
+                        unit_id: r.try_get("unit_id")?,
+                        code: TerytCode::parse(&code).map_err(|_| StoreError::Corrupt { what: "unit code", value: code })?,
+                        valid_from: parse_date_col(r.try_get("valid_from")?)?,
+                        valid_to: parse_date_col(r.try_get("valid_to")?)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        });
+        Ok(rows)
+    }
+
     /// Every code every unit has had.
     pub async fn unit_codes(&self) -> Result<Vec<UnitCode>> {
         let sql = "SELECT unit_id, code, valid_from, valid_to FROM unit_code ORDER BY unit_id, id";
@@ -183,8 +235,9 @@ impl Store {
         Ok(rows)
     }
 
-    /// The units valid on `date`, each with the code and name it had then.
-    pub async fn units_at(&self, date: Date) -> Result<Vec<UnitAt>> {
+    /// The units valid on `date`, each with the code and name it had then; only the
+    /// children of `parent_id` when given.
+    pub async fn units_at(&self, date: Date, parent_id: Option<i64>) -> Result<Vec<UnitAt>> {
         let sql = "SELECT u.id, u.kind, u.parent_id, u.same_jst_id, u.valid_from, u.valid_to, \
               COALESCE((SELECT c.code FROM unit_code c WHERE c.unit_id = u.id \
                   AND (c.valid_from IS NULL OR c.valid_from <= $1) AND (c.valid_to IS NULL OR c.valid_to > $1) \
@@ -193,11 +246,18 @@ impl Store {
                   AND (n.valid_from IS NULL OR n.valid_from <= $1) AND (n.valid_to IS NULL OR n.valid_to > $1) \
                   ORDER BY COALESCE(n.valid_from, '') DESC LIMIT 1), u.name) AS name \
             FROM unit u \
-            WHERE (u.valid_from IS NULL OR u.valid_from <= $1) AND (u.valid_to IS NULL OR u.valid_to > $1) \
-            ORDER BY u.id";
+            WHERE (u.valid_from IS NULL OR u.valid_from <= $1) AND (u.valid_to IS NULL OR u.valid_to > $1) ";
+        let sql = match parent_id {
+            Some(_) => format!("{sql} AND u.parent_id = $2 ORDER BY u.id"),
+            None => format!("{sql} ORDER BY u.id"),
+        };
         let d = model::format_date(date);
         let rows = dispatch!(&self.backend, p => {
-            let rows = sqlx::query(sql).bind(&d).fetch_all(p).await?;
+            let mut q = sqlx::query(&sql).bind(&d);
+            if let Some(id) = parent_id {
+                q = q.bind(id);
+            }
+            let rows = q.fetch_all(p).await?;
             rows.into_iter()
                 .map(|r| -> Result<UnitAt> {
                     let (id, code, name, kind, valid_from, valid_to) = unit_from_row(

@@ -180,8 +180,12 @@ async fn territory_states_apply_once_and_in_order(store: Store) {
     let gmina = units.iter().find(|u| u.code.as_str() == "0201011").expect("gmina");
     let powiat = units.iter().find(|u| u.code.as_str() == "0201").expect("powiat");
     assert_eq!(gmina.parent_id, Some(powiat.id));
-    let at = store.units_at(date("2025-06-01")).await.expect("units at");
+    let at = store.units_at(date("2025-06-01"), None).await.expect("units at");
     assert_eq!(at.len(), 4);
+    let children = store.units_at(date("2025-06-01"), Some(powiat.id)).await.expect("children");
+    assert_eq!(children.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), vec!["0201011"]);
+    assert_eq!(store.unit_id_for_code(&code("0201011")).await.expect("lookup"), Some(gmina.id));
+    assert_eq!(store.unit_id_for_code(&code("0201022")).await.expect("lookup"), None);
 }
 
 #[tokio::test]
