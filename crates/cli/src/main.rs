@@ -90,6 +90,7 @@ enum Command {
 enum ImportCommand {
     /// The GUS TERC register (CSV or XML, "Urzędowy" variant); import states oldest first
     Units {
+        /// The TERC file (CSV or XML) as downloaded from GUS
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -100,6 +101,7 @@ enum ImportCommand {
 
 #[derive(Args)]
 struct ObsArgs {
+    /// The file: .csv or .xlsx in the long layout, or a BDL web export .csv
     file: PathBuf,
     /// The variable of a BDL export (default: derived from the file name and dimensions)
     #[arg(long)]
