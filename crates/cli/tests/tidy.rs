@@ -27,13 +27,13 @@ fn deps_of(krate: &str) -> Vec<String> {
 
 #[test]
 fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
-    for krate in ["model", "ingest", "formula"] {
+    for krate in ["model", "ingest", "formula", "engine"] {
         for banned in ["tokio", "sqlx", "axum"] {
             assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
         }
     }
     for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("clap", "cli")] {
-        for krate in ["model", "formula", "ingest", "store", "app", "web", "cli"] {
+        for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli"] {
             if krate != owner {
                 assert!(!deps_of(krate).contains(&dep.to_owned()), "only {owner} may depend on {dep}, not {krate}");
             }

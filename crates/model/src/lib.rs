@@ -4,11 +4,13 @@
 
 mod code;
 mod fold;
+mod indicator;
 mod observation;
 mod unit;
 
 pub use code::{CodeError, Level, TerytCode};
 pub use fold::fold;
+pub use indicator::{Polarity, PolarityError};
 pub use observation::{
     Flag, FlagError, Observation, Value, ValueError, VariableCode, VariableCodeError, Year,
     YearError,
