@@ -1,6 +1,8 @@
-//! The indicator engine: synchronous, deterministic, no I/O. So far its statistical kernel —
-//! group statistics and each unit's position in its group, defined exactly as DESIGN.md says
-//! so that any peer can reproduce them (quantiles R type 7, competition ranks, percentile
-//! 100·(n−rank)/(n−1), z-score with the sample standard deviation).
+//! The indicator engine: synchronous, deterministic, no I/O. So far its kernels: group
+//! statistics and each unit's position in its group, defined exactly as DESIGN.md says so
+//! that any peer can reproduce them (quantiles R type 7, competition ranks, percentile
+//! 100·(n−rank)/(n−1), z-score with the sample standard deviation); and statistical nearest
+//! neighbours with each variable's contribution to the distance.
 
+pub mod neighbours;
 pub mod stats;

@@ -69,3 +69,57 @@ proptest! {
         prop_assert!((agg - factor * num / den).abs() <= 1e-9 * agg.abs().max(1.0));
     }
 }
+
+mod nearest_neighbours {
+    use engine::neighbours::ContextMatrix;
+    use proptest::prelude::*;
+
+    /// The reference: distances to every complete unit, fully sorted.
+    fn brute(cols: &[Vec<Option<f64>>], w: &[f64], target: usize, k: usize) -> Vec<(usize, f64)> {
+        let units = cols[0].len();
+        let complete: Vec<usize> = (0..units).filter(|&u| cols.iter().all(|c| c[u].is_some())).collect();
+        let n = complete.len() as f64;
+        let z = |v: usize, u: usize| {
+            let vals: Vec<f64> = complete.iter().filter_map(|&x| cols[v][x]).collect();
+            let mean = vals.iter().sum::<f64>() / n;
+            let sd = if n > 1.0 { (vals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+            if sd > 0.0 { (cols[v][u].unwrap_or(mean) - mean) / sd } else { 0.0 }
+        };
+        let mut all: Vec<(usize, f64)> = complete
+            .iter()
+            .filter(|&&u| u != target)
+            .map(|&u| (u, (0..cols.len()).map(|v| w[v] * (z(v, u) - z(v, target)).powi(2)).sum::<f64>().sqrt()))
+            .collect();
+        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        all.truncate(k);
+        all
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn selection_agrees_with_a_full_sort(
+            cols in prop::collection::vec(prop::collection::vec(prop_oneof![1 => Just(None), 6 => (-20i32..20).prop_map(|v| Some(f64::from(v)))], 12), 1..4),
+            k in 1usize..8,
+            target in 0usize..12,
+        ) {
+            let w: Vec<f64> = (0..cols.len()).map(|v| 1.0 + v as f64).collect();
+            let refs: Vec<&[Option<f64>]> = cols.iter().map(Vec::as_slice).collect();
+            let m = ContextMatrix::standardise(12, &refs);
+            match m.nearest(target, &w, k, None) {
+                Err(_) => prop_assert!(!m.is_complete(target)),
+                Ok(got) => {
+                    let want = brute(&cols, &w, target, k);
+                    prop_assert_eq!(got.len(), want.len());
+                    for (g, (u, d)) in got.iter().zip(&want) {
+                        prop_assert!((g.distance - d).abs() < 1e-9, "{} vs {}", g.distance, d);
+                        // Equal distances may list different units only if they tie.
+                        if g.unit != *u {
+                            prop_assert!((g.distance - d).abs() < 1e-9);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
