@@ -2,6 +2,7 @@
 //! observation files, listing units, the history of a value, what changed, demo data.
 //! Everything here is async over the [`store::Store`]; parsing runs on a blocking thread.
 
+mod checks;
 mod demo;
 mod error;
 mod history;
@@ -9,6 +10,7 @@ mod import_obs;
 mod territory;
 mod units;
 
+pub use checks::{AdditivityCheck, SumMismatch, check_additivity};
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};

@@ -74,6 +74,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Check that an additive variable adds up: gminy to powiat, powiaty to województwo, to Poland
+    Check {
+        /// Variable code (an additive one: population, the unemployed, expenditure…)
+        #[arg(long)]
+        variable: String,
+        /// Year to check
+        #[arg(long)]
+        year: i16,
+        /// Largest difference still accepted (for sources that round their parts)
+        #[arg(long, default_value_t = 0.0)]
+        tolerance: f64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// The import log: every import with its counts, newest first
     Imports {
         #[arg(long, default_value_t = 50)]
@@ -294,6 +308,13 @@ async fn run(cli: Cli) -> Result<()> {
             let rows = app::changes_since(&store, since, limit, offset).await;
             store.close().await;
             print_changes(&rows?, format)
+        }
+        Command::Check { variable, year, tolerance, format } => {
+            let store = open(&cli.db).await?;
+            let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
+            let report = app::check_additivity(&store, &variable, year, tolerance).await;
+            store.close().await;
+            output::print_check(&report?, format)
         }
         Command::Imports { limit, format } => {
             let store = open(&cli.db).await?;

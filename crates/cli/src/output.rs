@@ -292,3 +292,43 @@ pub fn print_imports(rows: &[app::ImportInfo], format: Format) -> Result<()> {
         .collect();
     emit(format, &header, table, json_rows)
 }
+
+pub fn print_check(r: &app::AdditivityCheck, format: Format) -> Result<()> {
+    let header = ["code", "name", "kind", "value", "sum_of_sub_units", "difference", "sub_units"];
+    let table = r
+        .mismatches
+        .iter()
+        .map(|m| {
+            vec![
+                m.code.to_string(),
+                m.name.clone(),
+                m.kind.as_str().to_owned(),
+                m.value.to_string(),
+                m.children_sum.to_string(),
+                (m.value - m.children_sum).to_string(),
+                m.children.to_string(),
+            ]
+        })
+        .collect();
+    let json_rows = r
+        .mismatches
+        .iter()
+        .map(|m| {
+            json!({
+                "code": m.code.as_str(), "name": m.name, "kind": m.kind.as_str(), "value": m.value,
+                "sum_of_sub_units": m.children_sum, "difference": m.value - m.children_sum, "sub_units": m.children,
+            })
+        })
+        .collect();
+    emit(format, &header, table, json_rows)?;
+    for (code, name, with, all) in r.incomplete.iter().take(20) {
+        eprintln!("incomplete: {code} {name}: {with} of {all} sub-units have a value");
+    }
+    eprintln!(
+        "{} units checked, {} do not add up, {} with sub-units missing values",
+        r.checked,
+        r.mismatches.len(),
+        r.incomplete.len()
+    );
+    Ok(())
+}

@@ -4,5 +4,6 @@
 //! 100·(n−rank)/(n−1), z-score with the sample standard deviation); and statistical nearest
 //! neighbours with each variable's contribution to the distance.
 
+pub mod checks;
 pub mod neighbours;
 pub mod stats;

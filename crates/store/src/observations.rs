@@ -262,6 +262,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// The current values of one variable in one year: (unit id, value); a value is `None`
+    /// where the flag says there is none (confidential, missing…).
+    pub async fn values(&self, variable_id: i64, year: i64) -> Result<Vec<(i64, Option<f64>)>> {
+        let sql = "SELECT unit_id, value FROM observation WHERE variable_id = $1 AND year = $2";
+        let rows = dispatch!(&self.backend, p => {
+            sqlx::query(sql).bind(variable_id).bind(year).fetch_all(p).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
     /// The current value of one observation, if any: (value, flag).
     pub async fn observation(&self, variable_id: i64, unit_id: i64, year: i64) -> Result<Option<(Option<f64>, i64)>> {
         let sql = "SELECT value, flag FROM observation WHERE variable_id = $1 AND unit_id = $2 AND year = $3";
