@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use engine::checks::{Node, additivity};
+use engine::checks::{Node, additivity, robust_outliers};
 use model::{TerytCode, UnitKind, VariableCode};
 use store::Store;
 
@@ -27,20 +27,68 @@ pub struct AdditivityCheck {
     pub incomplete: Vec<(TerytCode, String, usize, usize)>,
 }
 
-/// Checks that `variable` in `year` adds up through the hierarchy of units valid at the end
-/// of that year (gminy → powiat → województwo → Poland; town + rural area → gmina).
-pub async fn check_additivity(store: &Store, variable: &VariableCode, year: i16, tolerance: f64) -> Result<AdditivityCheck, AppError> {
-    let var = store
+/// A value whose change from the year before stands out from the unit's own history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryOutlier {
+    pub code: TerytCode,
+    pub name: String,
+    pub value: f64,
+    pub previous: f64,
+    /// The modified z-score of the change.
+    pub robust_z: f64,
+}
+
+async fn variable_id(store: &Store, variable: &VariableCode) -> Result<i64, AppError> {
+    store
         .variables()
         .await?
         .into_iter()
         .find(|v| v.code == variable.as_str())
-        .ok_or_else(|| AppError::NotFound(format!("no variable with code {variable}")))?;
+        .map(|v| v.id)
+        .ok_or_else(|| AppError::NotFound(format!("no variable with code {variable}")))
+}
+
+/// The units whose value of `variable` in `year` changed from the year before far more than
+/// the unit's values usually change: the modified z-score of that change among all its
+/// year-to-year changes is above `threshold`. Changes are log ratios when the unit's values
+/// are all positive (a tenfold jump is the same for a village and a city), else differences.
+/// Judging changes rather than levels keeps a long trend (unemployment falling for 20 years)
+/// from hiding a typo.
+pub async fn check_history_outliers(store: &Store, variable: &VariableCode, year: i16, threshold: f64) -> Result<Vec<HistoryOutlier>, AppError> {
+    let var = variable_id(store, variable).await?;
+    let rows = store.variable_values(var).await?;
+    let year = i64::from(year);
+    let mut out = Vec::new();
+    for series in rows.chunk_by(|a, b| a.0 == b.0) {
+        let Some(at) = series.iter().position(|r| r.1 == year) else { continue };
+        let positive = series.iter().all(|r| r.2.is_none_or(|v| v > 0.0));
+        // changes[i] is the change into series[i + 1], when both years are there and adjacent.
+        let changes: Vec<Option<f64>> = series
+            .windows(2)
+            .map(|w| match (w[0].2, w[1].2) {
+                (Some(a), Some(b)) if w[1].1 == w[0].1 + 1 => Some(if positive { (b / a).ln() } else { b - a }),
+                _ => None,
+            })
+            .collect();
+        let Some(into) = at.checked_sub(1) else { continue };
+        let Some(&(_, z)) = robust_outliers(&changes, threshold).iter().find(|(i, _)| *i == into) else { continue };
+        if let (Some(u), Some(value), Some(previous)) = (store.unit(series[at].0).await?, series[at].2, series[into].2) {
+            out.push(HistoryOutlier { code: u.code, name: u.name, value, previous, robust_z: z });
+        }
+    }
+    out.sort_by(|a, b| b.robust_z.abs().total_cmp(&a.robust_z.abs()).then(a.code.cmp(&b.code)));
+    Ok(out)
+}
+
+/// Checks that `variable` in `year` adds up through the hierarchy of units valid at the end
+/// of that year (gminy → powiat → województwo → Poland; town + rural area → gmina).
+pub async fn check_additivity(store: &Store, variable: &VariableCode, year: i16, tolerance: f64) -> Result<AdditivityCheck, AppError> {
+    let var_id = variable_id(store, variable).await?;
     let end = time::Date::from_calendar_date(i32::from(year), time::Month::December, 31)
         .map_err(|e| AppError::Invalid(format!("year {year}: {e}")))?;
     let units = store.units_at(end, None).await?;
     let values: HashMap<i64, f64> = store
-        .values(var.id, i64::from(year))
+        .values(var_id, i64::from(year))
         .await?
         .into_iter()
         .filter_map(|(u, v)| v.map(|v| (u, v)))

@@ -10,7 +10,7 @@ mod import_obs;
 mod territory;
 mod units;
 
-pub use checks::{AdditivityCheck, SumMismatch, check_additivity};
+pub use checks::{AdditivityCheck, HistoryOutlier, SumMismatch, check_additivity, check_history_outliers};
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};

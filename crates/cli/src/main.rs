@@ -85,6 +85,12 @@ enum Command {
         /// Largest difference still accepted (for sources that round their parts)
         #[arg(long, default_value_t = 0.0)]
         tolerance: f64,
+        /// Instead: list the values of that year whose change from the year before stands out from the unit's history
+        #[arg(long)]
+        outliers: bool,
+        /// With --outliers: the modified z-score above which a value stands out
+        #[arg(long, default_value_t = 3.5)]
+        threshold: f64,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -192,11 +198,17 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             report_error(&e);
             ExitCode::FAILURE
         }
     }
+}
+
+/// `miernik units | head` closes the pipe early: not an error worth a word.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 fn report_error(e: &anyhow::Error) {
@@ -309,9 +321,14 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             print_changes(&rows?, format)
         }
-        Command::Check { variable, year, tolerance, format } => {
+        Command::Check { variable, year, tolerance, outliers, threshold, format } => {
             let store = open(&cli.db).await?;
             let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
+            if outliers {
+                let found = app::check_history_outliers(&store, &variable, year, threshold).await;
+                store.close().await;
+                return output::print_outliers(&found?, format);
+            }
             let report = app::check_additivity(&store, &variable, year, tolerance).await;
             store.close().await;
             output::print_check(&report?, format)

@@ -332,3 +332,23 @@ pub fn print_check(r: &app::AdditivityCheck, format: Format) -> Result<()> {
     );
     Ok(())
 }
+
+pub fn print_outliers(rows: &[app::HistoryOutlier], format: Format) -> Result<()> {
+    let header = ["code", "name", "value", "previous_year", "robust_z"];
+    let table = rows
+        .iter()
+        .map(|o| vec![o.code.to_string(), o.name.clone(), o.value.to_string(), o.previous.to_string(), format!("{:.2}", o.robust_z)])
+        .collect();
+    let json_rows = rows
+        .iter()
+        .map(|o| {
+            json!({
+                "code": o.code.as_str(), "name": o.name, "value": o.value, "previous_year": o.previous,
+                "robust_z": o.robust_z,
+            })
+        })
+        .collect();
+    emit(format, &header, table, json_rows)?;
+    eprintln!("{} value(s) changed from the year before far more than their unit's values usually do", rows.len());
+    Ok(())
+}

@@ -40,6 +40,16 @@ fn real_unemployment_adds_up_and_a_planted_error_is_found() {
     assert_eq!(found[0]["code"], "0201", "the powiat of the changed gmina");
     assert_eq!(found[0]["difference"], -5.0);
 
+    // The same planted value, if ten times too large, stands out from the gmina's history.
+    let before = db.json(&["check", "--variable", "p1944_ogolem", "--year", "2024", "--outliers", "--format", "json"]);
+    assert!(before.as_array().expect("array").iter().all(|o| o["code"] != "0201011"), "{before}");
+    std::fs::write(&planted, format!("unit,variable,year,value\n0201011,p1944_ogolem,2024,{}\n", v2024 * 10.0)).expect("write");
+    db.ok(&["import", "observations", planted.to_str().expect("p")]);
+    let after = db.json(&["check", "--variable", "p1944_ogolem", "--year", "2024", "--outliers", "--format", "json"]);
+    let hit = after.as_array().expect("array").iter().find(|o| o["code"] == "0201011").expect("flagged");
+    assert_eq!(hit["value"], v2024 * 10.0);
+    assert!(hit["robust_z"].as_f64().expect("z") > 3.5, "{hit}");
+
     let err = db.fails(&["check", "--variable", "nie_ma", "--year", "2024"]);
     assert!(err.contains("no variable with code nie_ma"), "{err}");
 }

@@ -275,6 +275,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every current value of one variable: (unit id, year, value), by unit and year.
+    pub async fn variable_values(&self, variable_id: i64) -> Result<Vec<(i64, i64, Option<f64>)>> {
+        let sql = "SELECT unit_id, year, value FROM observation WHERE variable_id = $1 ORDER BY unit_id, year";
+        let rows = dispatch!(&self.backend, p => {
+            sqlx::query(sql).bind(variable_id).fetch_all(p).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
     /// The current value of one observation, if any: (value, flag).
     pub async fn observation(&self, variable_id: i64, unit_id: i64, year: i64) -> Result<Option<(Option<f64>, i64)>> {
         let sql = "SELECT value, flag FROM observation WHERE variable_id = $1 AND unit_id = $2 AND year = $3";
