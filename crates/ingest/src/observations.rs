@@ -2,6 +2,20 @@
 //! BDL's web exports (CREL: one value per row; CTAB: one column per dimensions × year).
 //! The layout is told by content. CSV files are streamed record by record (memory does not
 //! grow with the file); an XLSX sheet is read whole, as spreadsheets are.
+//!
+//! How a file is told apart (first match wins):
+//!
+//! 1. starts with the OLE magic `D0 CF 11 E0` or is named `.xls` → refused (old Excel);
+//! 2. starts with the ZIP magic `PK\x03\x04` or is named `.xlsx`/`.xlsm` → XLSX, long layout,
+//!    first sheet or [`ReadOptions::sheet`], first non-empty row is the header;
+//! 3. after an optional BOM the first line starts with `"Kod";"Nazwa"` (or unquoted) → BDL
+//!    export: CREL when the header has `Rok` and `Wartosc`, otherwise CTAB;
+//! 4. anything else → long layout CSV, separator `;` when the header line holds one, else `,`.
+//!
+//! Lines are physical and 1-based, the header is line 1 (CRLF files too). Empty BDL cells,
+//! empty `Wartosc` and `-` are skipped and counted by [`ObservationReader::empty_cells`];
+//! `x` is a confidential record without a value. A CREL row whose `Atrybut` says the value
+//! is confidential or missing is kept as a record without a value.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -84,8 +98,11 @@ impl<R: Read> Read for Lf<R> {
             }
             self.carry_cr = false;
             let total = start + n;
-            let mut w = 0;
-            let mut i = 0;
+            let Some(first) = memchr::memchr(b'\r', &out[..total]) else {
+                return Ok(total); // the common case: no CR in this chunk
+            };
+            let mut w = first;
+            let mut i = first;
             while i < total {
                 let b = out[i];
                 if b == b'\r' {
@@ -122,9 +139,12 @@ struct LongCols {
 
 enum Inner {
     LongCsv { csv: Csv, cols: LongCols, comma_sep: bool },
-    Xlsx { rows: std::vec::IntoIter<(u64, Vec<Data>)>, cols: LongCols },
+    /// `total`: rows of the sheet after the header, for progress.
+    Xlsx { rows: std::vec::IntoIter<(u64, Vec<Data>)>, cols: LongCols, total: usize },
     Crel { csv: Csv, dims: Vec<usize>, year: usize, value: usize, unit: Option<usize>, attr: Option<usize> },
     Ctab { csv: Csv, columns: Vec<Option<(usize, Year)>> },
+    /// Before the layout is known; yields nothing.
+    Done,
 }
 
 /// A streaming reader of observations.
@@ -171,7 +191,7 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
     head.truncate(n);
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let mut reader = ObservationReader {
-        inner: Inner::Ctab { csv: empty_csv(f.try_clone().map_err(|e| io_err(&file, e))?), columns: Vec::new() },
+        inner: Inner::Done,
         layout: Layout::Long,
         file: file.clone(),
         size,
@@ -186,11 +206,18 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
         col_names: Vec::new(),
         empty: 0,
     };
+    if head.starts_with(b"\xD0\xCF\x11\xE0") || ext == "xls" {
+        return Err(format_err(
+            &file,
+            0,
+            "this is an old Excel (XLS) workbook, which is not read; save it as XLSX, or as CSV in UTF-8",
+        ));
+    }
     if head.starts_with(b"PK\x03\x04") || matches!(ext.as_str(), "xlsx" | "xlsm") {
         reader.open_xlsx(path, opts)?;
         return Ok(reader);
     }
-    if head.is_empty() || head.iter().all(u8::is_ascii_whitespace) {
+    if (n as u64) == size && head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head).iter().all(u8::is_ascii_whitespace) {
         return Err(format_err(&file, 0, "the file is empty"));
     }
     let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
@@ -216,8 +243,20 @@ fn csv_reader(f: File, delimiter: u8) -> Csv {
         .from_reader(Lf { inner: BufReader::with_capacity(1 << 16, f), carry_cr: false, consumed: 0 })
 }
 
-fn empty_csv(f: File) -> Csv {
-    csv_reader(f, b',')
+/// The header's fields as text; a header that is not UTF-8 stops the file.
+fn header_names(header: &csv::ByteRecord, file: &str) -> Result<Vec<String>, IngestError> {
+    header
+        .iter()
+        .map(|f| {
+            std::str::from_utf8(f).map(str::to_owned).map_err(|_| {
+                format_err(
+                    file,
+                    1,
+                    "the header is not UTF-8 (perhaps Windows-1250); convert the file with `iconv -f cp1250 -t utf-8 FILE > FILE.utf8`",
+                )
+            })
+        })
+        .collect()
 }
 
 /// Maps a long-layout header to column positions, in English or Polish, any order.
@@ -256,7 +295,21 @@ fn long_columns(names: Vec<String>, file: &str, line: u64, sep_hint: &str) -> Re
     }
     match (unit, variable, year, value) {
         (Some(unit), Some(variable), Some(year), Some(value)) => Ok(LongCols { unit, variable, year, value, flag, names }),
-        _ => Err(format_err(file, line, format!("the header must name the columns {expected}{sep_hint}"))),
+        _ => {
+            let missing: Vec<&str> = [(unit, "unit"), (variable, "variable"), (year, "year"), (value, "value")]
+                .into_iter()
+                .filter_map(|(slot, name)| slot.is_none().then_some(name))
+                .collect();
+            Err(format_err(
+                file,
+                line,
+                format!(
+                    "the header must name the columns {expected}; missing: {}; found `{}`{sep_hint}",
+                    missing.join(", "),
+                    names.join(",")
+                ),
+            ))
+        }
     }
 }
 
@@ -276,7 +329,7 @@ impl ObservationReader {
         if !has {
             return Err(format_err(&self.file, 0, "the file is empty"));
         }
-        let names: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        let names = header_names(&header, &self.file)?;
         let cols = long_columns(names, &self.file, 1, sep_hint)?;
         self.inner = Inner::LongCsv { csv, cols, comma_sep: delimiter == b',' };
         self.layout = Layout::Long;
@@ -326,7 +379,7 @@ impl ObservationReader {
             names: std::iter::repeat_n(String::new(), lead).chain(cols.names).collect(),
         };
         let rest: Vec<(u64, Vec<Data>)> = rows.collect();
-        self.inner = Inner::Xlsx { rows: rest.into_iter(), cols };
+        self.inner = Inner::Xlsx { total: rest.len(), rows: rest.into_iter(), cols };
         self.layout = Layout::Long;
         Ok(())
     }
@@ -335,7 +388,7 @@ impl ObservationReader {
         let mut csv = csv_reader(f, b';');
         let mut header = csv::ByteRecord::new();
         csv.read_byte_record(&mut header).map_err(|e| format_err(&self.file, 1, e.to_string()))?;
-        let header: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect();
+        let header: Vec<String> = header_names(&header, &self.file)?.into_iter().map(|h| h.trim().to_owned()).collect();
         let pos = |name: &str| header.iter().position(|h| h == name);
         if let (Some(year), Some(value)) = (pos("Rok"), pos("Wartosc").or_else(|| pos("Wartość"))) {
             if year < 2 {
@@ -351,24 +404,56 @@ impl ObservationReader {
         }
         // CTAB: each column header packs `dim;dim;…;YEAR;[unit]`.
         self.check_derivable()?;
-        let mut columns = Vec::with_capacity(header.len());
+        // Per column: (dimension values, unit of measure, year), or None for Kod/Nazwa/empty.
+        type CtabColumn = Option<(Vec<String>, Option<String>, Year)>;
+        let mut parsed: Vec<CtabColumn> = Vec::with_capacity(header.len());
         for (i, h) in header.iter().enumerate() {
             if i < 2 || h.is_empty() {
-                columns.push(None);
+                parsed.push(None);
                 continue;
             }
             let parts: Vec<&str> = h.split(';').map(str::trim).collect();
             let (unit, rest) = match parts.split_last() {
-                Some((last, rest)) if last.starts_with('[') && last.ends_with(']') => (Some(last[1..last.len() - 1].to_owned()), rest),
-                _ => (None, parts.as_slice()),
+                Some((last, rest)) => match last.strip_prefix('[').and_then(|u| u.strip_suffix(']')) {
+                    Some(u) => (Some(u.trim().to_owned()), rest),
+                    None => (None, parts.as_slice()),
+                },
+                None => (None, parts.as_slice()),
             };
             let Some((year, dims)) = rest.split_last() else {
                 return Err(format_err(&self.file, 1, format!("column {} `{h}`: expected `dimension;…;YEAR;[unit]`", i + 1)));
             };
-            let year = Year::parse(year).map_err(|e| format_err(&self.file, 1, format!("column {} `{h}`: {e}", i + 1)))?;
-            let dims: Vec<String> = dims.iter().map(|d| (*d).to_owned()).collect();
-            let var = self.variable_for(&dims, unit, 1)?;
-            columns.push(Some((var, year)));
+            let year = Year::parse(year).map_err(|e| {
+                format_err(&self.file, 1, format!("column {} `{h}`: {e}; expected `dimension;…;YEAR;[unit]`", i + 1))
+            })?;
+            parsed.push(Some((dims.iter().map(|d| (*d).to_owned()).collect(), unit, year)));
+        }
+        if self.fixed.is_some() {
+            let mut combos: Vec<&[String]> = Vec::new();
+            for (dims, _, _) in parsed.iter().flatten() {
+                if !combos.contains(&dims.as_slice()) {
+                    combos.push(dims);
+                }
+            }
+            if combos.len() > 1 {
+                let list: Vec<String> = combos.iter().map(|c| format!("`{}`", c.join(", "))).collect();
+                return Err(format_err(
+                    &self.file,
+                    1,
+                    format!(
+                        "the file holds more than one series ({} series: {}), but --variable names one; leave --variable out to get a code for each",
+                        list.len(),
+                        list.join("; ")
+                    ),
+                ));
+            }
+        }
+        let mut columns = Vec::with_capacity(parsed.len());
+        for col in parsed {
+            columns.push(match col {
+                Some((dims, unit, year)) => Some((self.variable_for(&dims, unit, 1)?, year)),
+                None => None,
+            });
         }
         if columns.iter().all(Option::is_none) {
             return Err(format_err(&self.file, 1, "BDL export without value columns"));
@@ -402,7 +487,7 @@ impl ObservationReader {
                         &self.file,
                         line,
                         format!(
-                            "the file holds more than one series (`{}` and `{}`), but --variable names one; leave --variable out to get a code for each",
+                            "the file holds more than one series (at least `{}` and `{}`), but --variable names one; leave --variable out to get a code for each",
                             first.replace('\u{1f}', ", "),
                             dims.join(", ")
                         ),
@@ -412,7 +497,17 @@ impl ObservationReader {
             }
             None => {
                 let sub = self.subgroup.clone().unwrap_or_default();
-                VariableCode::slug(&format!("p{sub} {}", dims.join(" ")))
+                let base = VariableCode::slug(&format!("p{sub} {}", dims.join(" ")));
+                // Two combinations that fold to one code (`ogółem` / `ogolem`) stay apart.
+                let mut code = base.clone();
+                let mut n = 2;
+                while self.variables.iter().any(|v| v.code == code) {
+                    let suffix = format!("_{n}");
+                    let stem: String = base.as_str().chars().take(64 - suffix.len()).collect();
+                    code = VariableCode::slug(&format!("{stem}{suffix}"));
+                    n += 1;
+                }
+                code
             }
         };
         let described: Vec<String> = if self.dim_names.len() == dims.len() {
@@ -441,6 +536,10 @@ impl ObservationReader {
     /// Next record; `Ok(None)` at the end. A `RowError` is one bad row: reading may go on.
     /// An `IngestError` ends the file.
     pub fn next_record(&mut self) -> Result<Option<Result<Record, RowError>>, IngestError> {
+        if matches!(self.inner, Inner::LongCsv { .. }) {
+            // The hot path: one physical row gives one result, no queue.
+            return self.next_long_csv();
+        }
         loop {
             if let Some(r) = self.pending.pop_front() {
                 return Ok(Some(r));
@@ -454,7 +553,7 @@ impl ObservationReader {
     /// Reads the next physical record into `pending`; false at the end of the file.
     fn fill(&mut self) -> Result<bool, IngestError> {
         match &mut self.inner {
-            Inner::Xlsx { rows, cols } => {
+            Inner::Xlsx { rows, cols, .. } => {
                 let Some((line, cells)) = rows.next() else { return Ok(false) };
                 if cells.iter().all(|c| matches!(c, Data::Empty)) {
                     return Ok(true);
@@ -465,71 +564,83 @@ impl ObservationReader {
                     Data::Int(i) => pad_code(&i.to_string()),
                     other => cell_text(&other),
                 };
+                let value_text;
                 let value = match get(cols.value) {
                     Data::Float(f) => Cell::Num(f),
                     Data::Int(i) => Cell::Num(i as f64),
-                    other => Cell::Text(cell_text(&other)),
+                    other => {
+                        value_text = cell_text(&other);
+                        Cell::Text(&value_text)
+                    }
                 };
-                let fields = LongFields {
-                    unit: &unit,
-                    variable: &cell_text(&get(cols.variable)),
-                    year: &cell_text(&get(cols.year)),
-                    value,
-                    flag: cols.flag.map(|i| cell_text(&get(i))),
-                };
+                let (variable, year) = (cell_text(&get(cols.variable)), cell_text(&get(cols.year)));
+                let flag = cols.flag.map(|i| cell_text(&get(i)));
+                let fields = LongFields { unit: &unit, variable: &variable, year: &year, value, flag: flag.as_deref() };
                 let r = long_record(&self.file, line, cols, fields);
                 self.pending.push_back(r);
                 Ok(true)
             }
-            Inner::LongCsv { csv, cols, comma_sep } => {
-                if !read(csv, &mut self.rec, &self.file)? {
-                    return Ok(false);
+            Inner::LongCsv { .. } => match self.next_long_csv()? {
+                Some(r) => {
+                    self.pending.push_back(r);
+                    Ok(true)
                 }
-                let line = self.rec.position().map_or(0, csv::Position::line);
-                if self.rec.len() != cols.names.len() {
-                    let hint = if *comma_sep && self.rec.len() > cols.names.len() {
-                        " (with `,` as the separator a decimal comma splits the value: use `;` as the separator or a decimal point)"
-                    } else {
-                        ""
-                    };
-                    self.pending.push_back(Err(RowError {
-                        file: self.file.clone(),
-                        line,
-                        column: None,
-                        message: format!("expected {} fields ({}), found {}{hint}", cols.names.len(), cols.names.join(","), self.rec.len()),
-                    }));
-                    return Ok(true);
-                }
-                let text = |i: usize| -> Result<&str, IngestError> {
-                    std::str::from_utf8(self.rec.get(i).unwrap_or(b"")).map_err(|_| {
-                        format_err(
-                            &self.file,
-                            line,
-                            format!(
-                                "column {} ({}) is not UTF-8 (perhaps Windows-1250); convert the file with `iconv -f cp1250 -t utf-8`",
-                                i + 1,
-                                cols.names.get(i).map_or("", String::as_str)
-                            ),
-                        )
-                    })
-                };
-                let flag = match cols.flag {
-                    Some(i) => Some(text(i)?.to_owned()),
-                    None => None,
-                };
-                let fields = LongFields {
-                    unit: text(cols.unit)?,
-                    variable: text(cols.variable)?,
-                    year: text(cols.year)?,
-                    value: Cell::Text(text(cols.value)?.to_owned()),
-                    flag,
-                };
-                let r = long_record(&self.file, line, cols, fields);
-                self.pending.push_back(r);
-                Ok(true)
-            }
+                None => Ok(false),
+            },
             Inner::Crel { .. } => self.fill_crel(),
             Inner::Ctab { .. } => self.fill_ctab(),
+            Inner::Done => Ok(false),
+        }
+    }
+
+    /// The long layout, CSV: reads one physical row. Fields are checked as UTF-8 in place
+    /// (no copy); the only allocations are the record's own code strings.
+    fn next_long_csv(&mut self) -> Result<Option<Result<Record, RowError>>, IngestError> {
+        let Inner::LongCsv { csv, cols, comma_sep } = &mut self.inner else { return Ok(None) };
+        loop {
+            if !read(csv, &mut self.rec, &self.file)? {
+                return Ok(None);
+            }
+            let line = self.rec.position().map_or(0, csv::Position::line);
+            if self.rec.len() == 1 && self.rec.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue; // a blank line (e.g. trailing whitespace at the end of the file)
+            }
+            if self.rec.len() != cols.names.len() {
+                let hint = if *comma_sep && self.rec.len() > cols.names.len() {
+                    " (with `,` as the separator a decimal comma splits the value: use `;` as the separator or a decimal point)"
+                } else {
+                    ""
+                };
+                return Ok(Some(Err(RowError {
+                    file: self.file.clone(),
+                    line,
+                    column: None,
+                    message: format!("expected {} fields ({}), found {}{hint}", cols.names.len(), cols.names.join(","), self.rec.len()),
+                })));
+            }
+            let rec = &self.rec;
+            let file = &self.file;
+            let text = |i: usize| -> Result<&str, IngestError> {
+                std::str::from_utf8(rec.get(i).unwrap_or(b"")).map_err(|_| {
+                    format_err(
+                        file,
+                        line,
+                        format!(
+                            "column {} ({}) is not UTF-8 (perhaps Windows-1250); convert the file with `iconv -f cp1250 -t utf-8 FILE > FILE.utf8`",
+                            i + 1,
+                            cols.names.get(i).map_or("", String::as_str)
+                        ),
+                    )
+                })
+            };
+            let fields = LongFields {
+                unit: text(cols.unit)?,
+                variable: text(cols.variable)?,
+                year: text(cols.year)?,
+                value: Cell::Text(text(cols.value)?),
+                flag: cols.flag.map(text).transpose()?,
+            };
+            return Ok(Some(long_record(file, line, cols, fields)));
         }
     }
 
@@ -598,7 +709,7 @@ impl ObservationReader {
                     Err(e) => return Ok(Some(Err(row_err(value_i, e.to_string())))),
                 },
             };
-            let variable = self.variables[var].code.clone();
+            let Some(variable) = self.variables.get(var).map(|v| v.code.clone()) else { return Ok(None) };
             Ok(Some(Ok(Record { line, unit, unit_name: Some(name), variable, year, value, flag })))
         })();
         self.rec = rec;
@@ -620,6 +731,16 @@ impl ObservationReader {
                 format_err(&self.file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1))
             })
         };
+        let needed = columns.iter().rposition(Option::is_some).map_or(2, |i| i + 1);
+        if self.rec.len() < needed {
+            self.pending.push_back(Err(RowError {
+                file: self.file.clone(),
+                line,
+                column: None,
+                message: format!("expected {needed} fields (one per column of the header), found {}", self.rec.len()),
+            }));
+            return Ok(true);
+        }
         let code = text(0)?;
         let name = text(1)?.to_owned();
         let unit = match TerytCode::parse_lenient(code) {
@@ -636,6 +757,7 @@ impl ObservationReader {
         };
         for (i, col) in columns.iter().enumerate() {
             let Some((var, year)) = col else { continue };
+            let Some(var) = self.variables.get(*var) else { continue };
             let cell = text(i)?;
             let (value, flag) = match cell {
                 "" | "-" => {
@@ -649,7 +771,7 @@ impl ObservationReader {
                         self.pending.push_back(Err(RowError {
                             file: self.file.clone(),
                             line,
-                            column: Some((i + 1, format!("{} {year}", self.variables[*var].code))),
+                            column: Some((i + 1, format!("{} {year}", var.code))),
                             message: e.to_string(),
                         }));
                         continue;
@@ -660,7 +782,7 @@ impl ObservationReader {
                 line,
                 unit: unit.clone(),
                 unit_name: Some(name.clone()),
-                variable: self.variables[*var].code.clone(),
+                variable: var.code.clone(),
                 year: *year,
                 value,
                 flag,
@@ -678,13 +800,19 @@ impl ObservationReader {
     }
 
     /// Bytes of the file consumed so far and the file's size, for a progress bar. An XLSX
-    /// sheet is read whole when opened, so it reports (size, size).
+    /// sheet is decompressed whole when opened, so its "bytes consumed" is an estimate: the
+    /// file size times the share of the sheet's rows handed out so far.
     pub fn progress(&self) -> (u64, u64) {
         match &self.inner {
             Inner::LongCsv { csv, .. } | Inner::Crel { csv, .. } | Inner::Ctab { csv, .. } => {
                 ((csv.get_ref().consumed + self.offset).min(self.size), self.size)
             }
-            Inner::Xlsx { .. } => (self.size, self.size),
+            Inner::Xlsx { rows, total, .. } if *total > 0 => {
+                let done = total.saturating_sub(rows.len()) as u128;
+                let scaled = u128::from(self.size) * done / (*total as u128);
+                (u64::try_from(scaled).unwrap_or(self.size), self.size)
+            }
+            Inner::Xlsx { .. } | Inner::Done => (self.size, self.size),
         }
     }
 
@@ -704,8 +832,8 @@ fn read(csv: &mut Csv, rec: &mut csv::ByteRecord, file: &str) -> Result<bool, In
     })
 }
 
-enum Cell {
-    Text(String),
+enum Cell<'a> {
+    Text(&'a str),
     Num(f64),
 }
 
@@ -713,8 +841,8 @@ struct LongFields<'a> {
     unit: &'a str,
     variable: &'a str,
     year: &'a str,
-    value: Cell,
-    flag: Option<String>,
+    value: Cell<'a>,
+    flag: Option<&'a str>,
 }
 
 fn long_record(file: &str, line: u64, cols: &LongCols, f: LongFields<'_>) -> Result<Record, RowError> {
@@ -727,7 +855,7 @@ fn long_record(file: &str, line: u64, cols: &LongCols, f: LongFields<'_>) -> Res
     let unit = TerytCode::parse_lenient(f.unit).map_err(|e| err(cols.unit, e.to_string()))?;
     let variable = VariableCode::parse(f.variable).map_err(|e| err(cols.variable, e.to_string()))?;
     let year = Year::parse(f.year).map_err(|e| err(cols.year, e.to_string()))?;
-    let flag = match (&f.flag, cols.flag) {
+    let flag = match (f.flag, cols.flag) {
         (Some(t), Some(i)) => Flag::parse(t).map_err(|e| err(i, e.to_string()))?,
         _ => Flag::Final,
     };
@@ -742,7 +870,7 @@ fn long_record(file: &str, line: u64, cols: &LongCols, f: LongFields<'_>) -> Res
             }
             None
         }
-        Cell::Text(t) => Some(Value::parse(&t).map_err(|e| err(cols.value, e.to_string()))?),
+        Cell::Text(t) => Some(Value::parse(t).map_err(|e| err(cols.value, e.to_string()))?),
     };
     Ok(Record { line, unit, unit_name: None, variable, year, value, flag })
 }

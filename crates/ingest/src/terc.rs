@@ -174,6 +174,13 @@ fn parse_xml(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
         }
     }
     if rows.is_empty() {
+        if text.contains("plik_zawartosc") {
+            return Err(err(
+                file,
+                0,
+                "this is a response of the TERYT web service (e.g. PobierzKatalogTERC), not a TERC file: the TERC file is inside it as a base64-encoded ZIP in <plik_zawartosc>; decode and unzip it, then read the XML or CSV inside",
+            ));
+        }
         return Err(err(file, 0, "no <row> elements: this is not a TERC XML file (expected <teryt><catalog><row>…)"));
     }
     Ok(rows)
@@ -209,12 +216,42 @@ fn row(raw: &Raw, file: &str) -> Result<(TercRow, Date), IngestError> {
             .ok_or_else(|| e(format!("RODZ `{rodz}` is not a kind of unit (1, 2, 3, 4, 5, 8 or 9)")))?,
         _ => return Err(e(format!("WOJ/POW/GMI/RODZ `{woj}/{pow}/{gmi}/{rodz}` do not form a unit: a gmina needs all four, a powiat no GMI/RODZ, a województwo only WOJ"))),
     };
+    if let Some(said) = kind_from_extra(extra)
+        && said != kind
+    {
+        let by = if rodz.is_empty() { "the empty POW/GMI make".to_owned() } else { format!("RODZ `{rodz}` makes") };
+        return Err(e(format!(
+            "RODZ inconsistent with the kind: {by} this a {}, but NAZWA_DOD says `{extra}`",
+            kind.name_pl()
+        )));
+    }
     let code = TerytCode::parse(&format!("{woj}{pow}{gmi}{rodz}")).map_err(|x| e(x.to_string()))?;
     if name.is_empty() {
         return Err(e("NAZWA is empty".to_owned()));
     }
     let date = model::parse_date(stan).ok_or_else(|| e(format!("STAN_NA `{stan}` is not a date YYYY-MM-DD")))?;
     Ok((TercRow { line: raw.line, code, name: name.clone(), kind, name_extra: extra.clone() }, date))
+}
+
+/// The kind NAZWA_DOD names, when it is one of the phrases GUS uses (`gmina wiejska`,
+/// `miasto na prawach powiatu`, `gmina miejska, miasto stołeczne`, …); `None` for other text.
+fn kind_from_extra(extra: &str) -> Option<UnitKind> {
+    if extra.contains("na prawach powiatu") {
+        return Some(UnitKind::MiastoNaPrawachPowiatu);
+    }
+    let head = extra.split(',').next().unwrap_or("").trim();
+    Some(match head {
+        "województwo" => UnitKind::Wojewodztwo,
+        "powiat" => UnitKind::Powiat,
+        "gmina miejska" => UnitKind::GminaMiejska,
+        "gmina wiejska" => UnitKind::GminaWiejska,
+        "gmina miejsko-wiejska" => UnitKind::GminaMiejskoWiejska,
+        "miasto" => UnitKind::Miasto,
+        "obszar wiejski" => UnitKind::ObszarWiejski,
+        "dzielnica" => UnitKind::Dzielnica,
+        "delegatura" => UnitKind::Delegatura,
+        _ => return None,
+    })
 }
 
 fn validate(raw: Vec<Raw>, file: &str) -> Result<TercFile, IngestError> {
@@ -294,27 +331,62 @@ mod tests {
         m
     }
 
+    /// (file, STAN_NA, data rows, RODZ 1/2/3) as SOURCES.md states them, checked against the
+    /// files with `awk -F';' '{print $4"|"$6}' | sort | uniq -c`.
+    const OFFICIAL: [(&str, &str, usize, [usize; 3]); 6] = [
+        ("TERC_Urzedowy_2018-10-02.csv", "2018-01-02", 4167, [302, 1548, 628]),
+        ("TERC_Urzedowy_2020-01-01_state.csv", "2020-01-01", 4194, [302, 1533, 642]),
+        ("TERC_Urzedowy_2025-03-20.csv", "2024-01-01", 4332, [302, 1464, 711]),
+        ("TERC_Urzedowy_2025-11-18.csv", "2025-01-01", 4348, [302, 1459, 718]),
+        ("TERC_Urzedowy_2026-01-08.csv", "2026-01-01", 4360, [302, 1453, 724]),
+        ("TERC_Urzedowy_2026-01-08.xml", "2026-01-01", 4360, [302, 1453, 724]),
+    ];
+
     #[test]
-    fn every_official_state_reads_with_the_documented_gmina_counts() {
-        // (file, state, RODZ 1/2/3) as SOURCES.md states them.
-        let cases = [
-            ("TERC_Urzedowy_2018-10-02.csv", "2018-01-02", [302, 1548, 628]),
-            ("TERC_Urzedowy_2020-01-01_state.csv", "2020-01-01", [302, 1533, 642]),
-            ("TERC_Urzedowy_2025-03-20.csv", "2024-01-01", [302, 1464, 711]),
-            ("TERC_Urzedowy_2025-11-18.csv", "2025-01-01", [302, 1459, 718]),
-            ("TERC_Urzedowy_2026-01-08.csv", "2026-01-01", [302, 1453, 724]),
-        ];
-        for (name, state, [m, w, mw]) in cases {
+    fn every_official_state_reads_with_the_documented_counts_per_kind() {
+        for (name, state, rows, [m, w, mw]) in OFFICIAL {
             let f = read_terc(&real(name)).expect(name);
             assert_eq!(model::format_date(f.state_date), state, "{name}");
+            assert_eq!(f.rows.len(), rows, "{name}");
             let k = kinds(&f);
             assert_eq!((k["gmina_miejska"], k["gmina_wiejska"], k["gmina_miejsko_wiejska"]), (m, w, mw), "{name}");
             assert_eq!(k["wojewodztwo"], 16, "{name}");
-            assert_eq!(k["powiat"] + k["miasto_na_prawach_powiatu"], 380, "{name}");
-            assert_eq!(k["miasto_na_prawach_powiatu"], 66, "{name}");
+            assert_eq!((k["powiat"], k["miasto_na_prawach_powiatu"]), (314, 66), "{name}");
             assert_eq!((k["miasto"], k["obszar_wiejski"]), (mw, mw), "{name}: parts of urban-rural gminy");
             assert_eq!((k["dzielnica"], k["delegatura"]), (18, 19), "{name}");
+            assert_eq!(k.values().sum::<usize>(), rows, "{name}: no other kinds");
         }
+    }
+
+    #[test]
+    fn every_file_in_the_teryt_folder_is_read_or_refused_with_a_reason() {
+        let dir = real("");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+            if name.ends_with(".md") {
+                continue;
+            }
+            seen += 1;
+            let result = read_terc(&path);
+            if OFFICIAL.iter().any(|o| o.0 == name) {
+                assert!(result.is_ok(), "{name}: {result:?}");
+            } else if name.starts_with("TERC_Adresowy") {
+                let e = result.expect_err(&name).to_string();
+                assert!(e.contains("Adresowy") && e.contains("Urzędowy"), "{e}");
+            } else if name.starts_with("teryt_ws1_") {
+                let e = result.expect_err(&name).to_string();
+                assert!(e.contains("web service") && e.contains("plik_zawartosc"), "{e}");
+            } else {
+                // A file added to shared/data later must not break CI: it has to be read,
+                // or refused with a reason that names the file.
+                if let Err(e) = result {
+                    assert!(e.to_string().contains(&name), "{name}: {e}");
+                }
+            }
+        }
+        assert_eq!(seen, 8);
     }
 
     #[test]
@@ -327,7 +399,8 @@ mod tests {
         assert_eq!(strip(&csv), strip(&xml));
         let warszawa = csv.rows.iter().find(|r| r.code.as_str() == "1465").expect("Warsaw powiat");
         assert_eq!(warszawa.kind, UnitKind::MiastoNaPrawachPowiatu);
-        assert!(xml.rows[10].line > xml.rows[9].line, "XML rows carry their lines");
+        assert_eq!((xml.rows[0].line, xml.rows[1].line), (4, 13), "an XML row carries the line of its <row>");
+        assert_eq!((csv.rows[0].line, csv.rows[1].line), (2, 3));
     }
 
     #[test]
@@ -363,6 +436,12 @@ mod tests {
         check(format!("{H}02;;;;X;w;26-01-01\n").as_bytes(), 2, "STAN_NA");
         check(format!("{H}02;;;;X;w;2026-01-01\n02;;;;X;w;2026-01-01\n").as_bytes(), 3, "twice");
         check(format!("{H}02;;;;X;w;2026-01-01\n02;01;01;1;g;x;2026-01-01\n").as_bytes(), 3, "not in the file");
+        check(format!("{H}02;;;;X;w;2026-01-01\n04;01;;;p;powiat;2026-01-01\n").as_bytes(), 3, "0401 `p` lies in 04, which is not in the file");
+        check(format!("{H}02;;;;X;województwo;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;2;g;gmina miejska;2026-01-01\n").as_bytes(), 4, "RODZ inconsistent with the kind: RODZ `2` makes this a gmina wiejska, but NAZWA_DOD says `gmina miejska`");
+        check(format!("{H}02;;;;X;województwo;2026-01-01\n02;01;;;p;województwo;2026-01-01\n").as_bytes(), 3, "RODZ inconsistent with the kind");
+        check(format!("{H}02;;;;X;w;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;1;g;x;2026-01-01\n02;01;01;1;g;x;2026-01-01\n").as_bytes(), 5, "0201011 appears twice");
+        check(b"WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD\n", 1, "found `WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD`");
+        check(b"\xef\xbb\xbf\r\n\r\n", 0, "empty");
         check(format!("{H}02;;;;X;w;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;4;t;m;2026-01-01\n").as_bytes(), 4, "Adresowy");
         let mut cp1250 = format!("{H}02;;;;X;w;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;1;").into_bytes();
         cp1250.extend_from_slice(b"\xb3\xf3d\xbc;x;2026-01-01\n");
@@ -396,6 +475,29 @@ mod tests {
             let mut xml = b"<teryt><catalog><row>".to_vec();
             xml.extend_from_slice(&bytes);
             let _ = parse_terc(&xml, "fuzz");
+        }
+
+        /// Valid files with a few bytes changed, or cut short: closer to real damage than noise.
+        #[test]
+        fn no_damage_to_a_valid_terc_file_makes_the_reader_panic(
+            xml in proptest::prelude::any::<bool>(),
+            edits in proptest::collection::vec((0usize..2000, proptest::prelude::any::<u8>()), 0..6),
+            cut in 0usize..2000,
+        ) {
+            let csv_text = format!("\u{feff}{H}02;;;;DOLNOŚLĄSKIE;województwo;2026-01-01\r\n02;01;;;bolesławiecki;powiat;2026-01-01\r\n02;01;01;1;Bolesławiec;gmina miejska;2026-01-01\r\n02;01;02;3;Nowogrodziec;gmina miejsko-wiejska;2026-01-01\r\n02;01;02;4;Nowogrodziec;miasto;2026-01-01\r\n");
+            let xml_text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<teryt>\r\n  <catalog name=\"TERC\" type=\"ALL\" date=\"2026-01-01\">\r\n    <row>\r\n      <WOJ>02</WOJ>\r\n      <POW />\r\n      <GMI />\r\n      <RODZ />\r\n      <NAZWA>DOLNOŚLĄSKIE &amp; co</NAZWA>\r\n      <NAZWA_DOD>województwo</NAZWA_DOD>\r\n      <STAN_NA>2026-01-01</STAN_NA>\r\n    </row>\r\n  </catalog>\r\n</teryt>\r\n";
+            let mut bytes = if xml { xml_text.as_bytes().to_vec() } else { csv_text.into_bytes() };
+            for (at, b) in edits {
+                let n = bytes.len().max(1);
+                if let Some(slot) = bytes.get_mut(at % n) {
+                    *slot = b;
+                }
+            }
+            bytes.truncate(cut);
+            let dir = tempfile::tempdir().expect("dir");
+            let path = dir.path().join("terc");
+            std::fs::write(&path, &bytes).expect("write");
+            let _ = read_terc(&path);
         }
     }
 }
