@@ -267,26 +267,8 @@ impl Program {
 fn binary<'a>(op: Op, a: Val<'a>, b: Val<'a>, len: usize) -> Val<'a> {
     match (a, b) {
         (Val::Const(x), Val::Const(y)) => Val::Const(apply(op, x, y)),
-        (Val::Const(x), other) => {
-            let mut c = other.into_owned(len);
-            for i in 0..len {
-                let v = apply(op, x, c.values[i]);
-                let ok = c.valid[i] && v.is_finite();
-                c.values[i] = if ok { v } else { 0.0 };
-                c.valid[i] = ok;
-            }
-            Val::Owned(c)
-        }
-        (left, Val::Const(y)) => {
-            let mut c = left.into_owned(len);
-            for i in 0..len {
-                let v = apply(op, c.values[i], y);
-                let ok = c.valid[i] && v.is_finite();
-                c.values[i] = if ok { v } else { 0.0 };
-                c.valid[i] = ok;
-            }
-            Val::Owned(c)
-        }
+        (Val::Const(x), other) => Val::Owned(with_scalar(op, other.into_owned(len), x, true)),
+        (left, Val::Const(y)) => Val::Owned(with_scalar(op, left.into_owned(len), y, false)),
         (left, right) => {
             let (mut out, other, out_is_left) = match (left, right) {
                 (Val::Owned(c), r) => (c, r, true),
@@ -308,6 +290,17 @@ fn binary<'a>(op: Op, a: Val<'a>, b: Val<'a>, len: usize) -> Val<'a> {
             Val::Owned(out)
         }
     }
+}
+
+/// `scalar op column` (when `scalar_first`) or `column op scalar`, in place.
+fn with_scalar(op: Op, mut c: Column, scalar: f64, scalar_first: bool) -> Column {
+    for (value, valid) in c.values.iter_mut().zip(c.valid.iter_mut()) {
+        let v = if scalar_first { apply(op, scalar, *value) } else { apply(op, *value, scalar) };
+        let ok = *valid && v.is_finite();
+        *value = if ok { v } else { 0.0 };
+        *valid = ok;
+    }
+    c
 }
 
 /// The value `n` years earlier within each unit's row; missing before the first year.

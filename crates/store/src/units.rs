@@ -127,11 +127,23 @@ fn unit_from_row(
 impl Store {
     /// Every unit ever stored, open or closed, in id order.
     pub async fn units(&self) -> Result<Vec<StoredUnit>> {
-        let sql = "SELECT id, code, name, kind, parent_id, same_jst_id, valid_from, valid_to, historical \
-                   FROM unit ORDER BY id";
+        self.query_units(None).await
+    }
+
+    /// Units, all or the one with `id`, in id order.
+    async fn query_units(&self, id: Option<i64>) -> Result<Vec<StoredUnit>> {
+        let sql = format!(
+            "SELECT id, code, name, kind, parent_id, same_jst_id, valid_from, valid_to, historical \
+             FROM unit {} ORDER BY id",
+            if id.is_some() { "WHERE id = $1" } else { "" }
+        );
         let rows = dispatch!(&self.backend, p => {
-            let rows = sqlx::query(sql).fetch_all(p).await?;
-            rows.into_iter()
+            let mut q = sqlx::query(&sql);
+            if let Some(id) = id {
+                q = q.bind(id);
+            }
+            q.fetch_all(p).await?
+                .into_iter()
                 .map(|r| -> Result<StoredUnit> {
                     let (id, code, name, kind, valid_from, valid_to) = unit_from_row(
                         r.try_get("id")?, r.try_get("code")?, r.try_get("name")?, r.try_get("kind")?,
@@ -159,54 +171,32 @@ impl Store {
 
     /// One unit by id.
     pub async fn unit(&self, id: i64) -> Result<Option<StoredUnit>> {
-        let sql = "SELECT id, code, name, kind, parent_id, same_jst_id, valid_from, valid_to, historical \
-                   FROM unit WHERE id = $1";
-        let unit = dispatch!(&self.backend, p => {
-            match sqlx::query(sql).bind(id).fetch_optional(p).await? {
-                None => None,
-                Some(r) => {
-                    let (id, code, name, kind, valid_from, valid_to) = unit_from_row(
-                        r.try_get("id")?, r.try_get("code")?, r.try_get("name")?, r.try_get("kind")?,
-                        r.try_get("valid_from")?, r.try_get("valid_to")?,
-                    )?;
-                    Some(StoredUnit {
-                        id, code, name, kind, valid_from, valid_to,
-                        parent_id: r.try_get("parent_id")?,
-                        same_jst_id: r.try_get("same_jst_id")?,
-                        historical: r.try_get::<i64, _>("historical")? != 0,
-                    })
-                }
-            }
-        });
-        Ok(unit)
+        Ok(self.query_units(Some(id)).await?.pop())
     }
 
     /// Every code a unit has had, oldest first.
     pub async fn codes_of_unit(&self, unit_id: i64) -> Result<Vec<UnitCode>> {
-        let sql = "SELECT unit_id, code, valid_from, valid_to FROM unit_code WHERE unit_id = $1 ORDER BY id";
-        let rows = dispatch!(&self.backend, p => {
-            let rows = sqlx::query(sql).bind(unit_id).fetch_all(p).await?;
-            rows.into_iter()
-                .map(|r| -> Result<UnitCode> {
-                    let code: String = r.try_get("code")?;
-                    Ok(UnitCode {
-                        unit_id: r.try_get("unit_id")?,
-                        code: TerytCode::parse(&code).map_err(|_| StoreError::Corrupt { what: "unit code", value: code })?,
-                        valid_from: parse_date_col(r.try_get("valid_from")?)?,
-                        valid_to: parse_date_col(r.try_get("valid_to")?)?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
-        });
-        Ok(rows)
+        self.query_codes(Some(unit_id)).await
     }
 
     /// Every code every unit has had.
     pub async fn unit_codes(&self) -> Result<Vec<UnitCode>> {
-        let sql = "SELECT unit_id, code, valid_from, valid_to FROM unit_code ORDER BY unit_id, id";
+        self.query_codes(None).await
+    }
+
+    /// Codes, of all units or of one, by unit and then oldest first.
+    async fn query_codes(&self, unit_id: Option<i64>) -> Result<Vec<UnitCode>> {
+        let sql = format!(
+            "SELECT unit_id, code, valid_from, valid_to FROM unit_code {} ORDER BY unit_id, id",
+            if unit_id.is_some() { "WHERE unit_id = $1" } else { "" }
+        );
         let rows = dispatch!(&self.backend, p => {
-            let rows = sqlx::query(sql).fetch_all(p).await?;
-            rows.into_iter()
+            let mut q = sqlx::query(&sql);
+            if let Some(id) = unit_id {
+                q = q.bind(id);
+            }
+            q.fetch_all(p).await?
+                .into_iter()
                 .map(|r| -> Result<UnitCode> {
                     let code: String = r.try_get("code")?;
                     Ok(UnitCode {
