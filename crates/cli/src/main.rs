@@ -324,6 +324,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Check { variable, year, tolerance, outliers, threshold, format } => {
             let store = open(&cli.db).await?;
             let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
+            let year = model::Year::new(year)
+                .ok_or_else(|| anyhow!("--year: {year} is not a year from {} to {}", model::Year::MIN, model::Year::MAX))?
+                .get();
             if outliers {
                 let found = app::check_history_outliers(&store, &variable, year, threshold).await;
                 store.close().await;

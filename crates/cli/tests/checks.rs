@@ -50,6 +50,8 @@ fn real_unemployment_adds_up_and_a_planted_error_is_found() {
     assert_eq!(hit["value"], v2024 * 10.0);
     assert!(hit["robust_z"].as_f64().expect("z") > 3.5, "{hit}");
 
+    let err = db.fails(&["check", "--variable", "p1944_ogolem", "--year", "1800"]);
+    assert!(err.contains("--year: 1800 is not a year"), "an impossible year is not 'all fine': {err}");
     let err = db.fails(&["check", "--variable", "nie_ma", "--year", "2024"]);
     assert!(err.contains("no variable with code nie_ma"), "{err}");
 }
