@@ -266,7 +266,11 @@ impl Program {
 /// `a op b` over columns; writes into an owned operand when there is one.
 fn binary<'a>(op: Op, a: Val<'a>, b: Val<'a>, len: usize) -> Val<'a> {
     match (a, b) {
+        // A non-finite constant is a missing intermediate (e.g. 1e300 * 1e300): whatever it
+        // meets stays missing, even where arithmetic would turn it finite again (0 / inf).
+        (Val::Const(x), Val::Const(y)) if !(x.is_finite() && y.is_finite()) => Val::Const(f64::NAN),
         (Val::Const(x), Val::Const(y)) => Val::Const(apply(op, x, y)),
+        (Val::Const(x), _) | (_, Val::Const(x)) if !x.is_finite() => Val::Owned(Column::missing(len)),
         (Val::Const(x), other) => Val::Owned(with_scalar(op, other.into_owned(len), x, true)),
         (left, Val::Const(y)) => Val::Owned(with_scalar(op, left.into_owned(len), y, false)),
         (left, right) => {
@@ -373,6 +377,9 @@ mod tests {
         check("1 / 0 + a", "1 2 3 | 4 5 6", "0 0 0 | 0 0 0", "_ _ _ | _ _ _");
         check("a * 1e300 * 1e300", "1 2 3 | 4 5 6", "0 0 0 | 0 0 0", "_ _ _ | _ _ _");
         check("2 * 3", "1 2 3 | 4 5 6", "0 0 0 | 0 0 0", "6 6 6 | 6 6 6");
+        // Found by the property test: an overflowed intermediate must not come back as 0.
+        check("a / (1e300 * (1e300 + 0))", "0 2 3 | 4 5 6", "0 0 0 | 0 0 0", "_ _ _ | _ _ _");
+        check("1 / (1e300 * 1e300) + a", "0 2 3 | 4 5 6", "0 0 0 | 0 0 0", "_ _ _ | _ _ _");
     }
 
     #[test]
