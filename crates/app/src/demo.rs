@@ -9,6 +9,7 @@ use ingest::{TercFile, TercRow};
 use model::{TerytCode, UnitKind};
 use store::{NewVariable, ObsRow, Store};
 
+use crate::rng::Rng;
 use crate::{AppError, KnownChanges, plan_territory};
 
 /// The import source that marks demo data.
@@ -38,25 +39,6 @@ const STEMS: [&str; 16] = [
     "Klon", "Jesion", "Cis", "Sosn",
 ];
 const ENDINGS: [&str; 8] = ["owo", "ów", "ice", "no", "ka", "in", "iec", "any"];
-
-/// A small deterministic generator (xorshift64*): the demo is the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-}
 
 fn name(rng: &mut Rng) -> String {
     let s = STEMS[(rng.next() % STEMS.len() as u64) as usize];

@@ -5,8 +5,11 @@
 mod checks;
 mod demo;
 mod error;
+pub mod groups;
 mod history;
 mod import_obs;
+mod rng;
+pub mod synth;
 mod territory;
 mod units;
 

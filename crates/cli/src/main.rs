@@ -173,6 +173,23 @@ enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Generate a synthetic country and time the indicator engine: a full recompute (all
+    /// indicators, fixed-partition statistics, ranks), an incremental rebuild, nearest
+    /// neighbours. The peer, DuckDB, is run by bench/engine-vs-duckdb.sh
+    Compute {
+        #[arg(long, default_value_t = 2900)]
+        units: usize,
+        #[arg(long, default_value_t = 750)]
+        indicators: usize,
+        #[arg(long, default_value_t = 15)]
+        years: usize,
+        /// Write inputs and outputs as CSV into this directory (for the peer to compare)
+        #[arg(long)]
+        dump: Option<PathBuf>,
+        /// Text, or one JSON object with seconds, peak_rss_mb and the rest
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -343,5 +360,8 @@ async fn run(cli: Cli) -> Result<()> {
             output::print_imports(&imports?, format)
         }
         Command::Bench(BenchCommand::Import { rows, dir }) => bench::import(rows, dir).await,
+        Command::Bench(BenchCommand::Compute { units, indicators, years, dump, format }) => {
+            bench::compute(units, indicators, years, dump, format)
+        }
     }
 }

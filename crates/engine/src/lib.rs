@@ -8,4 +8,5 @@
 pub mod checks;
 pub mod diagnosis;
 pub mod neighbours;
+pub mod snapshot;
 pub mod stats;

@@ -1,0 +1,233 @@
+//! The snapshot against a straightforward reference: every value cell by cell, every group's
+//! statistics from `stats::describe` over the members gathered one by one, every rank from
+//! `stats::positions`; and an incremental change against a full rebuild.
+
+use std::sync::Arc;
+
+use engine::snapshot::{IndicatorSpec, Inputs, NO_GROUP, Partition, Snapshot};
+use engine::stats::{aggregate, describe, positions};
+use formula::{Column, Program, parse};
+use model::Polarity;
+use proptest::prelude::*;
+
+fn spec(code: &str, num: &str, den: Option<&str>, factor: f64, polarity: Polarity, applies: Arc<[bool]>) -> IndicatorSpec {
+    let n = parse(num).unwrap();
+    let d = den.map(|d| parse(d).unwrap());
+    IndicatorSpec {
+        code: code.to_owned(),
+        polarity,
+        factor,
+        max_lag: n.max_lag().max(d.as_ref().map_or(0, |d| d.max_lag())),
+        numerator: Program::compile(&n),
+        denominator: d.as_ref().map(Program::compile),
+        applies,
+    }
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    units: usize,
+    years: usize,
+    a: Vec<Option<f64>>,
+    b: Vec<Option<f64>>,
+    groups: Vec<u32>,
+    applies: Vec<bool>,
+}
+
+fn world() -> impl Strategy<Value = World> {
+    (1usize..12, 1usize..5).prop_flat_map(|(units, years)| {
+        let cells = units * years;
+        // Few distinct values so ties are common; zeros so division by zero happens.
+        let cell = prop_oneof![3 => (-3i32..6).prop_map(|v| Some(f64::from(v))), 1 => Just(None)];
+        (
+            Just(units),
+            Just(years),
+            proptest::collection::vec(cell.clone(), cells),
+            proptest::collection::vec(cell, cells),
+            proptest::collection::vec(prop_oneof![4 => 0u32..3, 1 => Just(NO_GROUP)], units * years),
+            proptest::collection::vec(prop_oneof![5 => Just(true), 1 => Just(false)], units),
+        )
+            .prop_map(|(units, years, a, b, groups, applies)| World { units, years, a, b, groups, applies })
+    })
+}
+
+fn build(w: &World) -> Snapshot {
+    Snapshot::build(build_inputs(w))
+}
+
+fn build_inputs(w: &World) -> Inputs {
+    let applies: Arc<[bool]> = Arc::from(w.applies.as_slice());
+    Inputs {
+        units: w.units,
+        first_year: 2010,
+        years: w.years,
+        variables: vec![("a".into(), Column::from_options(w.a.clone())), ("b".into(), Column::from_options(w.b.clone()))],
+        indicators: vec![
+            spec("ratio", "a", Some("b"), 100.0, Polarity::HigherBetter, applies.clone()),
+            spec("plain", "a + b", None, 1.0, Polarity::LowerBetter, applies.clone()),
+            spec("growth", "a - lag(a, 1)", Some("lag(a, 1)"), 1.0, Polarity::Neutral, applies),
+        ],
+        partitions: vec![
+            Partition { name: "all".into(), keys: vec!["all".into()], cell_group: vec![0; w.units * w.years] },
+            Partition { name: "some".into(), keys: vec!["x".into(), "y".into(), "z".into()], cell_group: w.groups.clone() },
+        ],
+    }
+}
+
+/// Numerator and denominator of each reference indicator at (unit, year), by hand.
+fn parts(w: &World, i: usize, u: usize, y: usize) -> (Option<f64>, Option<Option<f64>>) {
+    let c = u * w.years + y;
+    let lag = |v: &Vec<Option<f64>>| if y == 0 { None } else { v[c - 1] };
+    match i {
+        0 => (w.a[c], Some(w.b[c])),
+        1 => (w.a[c].zip(w.b[c]).map(|(a, b)| a + b), None),
+        _ => (w.a[c].zip(lag(&w.a)).map(|(a, l)| a - l), Some(lag(&w.a))),
+    }
+}
+
+fn reference_value(w: &World, i: usize, u: usize, y: usize) -> Option<f64> {
+    if !w.applies[u] {
+        return None;
+    }
+    let factor = [100.0, 1.0, 1.0][i];
+    match parts(w, i, u, y) {
+        (Some(n), None) => Some(factor * n),
+        (Some(n), Some(Some(d))) if d != 0.0 => Some(factor * n / d),
+        _ => None,
+    }
+    .filter(|v| v.is_finite())
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs())),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn check_against_reference(w: &World, s: &Snapshot) -> Result<(), TestCaseError> {
+    let pols = [Polarity::HigherBetter, Polarity::LowerBetter, Polarity::Neutral];
+    for i in 0..3 {
+        for y in 0..w.years {
+            for u in 0..w.units {
+                prop_assert!(close(s.value(i, u, y), reference_value(w, i, u, y)), "value i{i} u{u} y{y}");
+            }
+            for (p, part_groups) in [(0usize, 1usize), (1, 3)] {
+                for g in 0..part_groups {
+                    let members: Vec<usize> = (0..w.units)
+                        .filter(|&u| w.applies[u])
+                        .filter(|&u| if p == 0 { true } else { w.groups[y * w.units + u] == g as u32 })
+                        .collect();
+                    let vals: Vec<Option<f64>> = members.iter().map(|&u| reference_value(w, i, u, y)).collect();
+                    let mut present: Vec<f64> = vals.iter().flatten().copied().collect();
+                    let missing = vals.len() - present.len();
+                    let mut want = describe(&mut present, missing);
+                    want.aggregate = aggregate(
+                        [100.0, 1.0, 1.0][i],
+                        members.iter().filter_map(|&u| match parts(w, i, u, y) {
+                            (Some(n), None) => Some((n, None)),
+                            (Some(n), Some(Some(d))) => Some((n, Some(d))),
+                            _ => None,
+                        }),
+                    );
+                    let got = s.group_stats(i, p, g, y).to_stats();
+                    prop_assert_eq!((got.n, got.missing), (want.n, want.missing), "n i{} p{} g{} y{}", i, p, g, y);
+                    for (a, b) in [
+                        (got.min, want.min),
+                        (got.q1, want.q1),
+                        (got.median, want.median),
+                        (got.q3, want.q3),
+                        (got.max, want.max),
+                        (got.mean, want.mean),
+                        (got.sd, want.sd),
+                        (got.aggregate, want.aggregate),
+                    ] {
+                        prop_assert!(close(a, b), "stats i{i} p{p} g{g} y{y}: {got:?} vs {want:?}");
+                    }
+                    let want_pos = positions(&vals, pols[i]);
+                    let mut table = Vec::new();
+                    s.ranking(i, p, g, y, &mut table);
+                    for (k, &u) in members.iter().enumerate() {
+                        let got = s.position(i, p, u, y).unwrap_or_default();
+                        prop_assert_eq!(got.rank, want_pos[k].rank, "rank i{} p{} u{} y{}", i, p, u, y);
+                        prop_assert!(close(got.percentile, want_pos[k].percentile));
+                        prop_assert!(close(got.z, want_pos[k].z), "z {:?} {:?}", got.z, want_pos[k].z);
+                        let in_table = table.iter().find(|(m, _)| *m as usize == u).map(|(_, r)| *r);
+                        prop_assert_eq!(in_table, want_pos[k].rank);
+                    }
+                    // An ad-hoc group of the same members gives the same statistics.
+                    let m32: Vec<u32> = members.iter().map(|&u| u as u32).collect();
+                    let (adhoc, adhoc_pos) = s.adhoc_group(i, y, &m32);
+                    prop_assert!(close(adhoc.median, want.median) && close(adhoc.aggregate, want.aggregate));
+                    prop_assert_eq!(adhoc_pos.iter().map(|p| p.rank).collect::<Vec<_>>(), want_pos.iter().map(|p| p.rank).collect::<Vec<_>>());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn snapshot_matches_reference(w in world()) {
+        let s = build(&w);
+        check_against_reference(&w, &s)?;
+    }
+
+    #[test]
+    fn ranks_handed_out_by_the_build_equal_positions(w in world()) {
+        let got = std::sync::Mutex::new(Vec::new());
+        let sink = |i: usize, y: usize, p: usize, ranks: &[u32]| got.lock().unwrap().push((i, y, p, ranks.to_vec()));
+        let with_ranks = Snapshot::build_with_ranks(build_inputs(&w), Some(&sink));
+        let plain = build(&w);
+        let got = got.into_inner().unwrap();
+        prop_assert_eq!(got.len(), 3 * w.years * 2);
+        for (i, y, p, ranks) in got {
+            for (u, &r) in ranks.iter().enumerate() {
+                let want = plain.position(i, p, u, y).and_then(|pos| pos.rank).unwrap_or(0);
+                prop_assert_eq!(r, want, "i{} y{} p{} u{}", i, y, p, u);
+            }
+        }
+        prop_assert_eq!(with_ranks.value(0, 0, 0), plain.value(0, 0, 0));
+    }
+
+    #[test]
+    fn incremental_change_equals_full_rebuild(w in world(), unit in 0usize..12, year in 0usize..5, a in proptest::option::of(-3i32..6), b in proptest::option::of(-3i32..6)) {
+        let unit = unit % w.units;
+        let year = year % w.years;
+        let old = build(&w);
+        let mut w2 = w.clone();
+        w2.a[unit * w.years + year] = a.map(f64::from);
+        w2.b[unit * w.years + year] = b.map(f64::from);
+        let new = old.update_unit(unit, &[(0, year, a.map(f64::from)), (1, year, b.map(f64::from))]);
+        check_against_reference(&w2, &new)?;
+        // The old snapshot is untouched.
+        check_against_reference(&w, &old)?;
+    }
+}
+
+#[test]
+fn hand_checked_three_units() {
+    // Units 0,1,2; one year. a = 10, 20, 30; b = 2, 0, 5. ratio = 100·a/b: 500, missing
+    // (b = 0), 600. Aggregate over units with both parts: 100·(10+20+30)/(2+0+5) = 857.142857…
+    let w = World {
+        units: 3,
+        years: 1,
+        a: vec![Some(10.0), Some(20.0), Some(30.0)],
+        b: vec![Some(2.0), Some(0.0), Some(5.0)],
+        groups: vec![0, 0, 1],
+        applies: vec![true; 3],
+    };
+    let s = build(&w);
+    assert_eq!(s.value(0, 0, 0), Some(500.0));
+    assert_eq!(s.value(0, 1, 0), None, "division by zero is missing");
+    let st = s.group_stats(0, 0, 0, 0).to_stats();
+    assert_eq!((st.n, st.missing), (2, 1));
+    assert_eq!(st.median, Some(550.0));
+    assert!((st.aggregate.unwrap() - 6000.0 / 7.0).abs() < 1e-9);
+    assert_eq!(s.position(0, 0, 2, 0).unwrap().rank, Some(1), "600 is best when higher is better");
+    assert_eq!(s.position(0, 0, 1, 0), Some(Default::default()), "a missing value takes no rank");
+}
