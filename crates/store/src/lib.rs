@@ -9,6 +9,7 @@
 //! triggers move an old value into `observation_history`); every import runs in one
 //! transaction and leaves either all of its changes or none.
 
+mod catalogue;
 mod observations;
 mod units;
 
@@ -19,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use catalogue::{CatalogueCounts, CatalogueIndicator, CatalogueVariable, StoredGroup, StoredIndicator};
 pub use observations::{
     Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport,
     StoredVariable,
@@ -91,8 +93,14 @@ pub(crate) type Tx = Backend<Transaction<'static, Sqlite>, Transaction<'static, 
 
 /// Schema migrations, in order, per backend: (version, SQL). Applied once each, each in its
 /// own transaction, recorded in `schema_migration`.
-const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_foundation.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_foundation.sql")),
+    (2, include_str!("../migrations/sqlite/0002_indicators_groups.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_foundation.sql")),
+    (2, include_str!("../migrations/postgres/0002_indicators_groups.sql")),
+];
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -235,7 +243,12 @@ impl Store {
 
     /// Counts rows of a table; for tests and summaries. `table` must be one of ours.
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 10] = [
+        const TABLES: [&str; 15] = [
+            "indicator",
+            "indicator_history",
+            "unit_group",
+            "unit_group_member",
+            "unit_adjacency",
             "import_log",
             "import_variable",
             "unit",
