@@ -7,10 +7,13 @@ use std::collections::HashMap;
 
 use ingest::{TercFile, TercRow};
 use model::{TerytCode, UnitKind};
-use store::{NewVariable, ObsRow, Store};
+use store::{ObsRow, Store};
 
 use crate::rng::Rng;
 use crate::{AppError, KnownChanges, plan_territory};
+
+/// The starter catalogue, built in: the demo computes its indicators.
+pub const STARTER_CATALOGUE: &str = include_str!("../../../catalogue/indicators.toml");
 
 /// The import source that marks demo data.
 pub const DEMO_MARKER_SOURCE: &str = "demo";
@@ -109,64 +112,96 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
 
     let codes: HashMap<String, i64> =
         store.unit_codes().await?.into_iter().map(|c| (c.code.as_str().to_owned(), c.unit_id)).collect();
-    let mut import = store.begin_observation_import(DEMO_MARKER_SOURCE, "(demo)").await?;
-    let vars = [
-        ("ludnosc", "Ludność ogółem (stan 31 XII)", "Population (31 Dec)", "osoba"),
-        ("bezrobotni", "Bezrobotni zarejestrowani ogółem", "Registered unemployed", "osoba"),
-        ("wydatki_oswiata", "Wydatki na oświatę i wychowanie (dział 801)", "Education expenditure (section 801)", "zł"),
-    ];
-    let mut var_ids = Vec::new();
-    for (code, pl, en, unit) in vars {
-        var_ids.push(
-            import
-                .create_variable(&NewVariable {
-                    code: code.to_owned(),
-                    name_pl: pl.to_owned(),
-                    name_en: Some(en.to_owned()),
-                    measure_unit: Some(unit.to_owned()),
-                    source: Some(DEMO_MARKER_SOURCE.to_owned()),
-                    refs: Vec::new(),
-                })
-                .await?,
-        );
-    }
+    // The catalogue first, so the demo has indicators and its variables exist.
+    let cat = ingest::catalogue::parse_catalogue(STARTER_CATALOGUE, "catalogue/indicators.toml")
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let dir = std::env::temp_dir().join(format!("miernik-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::Invalid(format!("cannot write a temporary file: {e}")))?;
+    let path = dir.join("indicators.toml");
+    std::fs::write(&path, STARTER_CATALOGUE).map_err(|e| AppError::Invalid(format!("cannot write a temporary file: {e}")))?;
+    let imported = crate::import_indicators(store, &path).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    imported?;
+    let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
 
-    // Gminy get values; powiaty, województwa and Poland get the sums (additive variables).
-    let years = 2015..=2024i64;
+    let mut import = store.begin_observation_import(DEMO_MARKER_SOURCE, "(demo)").await?;
+    // Gminy get values; powiaty, województwa and Poland get the sums of additive variables.
+    let years = 2010..=2024i64;
     let mut sums: HashMap<(usize, String, i64), f64> = HashMap::new();
     let mut rows = Vec::new();
-    for r in file.rows.iter().filter(|r| r.kind.is_gmina()) {
+    let gminy: Vec<&TercRow> = file.rows.iter().filter(|r| r.kind.is_gmina()).collect();
+    for r in gminy {
         let Some(&unit_id) = codes.get(r.code.as_str()) else { continue };
         let city = r.code.as_str().get(2..4) == Some("61");
+        // Urbanisation 0..1 and wealth (standard normal) drive every variable together.
+        let urban = if city { 1.0 } else {
+            match r.kind {
+                UnitKind::GminaMiejska => 0.85,
+                UnitKind::GminaMiejskoWiejska => 0.45,
+                _ => 0.1,
+            }
+        };
+        let wealth = rng.normal() * 0.7 + urban * 0.5;
         let base_pop = if city { rng.range(60_000.0, 700_000.0) } else if r.kind == UnitKind::GminaMiejska { rng.range(8_000.0, 60_000.0) } else { rng.range(3_000.0, 25_000.0) };
-        let trend = rng.range(-0.012, 0.008);
-        let unemp_rate = rng.range(0.02, 0.09);
-        let edu_per_head = rng.range(1_400.0, 2_600.0);
-        for (i, year) in years.clone().enumerate() {
-            let t = i as f64;
-            let pop = (base_pop * (1.0 + trend).powf(t)).round();
-            let unemp = (pop * unemp_rate * (1.0 - 0.05 * t).max(0.4) * rng.range(0.9, 1.1)).round();
-            let edu = (pop * edu_per_head * (1.0 + 0.05 * t) * rng.range(0.95, 1.05)).round();
-            for (vi, v) in [pop, unemp, edu].into_iter().enumerate() {
-                rows.push(ObsRow { variable_id: var_ids[vi], unit_id, year, value: Some(v), flag: 0 });
-                let mut parents = vec![r.code.powiat(), r.code.wojewodztwo(), Some(TerytCode::country())];
-                if city {
-                    parents[0] = r.code.powiat();
-                }
-                for p in parents.into_iter().flatten() {
-                    *sums.entry((vi, p.as_str().to_owned(), year)).or_default() += v;
+        let mut own: HashMap<&str, Vec<f64>> = HashMap::new();
+        for (vi, v) in cat.variables.iter().enumerate() {
+            let Some(syn) = &v.synthetic else { continue };
+            let code = v.code.get_ref().as_str();
+            let level = syn.rate * (syn.spread * rng.normal() + syn.urban * (urban - 0.5) + syn.wealth * 0.3 * wealth).exp();
+            let mut series = Vec::new();
+            for (t, _) in years.clone().enumerate() {
+                let trend = (1.0 + syn.trend).powi(t as i32) * (0.03 * rng.normal()).exp();
+                let x = match syn.per.as_deref() {
+                    None if code == "ludnosc" => base_pop * trend,
+                    None if code == "powierzchnia" => level * (1.0 - 0.6 * urban),
+                    None => level * trend,
+                    Some(per) => own.get(per).and_then(|p| p.get(t)).copied().unwrap_or(0.0) * level * trend,
+                };
+                let x = if v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt")) { x.round() } else { (x * 100.0).round() / 100.0 };
+                series.push(x);
+            }
+            let Some(&var_id) = var_ids.get(code) else { continue };
+            for (t, year) in years.clone().enumerate() {
+                let x = series[t];
+                rows.push(ObsRow { variable_id: var_id, unit_id, year, value: Some(x), flag: 0 });
+                if v.additive {
+                    for p in [r.code.powiat(), r.code.wojewodztwo(), Some(TerytCode::country())].into_iter().flatten() {
+                        *sums.entry((vi, p.as_str().to_owned(), year)).or_default() += x;
+                    }
                 }
             }
+            own.insert(code, series);
         }
     }
     for ((vi, code, year), v) in sums {
-        if let Some(&unit_id) = codes.get(&code) {
-            rows.push(ObsRow { variable_id: var_ids[vi], unit_id, year, value: Some(v), flag: 0 });
+        let var = cat.variables[vi].code.get_ref();
+        if let (Some(&unit_id), Some(&variable_id)) = (codes.get(&code), var_ids.get(var)) {
+            rows.push(ObsRow { variable_id, unit_id, year, value: Some((v * 100.0).round() / 100.0), flag: 0 });
         }
     }
     rows.sort_by_key(|r| (r.variable_id, r.unit_id, r.year));
     let n = rows.len() as u64;
     import.write(rows).await?;
     import.finish(n, n, 0).await?;
+    // Synthetic adjacency (the demo has no boundaries yet): the gminy of a powiat form a
+    // ring, and the first gminy of consecutive powiaty of a województwo touch.
+    let mut pairs = Vec::new();
+    for (w, _) in WOJEWODZTWA {
+        let mut firsts = Vec::new();
+        for p in 1..=4 {
+            let ids: Vec<i64> = (1..=5u8)
+                .filter_map(|g| file.rows.iter().find(|r| r.kind.is_gmina() && r.code.as_str().starts_with(&format!("{w}{p:02}{g:02}"))))
+                .filter_map(|r| codes.get(r.code.as_str()).copied())
+                .collect();
+            for k in 0..ids.len() {
+                pairs.push((ids[k], ids[(k + 1) % ids.len()]));
+            }
+            firsts.extend(ids.first().copied());
+        }
+        for k in 1..firsts.len() {
+            pairs.push((firsts[k - 1], firsts[k]));
+        }
+    }
+    store.replace_adjacency(DEMO_MARKER_SOURCE, &pairs).await?;
     Ok(true)
 }

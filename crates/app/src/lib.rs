@@ -8,6 +8,7 @@ mod error;
 pub mod groups;
 mod history;
 mod import_obs;
+mod indicators;
 mod rng;
 pub mod synth;
 mod territory;
@@ -17,6 +18,7 @@ pub use checks::{AdditivityCheck, HistoryOutlier, SumMismatch, check_additivity,
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};
+pub use indicators::{Comparison, Computed, IndicatorDef, compare, compute, import_indicators};
 pub use import_obs::{ObsImportOptions, ObsImportReport, import_observations};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
 pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};

@@ -74,6 +74,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Compute every indicator of the catalogue for every current JST and year, with the
+    /// statistics of the fixed groups (country, województwo, typology); prints a summary
+    Compute {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Compare a unit with a group on one indicator and year: value, group statistics, rank
+    Compare {
+        /// TERYT code of the unit
+        #[arg(long)]
+        unit: String,
+        /// Indicator code (see catalogue/indicators.toml)
+        #[arg(long)]
+        indicator: String,
+        #[arg(long)]
+        year: i32,
+        /// country, wojewodztwo, typology, neighbours or custom:CODE
+        #[arg(long, default_value = "typology")]
+        group: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Check that an additive variable adds up: gminy to powiat, powiaty to województwo, to Poland
     Check {
         /// Variable code (an additive one: population, the unemployed, expenditure…)
@@ -117,6 +139,12 @@ enum ImportCommand {
     },
     /// Observations: long layout unit,variable,year,value[,flag] (CSV/XLSX) or a BDL web export (CREL/CTAB)
     Observations(ObsArgs),
+    /// The indicator catalogue (TOML, e.g. catalogue/indicators.toml): variables and indicators
+    Indicators {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
 }
 
 #[derive(Args)]
@@ -278,6 +306,59 @@ async fn run(cli: Cli) -> Result<()> {
             let report = app::import_units(&store, &file).await;
             store.close().await;
             print_units_report(&report?, format)
+        }
+        Command::Import(ImportCommand::Indicators { file, format }) => {
+            let store = open(&cli.db).await?;
+            let r = app::import_indicators(&store, &file).await;
+            store.close().await;
+            let r = r?;
+            match format {
+                SummaryFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({"variables_new": r.variables_new, "variables_updated": r.variables_updated,
+                        "indicators_new": r.indicators_new, "indicators_changed": r.indicators_changed,
+                        "indicators_unchanged": r.indicators_unchanged, "indicators_retired": r.indicators_retired})
+                ),
+                SummaryFormat::Text => println!(
+                    "{}: zmienne / variables: {} new, {} updated; wskaźniki / indicators: {} new, {} changed, {} unchanged, {} retired",
+                    file.display(), r.variables_new, r.variables_updated, r.indicators_new, r.indicators_changed, r.indicators_unchanged, r.indicators_retired
+                ),
+            }
+            Ok(())
+        }
+        Command::Compute { format } => {
+            let store = open(&cli.db).await?;
+            let t = std::time::Instant::now();
+            let c = app::compute(&store).await;
+            store.close().await;
+            let c = c?;
+            let s = &c.snapshot;
+            let present: usize = (0..s.indicator_count())
+                .map(|i| (0..s.years()).map(|y| s.year_values(i, y).iter().filter(|v| !v.is_nan()).count()).sum::<usize>())
+                .sum();
+            let secs = t.elapsed().as_secs_f64();
+            match format {
+                SummaryFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({"indicators": s.indicator_count(), "units": s.units(), "first_year": s.first_year(),
+                        "years": s.years(), "values": present, "seconds": secs})
+                ),
+                SummaryFormat::Text => println!(
+                    "{} wskaźników / indicators × {} JST × {} lat / years ({}–{}): {} wartości / values in {:.2} s",
+                    s.indicator_count(), s.units(), s.years(), s.first_year(), s.first_year() + s.years() as i32 - 1, present, secs
+                ),
+            }
+            Ok(())
+        }
+        Command::Compare { unit, indicator, year, group, format } => {
+            let store = open(&cli.db).await?;
+            let r = async {
+                let c = app::compute(&store).await?;
+                app::compare(&store, &c, &unit, &indicator, year, &group).await
+            }
+            .await;
+            store.close().await;
+            output::print_comparison(&r?, format)
         }
         Command::Import(ImportCommand::Observations(args)) => {
             let store = open(&cli.db).await?;

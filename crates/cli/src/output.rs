@@ -352,3 +352,42 @@ pub fn print_outliers(rows: &[app::HistoryOutlier], format: Format) -> Result<()
     eprintln!("{} value(s) changed from the year before far more than their unit's values usually do", rows.len());
     Ok(())
 }
+
+/// A unit against a group: one row per measure (table/csv), one object (json).
+pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
+    let d = usize::from(c.decimals);
+    let f = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.d$}"));
+    if format == Format::Json {
+        let s = &c.stats;
+        let p = &c.position;
+        println!(
+            "{}",
+            json!({
+                "unit": c.unit_code, "unit_name": c.unit_name, "indicator": c.indicator, "indicator_name": c.indicator_name,
+                "year": c.year, "group": c.group_label, "value": c.value, "measure_unit": c.measure_unit,
+                "group_stats": {"n": s.n, "missing": s.missing, "min": s.min, "q1": s.q1, "median": s.median, "q3": s.q3,
+                    "max": s.max, "mean": s.mean, "sd": s.sd, "aggregate": s.aggregate},
+                "position": {"rank": p.rank, "of": s.n, "percentile": p.percentile, "quartile": p.quartile, "z": p.z},
+            })
+        );
+        return Ok(());
+    }
+    let s = &c.stats;
+    let p = &c.position;
+    let rows = vec![
+        vec!["jednostka / unit".to_owned(), format!("{} {}", c.unit_code, c.unit_name)],
+        vec!["wskaźnik / indicator".to_owned(), format!("{} {} [{}]", c.indicator, c.indicator_name, c.measure_unit)],
+        vec!["rok / year".to_owned(), c.year.to_string()],
+        vec!["grupa / group".to_owned(), c.group_label.clone()],
+        vec!["wartość / value".to_owned(), f(c.value)],
+        vec!["pozycja / rank".to_owned(), p.rank.map_or_else(|| "—".to_owned(), |r| format!("{r} / {}", s.n))],
+        vec!["percentyl / percentile".to_owned(), p.percentile.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))],
+        vec!["kwartyl / quartile class".to_owned(), p.quartile.map_or_else(|| "—".to_owned(), |q| q.to_string())],
+        vec!["z".to_owned(), p.z.map_or_else(|| "—".to_owned(), |z| format!("{z:.2}"))],
+        vec!["n (brak / missing)".to_owned(), format!("{} ({})", s.n, s.missing)],
+        vec!["min · Q1 · mediana · Q3 · max".to_owned(), format!("{} · {} · {} · {} · {}", f(s.min), f(s.q1), f(s.median), f(s.q3), f(s.max))],
+        vec!["średnia / mean (sd)".to_owned(), format!("{} ({})", f(s.mean), f(s.sd))],
+        vec!["wartość grupy / aggregate".to_owned(), f(s.aggregate)],
+    ];
+    emit(format, &["measure", "value"], rows, Vec::new())
+}

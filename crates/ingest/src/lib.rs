@@ -6,6 +6,7 @@
 //! abort or skip). Both say where: file, line, column and field.
 
 mod error;
+pub mod catalogue;
 pub mod bdl;
 pub mod observations;
 pub mod terc;

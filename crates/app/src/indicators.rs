@@ -1,0 +1,278 @@
+//! Indicators over the store: importing the catalogue, building the engine's snapshot from
+//! the observations, and comparing a unit with a group.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use engine::snapshot::{IndicatorSpec, Inputs, Snapshot};
+use engine::stats::{GroupStats, Position};
+use formula::{Column, Program};
+use model::{Polarity, TerytCode, UnitKind};
+use store::{CatalogueCounts, Store};
+
+use crate::AppError;
+use crate::groups::{UnitPlace, comparison_level, fixed_partitions};
+
+/// Imports a catalogue file (all or nothing).
+pub async fn import_indicators(store: &Store, path: &Path) -> Result<CatalogueCounts, AppError> {
+    let owned = path.to_owned();
+    let cat = tokio::task::spawn_blocking(move || ingest::catalogue::read_catalogue(&owned))
+        .await
+        .map_err(|e| AppError::Invalid(format!("the reader failed: {e}")))?
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let vars: Vec<store::CatalogueVariable> = cat
+        .variables
+        .iter()
+        .map(|v| {
+            let mut refs = Vec::new();
+            if let Some(id) = v.bdl_id {
+                refs.push(("bdl_variable".to_owned(), id.to_string()));
+            }
+            if let Some(m) = &v.mf_position {
+                refs.push(("mf_position".to_owned(), m.clone()));
+            }
+            store::CatalogueVariable {
+                code: v.code.get_ref().clone(),
+                name_pl: v.name_pl.clone(),
+                name_en: v.name_en.clone(),
+                measure_unit: v.unit.clone(),
+                source: v.source.clone(),
+                refs,
+            }
+        })
+        .collect();
+    let inds: Vec<store::CatalogueIndicator> = cat
+        .indicators
+        .iter()
+        .map(|i| store::CatalogueIndicator {
+            code: i.code.get_ref().clone(),
+            area: i.area.clone(),
+            kind: i.kind.clone(),
+            definition: serde_json::json!({
+                "code": i.code.get_ref(), "name_pl": i.name_pl, "name_en": i.name_en, "area": i.area,
+                "service_pl": i.service_pl, "service_en": i.service_en, "kind": i.kind, "dimension": i.dimension,
+                "polarity": i.polarity, "factor": i.factor, "numerator": i.numerator.get_ref(),
+                "denominator": i.denominator.as_ref().map(|d| d.get_ref()), "unit_pl": i.unit_pl, "unit_en": i.unit_en,
+                "decimals": i.decimals, "applies_to": i.applies_to, "definition_pl": i.definition_pl,
+                "definition_en": i.definition_en, "source": i.source,
+            })
+            .to_string(),
+        })
+        .collect();
+    let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
+    Ok(store.import_catalogue(&file, &cat.version, &vars, &inds).await?)
+}
+
+/// An indicator's definition as stored.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IndicatorDef {
+    pub code: String,
+    pub name_pl: String,
+    pub name_en: String,
+    pub area: String,
+    pub kind: String,
+    pub dimension: String,
+    pub polarity: String,
+    pub factor: f64,
+    pub numerator: String,
+    pub denominator: Option<String>,
+    pub unit_pl: String,
+    pub decimals: u8,
+    pub applies_to: Vec<String>,
+}
+
+/// The snapshot with what it takes to speak about units by code.
+#[derive(Debug)]
+pub struct Computed {
+    pub snapshot: Snapshot,
+    pub unit_ids: Vec<i64>,
+    pub codes: Vec<TerytCode>,
+    pub names: Vec<String>,
+    pub kinds: Vec<UnitKind>,
+    pub definitions: Vec<IndicatorDef>,
+    index: HashMap<String, usize>,
+}
+
+impl Computed {
+    pub fn unit_index(&self, code: &str) -> Option<usize> {
+        self.index.get(code).copied()
+    }
+}
+
+/// Builds the snapshot of every indicator in force over the current JST and every year
+/// with data.
+pub async fn compute(store: &Store) -> Result<Computed, AppError> {
+    let defs: Vec<IndicatorDef> = store
+        .indicators()
+        .await?
+        .into_iter()
+        .map(|s| serde_json::from_str(&s.definition).map_err(|e| AppError::Invalid(format!("indicator {}: stored definition unreadable: {e}", s.code))))
+        .collect::<Result<_, _>>()?;
+    if defs.is_empty() {
+        return Err(AppError::NotFound("no indicators: import a catalogue first (miernik import indicators catalogue/indicators.toml)".into()));
+    }
+    let units: Vec<store::StoredUnit> =
+        store.units().await?.into_iter().filter(|u| !u.historical && u.valid_to.is_none() && comparison_level(u.kind).is_some()).collect();
+    let index: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+    let mut parsed = Vec::new();
+    let mut needed: Vec<String> = Vec::new();
+    for d in &defs {
+        let num = formula::parse(&d.numerator).map_err(|e| AppError::Invalid(format!("indicator {} numerator: {e}", d.code)))?;
+        let den = d.denominator.as_deref().map(formula::parse).transpose().map_err(|e| AppError::Invalid(format!("indicator {} denominator: {e}", d.code)))?;
+        for v in num.variables().into_iter().chain(den.iter().flat_map(|d| d.variables())) {
+            if !needed.iter().any(|n| n == v) {
+                needed.push(v.to_owned());
+            }
+        }
+        parsed.push((num, den));
+    }
+    if !needed.iter().any(|n| n == "ludnosc") {
+        needed.push("ludnosc".into());
+    }
+    let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
+    let mut raw: Vec<(String, Vec<(usize, i64, f64)>)> = Vec::new();
+    let (mut y_min, mut y_max) = (i64::MAX, i64::MIN);
+    for code in &needed {
+        let mut cells = Vec::new();
+        if let Some(&id) = var_ids.get(code) {
+            for (unit_id, year, value) in store.variable_values(id).await? {
+                if let (Some(&u), Some(v)) = (index.get(&unit_id), value) {
+                    y_min = y_min.min(year);
+                    y_max = y_max.max(year);
+                    cells.push((u, year, v));
+                }
+            }
+        }
+        raw.push((code.clone(), cells));
+    }
+    if y_min > y_max {
+        return Err(AppError::NotFound("no observations of the catalogue's variables for current units".into()));
+    }
+    let years = (y_max - y_min + 1) as usize;
+    let n = units.len();
+    let variables: Vec<(String, Column)> = raw
+        .into_iter()
+        .map(|(code, cells)| {
+            let mut col = Column::missing(n * years);
+            for (u, y, v) in cells {
+                let c = u * years + (y - y_min) as usize;
+                if v.is_finite() {
+                    col.values[c] = v;
+                    col.valid[c] = true;
+                }
+            }
+            (code, col)
+        })
+        .collect();
+    let places: Vec<UnitPlace> =
+        units.iter().map(|u| UnitPlace { kind: u.kind, wojewodztwo: u.code.as_str().get(..2).unwrap_or("").to_owned() }).collect();
+    let pop = variables.iter().find(|(c, _)| c == "ludnosc").map(|(_, c)| c.clone());
+    let partitions = fixed_partitions(&places, years, &|u, y| pop.as_ref().and_then(|c| c.get(u * years + y)));
+    let indicators = defs
+        .iter()
+        .zip(parsed)
+        .map(|(d, (num, den))| {
+            let kinds: Vec<UnitKind> = d.applies_to.iter().filter_map(|k| UnitKind::parse(k).ok()).collect();
+            IndicatorSpec {
+                code: d.code.clone(),
+                polarity: Polarity::parse(&d.polarity).unwrap_or(Polarity::Neutral),
+                factor: d.factor,
+                max_lag: num.max_lag().max(den.as_ref().map_or(0, |d| d.max_lag())),
+                numerator: Program::compile(&num),
+                denominator: den.as_ref().map(Program::compile),
+                applies: Arc::from(units.iter().map(|u| kinds.contains(&u.kind)).collect::<Vec<_>>()),
+            }
+        })
+        .collect();
+    let snapshot = Snapshot::build(Inputs { units: n, first_year: y_min as i32, years, variables, indicators, partitions });
+    Ok(Computed {
+        snapshot,
+        unit_ids: units.iter().map(|u| u.id).collect(),
+        codes: units.iter().map(|u| u.code.clone()).collect(),
+        names: units.iter().map(|u| u.name.clone()).collect(),
+        kinds: units.iter().map(|u| u.kind).collect(),
+        index: units.iter().enumerate().map(|(i, u)| (u.code.as_str().to_owned(), i)).collect(),
+        definitions: defs,
+    })
+}
+
+/// A unit compared with a group for one indicator and year.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub indicator: String,
+    pub indicator_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub group: String,
+    pub group_label: String,
+    pub value: Option<f64>,
+    pub stats: GroupStats,
+    pub position: Position,
+    pub decimals: u8,
+    pub measure_unit: String,
+}
+
+/// Compares `unit` with `group`: `country`, `wojewodztwo`, `typology` (precomputed),
+/// `neighbours` (adjacent units of the same level) or `custom:CODE` (a stored group).
+pub async fn compare(store: &Store, c: &Computed, unit: &str, indicator: &str, year: i32, group: &str) -> Result<Comparison, AppError> {
+    let s = &c.snapshot;
+    let code = TerytCode::parse_lenient(unit).map_err(|e| AppError::Invalid(format!("--unit: {e}")))?;
+    let u = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("unit {code} is not a current JST with data")))?;
+    let i = s.indicator_index(indicator).ok_or_else(|| AppError::NotFound(format!("no indicator `{indicator}` in the catalogue")))?;
+    let y = s.year_index(year).ok_or_else(|| {
+        AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1))
+    })?;
+    if !s.indicator(i).applies[u] {
+        return Err(AppError::Invalid(format!("indicator {indicator} does not apply to a {}", c.kinds[u].name_pl())));
+    }
+    let (stats, position, label) = if let Some(p) = s.partition_index(group) {
+        let g = s.group_of(p, u, y).ok_or_else(|| AppError::NotFound("the unit is in no group of this partition".into()))?;
+        (s.group_stats(i, p, g, y).to_stats(), s.position(i, p, u, y).unwrap_or_default(), format!("{group}: {}", s.group_keys(p)[g]))
+    } else {
+        let members: Vec<u32> = if group == "neighbours" || group == "sasiedzi" {
+            let id = c.unit_ids[u];
+            let mut m: Vec<u32> = store
+                .adjacency()
+                .await?
+                .into_iter()
+                .filter(|(a, _)| *a == id)
+                .filter_map(|(_, b)| c.unit_ids.iter().position(|x| *x == b))
+                .filter(|&v| comparison_level(c.kinds[v]) == comparison_level(c.kinds[u]))
+                .map(|v| v as u32)
+                .collect();
+            m.push(u as u32);
+            m
+        } else if let Some(code) = group.strip_prefix("custom:") {
+            let g = store.groups().await?.into_iter().find(|g| g.code == code).ok_or_else(|| AppError::NotFound(format!("no custom group `{code}`")))?;
+            let mut m: Vec<u32> = g.members.iter().filter_map(|id| c.unit_ids.iter().position(|x| x == id)).map(|v| v as u32).collect();
+            if !m.contains(&(u as u32)) {
+                m.push(u as u32);
+            }
+            m
+        } else {
+            return Err(AppError::Invalid(format!(
+                "--group `{group}`: use country, wojewodztwo, typology, neighbours or custom:CODE"
+            )));
+        };
+        let (stats, positions) = s.adhoc_group(i, y, &members);
+        let k = members.iter().filter(|&&m| s.indicator(i).applies[m as usize]).position(|&m| m as usize == u);
+        (stats, k.and_then(|k| positions.get(k).copied()).unwrap_or_default(), group.to_owned())
+    };
+    let def = &c.definitions[i];
+    Ok(Comparison {
+        indicator: indicator.to_owned(),
+        indicator_name: def.name_pl.clone(),
+        unit_code: code.as_str().to_owned(),
+        unit_name: c.names[u].clone(),
+        year,
+        group: group.to_owned(),
+        group_label: label,
+        value: s.value(i, u, y),
+        stats,
+        position,
+        decimals: def.decimals,
+        measure_unit: def.unit_pl.clone(),
+    })
+}
