@@ -115,13 +115,7 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     // The catalogue first, so the demo has indicators and its variables exist.
     let cat = ingest::catalogue::parse_catalogue(STARTER_CATALOGUE, "catalogue/indicators.toml")
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let dir = std::env::temp_dir().join(format!("miernik-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::Invalid(format!("cannot write a temporary file: {e}")))?;
-    let path = dir.join("indicators.toml");
-    std::fs::write(&path, STARTER_CATALOGUE).map_err(|e| AppError::Invalid(format!("cannot write a temporary file: {e}")))?;
-    let imported = crate::import_indicators(store, &path).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    imported?;
+    crate::indicators::store_catalogue(store, &cat, "catalogue/indicators.toml").await?;
     let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
 
     let mut import = store.begin_observation_import(DEMO_MARKER_SOURCE, "(demo)").await?;

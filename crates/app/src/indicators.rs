@@ -21,7 +21,13 @@ pub async fn import_indicators(store: &Store, path: &Path) -> Result<CatalogueCo
         .await
         .map_err(|e| AppError::Invalid(format!("the reader failed: {e}")))?
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let vars: Vec<store::CatalogueVariable> = cat
+    let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
+    store_catalogue(store, &cat, &file).await
+}
+
+/// Writes an already checked catalogue (all or nothing); `file` names it in the import log.
+pub(crate) async fn store_catalogue(store: &Store, cat: &ingest::catalogue::Catalogue, file: &str) -> Result<CatalogueCounts, AppError> {
+    let vars: Vec<store::NewVariable> = cat
         .variables
         .iter()
         .map(|v| {
@@ -32,7 +38,7 @@ pub async fn import_indicators(store: &Store, path: &Path) -> Result<CatalogueCo
             if let Some(m) = &v.mf_position {
                 refs.push(("mf_position".to_owned(), m.clone()));
             }
-            store::CatalogueVariable {
+            store::NewVariable {
                 code: v.code.get_ref().clone(),
                 name_pl: v.name_pl.clone(),
                 name_en: v.name_en.clone(),
@@ -60,8 +66,7 @@ pub async fn import_indicators(store: &Store, path: &Path) -> Result<CatalogueCo
             .to_string(),
         })
         .collect();
-    let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
-    Ok(store.import_catalogue(&file, &cat.version, &vars, &inds).await?)
+    Ok(store.import_catalogue(file, &cat.version, &vars, &inds).await?)
 }
 
 /// An indicator's definition as stored.

@@ -234,7 +234,7 @@ pub fn compute_bench(units: usize, indicators: usize, years: usize, dump: Option
         Some(dir) => Some(dump_inputs(dir, &world)?),
         None => None,
     };
-    let BenchWorld { inputs, places, shapes, variables } = world;
+    let BenchWorld { inputs, places, variables, .. } = world;
 
     // The full recompute: values, statistics and every unit's rank in its three groups, the
     // ranks summed per indicator-year-partition into a checksum so the work cannot be skipped.
@@ -322,7 +322,6 @@ pub fn compute_bench(units: usize, indicators: usize, years: usize, dump: Option
         nn.push(t.elapsed().as_secs_f64() * 1000.0);
         drop(found);
     }
-    let _ = shapes;
     let mem = snap.memory();
     Ok(ComputeBench {
         units,

@@ -287,11 +287,14 @@ impl Snapshot {
         let spec = &self.indicators[i];
         let grid = Grid { units: rows.len(), years: len };
         let all = rows.len() == self.units && y0 == 0 && len == self.years && rows.iter().enumerate().all(|(k, &u)| k == u as usize);
-        let gather = |idx: &[Option<usize>]| -> Vec<Column> {
-            idx.iter()
+        // Whole columns are read in place; a subset is copied out; a variable without data
+        // reads as one shared all-missing column.
+        let missing = Column::missing(grid.len());
+        let run = |p: &Program, idx: &[Option<usize>]| {
+            let gathered: Vec<Option<Column>> = idx
+                .iter()
                 .map(|v| match v {
-                    Some(v) if all => (*self.variables[*v]).clone(),
-                    Some(v) => {
+                    Some(v) if !all => {
                         let c = &self.variables[*v];
                         let mut out = Column { values: Vec::with_capacity(grid.len()), valid: Vec::with_capacity(grid.len()) };
                         for &u in rows {
@@ -299,24 +302,23 @@ impl Snapshot {
                             out.values.extend_from_slice(&c.values[s..s + len]);
                             out.valid.extend_from_slice(&c.valid[s..s + len]);
                         }
-                        out
+                        Some(out)
                     }
-                    None => Column::missing(grid.len()),
+                    _ => None,
                 })
-                .collect()
+                .collect();
+            let cols: Vec<&Column> = idx
+                .iter()
+                .zip(&gathered)
+                .map(|(v, g)| match (v, g) {
+                    (_, Some(g)) => g,
+                    (Some(v), None) => &*self.variables[*v],
+                    (None, None) => &missing,
+                })
+                .collect();
+            p.eval(grid, &cols).unwrap_or_else(|_| Column::missing(grid.len()))
         };
         let b = &self.bindings[i];
-        let run = |p: &Program, idx: &[Option<usize>]| {
-            if all && idx.iter().all(Option::is_some) {
-                let cols: Vec<&Column> = idx.iter().flatten().map(|v| &*self.variables[*v]).collect();
-                p.eval(grid, &cols)
-            } else {
-                let owned = gather(idx);
-                let cols: Vec<&Column> = owned.iter().collect();
-                p.eval(grid, &cols)
-            }
-            .unwrap_or_else(|_| Column::missing(grid.len()))
-        };
         let num = run(&spec.numerator, &b.numerator);
         let den = spec.denominator.as_ref().map(|d| run(d, &b.denominator));
         (num, den)

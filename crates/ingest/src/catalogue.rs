@@ -92,9 +92,9 @@ pub const AREAS: [&str; 9] = [
 pub const KINDS: [&str; 2] = ["monitoring", "context"];
 pub const DIMENSIONS: [&str; 4] = ["quantity", "quality", "availability", "efficiency"];
 
-/// A catalogue that cannot be used: where and why.
+/// A catalogue that cannot be used: where (line 0: the file as a whole) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct CatalogueError {
     pub file: String,
     pub line: usize,
@@ -237,6 +237,8 @@ source = "s"
         assert!(e.line > 0);
         let e = fails(&GOOD.replace("[\"gmina_wiejska\"]", "[\"village\"]"));
         assert!(e.to_string().contains("applies_to"), "{e}");
+        let e = read_catalogue(Path::new("/nonexistent/k.toml")).unwrap_err();
+        assert!(e.to_string().starts_with("/nonexistent/k.toml: cannot read"), "{e}");
     }
 
     #[test]

@@ -6,19 +6,7 @@
 use sqlx::Row;
 
 use crate::units::{finish_import_log, insert_import_log};
-use crate::{Result, Store, StoreError, dispatch, now_text};
-
-/// A variable as the catalogue describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CatalogueVariable {
-    pub code: String,
-    pub name_pl: String,
-    pub name_en: Option<String>,
-    pub measure_unit: Option<String>,
-    pub source: Option<String>,
-    /// External ids: (`bdl_variable`, `72305`), (`mf_position`, `dział 801`), …
-    pub refs: Vec<(String, String)>,
-}
+use crate::{NewVariable, Result, Store, StoreError, dispatch, now_text};
 
 /// An indicator to store: its code, area and kind for queries, the whole definition as JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +52,7 @@ impl Store {
         &self,
         file: &str,
         version: &str,
-        variables: &[CatalogueVariable],
+        variables: &[NewVariable],
         indicators: &[CatalogueIndicator],
     ) -> Result<CatalogueCounts> {
         let mut tx = self.begin().await?;
@@ -106,8 +94,8 @@ impl Store {
                 if !seen.insert(ind.code.as_str()) {
                     return Err(StoreError::Invalid(format!("indicator `{}` appears twice", ind.code)));
                 }
-                let existing: Option<(String, String, String, i64, i64)> =
-                    sqlx::query_as("SELECT definition, catalogue_version, area, import_id, retired FROM indicator WHERE code = $1")
+                let existing: Option<(String, String, i64, i64)> =
+                    sqlx::query_as("SELECT definition, catalogue_version, import_id, retired FROM indicator WHERE code = $1")
                         .bind(&ind.code).fetch_optional(&mut **t).await?;
                 match existing {
                     None => {
@@ -116,8 +104,9 @@ impl Store {
                             .bind(&ind.code).bind(&ind.area).bind(&ind.kind).bind(pos as i64).bind(&ind.definition).bind(version).bind(import_id)
                             .execute(&mut **t).await?;
                     }
-                    Some((definition, old_version, _, old_import, retired)) => {
-                        if definition == ind.definition && retired == 0 {
+                    Some((definition, old_version, old_import, retired)) => {
+                        let unchanged = definition == ind.definition && retired == 0;
+                        if unchanged {
                             c.indicators_unchanged += 1;
                         } else {
                             c.indicators_changed += 1;
@@ -125,8 +114,10 @@ impl Store {
                                 .bind(&ind.code).bind(&definition).bind(&old_version).bind(old_import).bind(import_id)
                                 .execute(&mut **t).await?;
                         }
-                        sqlx::query("UPDATE indicator SET area = $1, kind = $2, position = $3, definition = $4, catalogue_version = $5, import_id = CASE WHEN definition = $4 AND retired = 0 THEN import_id ELSE $6 END, retired = 0 WHERE code = $7")
-                            .bind(&ind.area).bind(&ind.kind).bind(pos as i64).bind(&ind.definition).bind(version).bind(import_id).bind(&ind.code)
+                        // The import that set the definition stays its author while it is unchanged.
+                        let author = if unchanged { old_import } else { import_id };
+                        sqlx::query("UPDATE indicator SET area = $1, kind = $2, position = $3, definition = $4, catalogue_version = $5, import_id = $6, retired = 0 WHERE code = $7")
+                            .bind(&ind.area).bind(&ind.kind).bind(pos as i64).bind(&ind.definition).bind(version).bind(author).bind(&ind.code)
                             .execute(&mut **t).await?;
                     }
                 }

@@ -20,7 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 
-pub use catalogue::{CatalogueCounts, CatalogueIndicator, CatalogueVariable, StoredGroup, StoredIndicator};
+pub use catalogue::{CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
 pub use observations::{
     Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport,
     StoredVariable,
