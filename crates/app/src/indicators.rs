@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use engine::snapshot::{IndicatorSpec, Inputs, Snapshot};
-use engine::stats::{GroupStats, Position};
 use formula::{Column, Program};
 use model::{Polarity, TerytCode, UnitKind};
 use store::{CatalogueCounts, Store};
@@ -202,82 +201,21 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     })
 }
 
-/// A unit compared with a group for one indicator and year.
-#[derive(Debug, Clone)]
-pub struct Comparison {
-    pub indicator: String,
-    pub indicator_name: String,
-    pub unit_code: String,
-    pub unit_name: String,
-    pub year: i32,
-    pub group: String,
-    pub group_label: String,
-    pub value: Option<f64>,
-    pub stats: GroupStats,
-    pub position: Position,
-    pub decimals: u8,
-    pub measure_unit: String,
-}
 
-/// Compares `unit` with `group`: `country`, `wojewodztwo`, `typology` (precomputed),
-/// `neighbours` (adjacent units of the same level) or `custom:CODE` (a stored group).
-pub async fn compare(store: &Store, c: &Computed, unit: &str, indicator: &str, year: i32, group: &str) -> Result<Comparison, AppError> {
-    let s = &c.snapshot;
-    let code = TerytCode::parse_lenient(unit).map_err(|e| AppError::Invalid(format!("--unit: {e}")))?;
-    let u = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("unit {code} is not a current JST with data")))?;
-    let i = s.indicator_index(indicator).ok_or_else(|| AppError::NotFound(format!("no indicator `{indicator}` in the catalogue")))?;
-    let y = s.year_index(year).ok_or_else(|| {
-        AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1))
-    })?;
-    if !s.indicator(i).applies[u] {
-        return Err(AppError::Invalid(format!("indicator {indicator} does not apply to a {}", c.kinds[u].name_pl())));
+#[cfg(test)]
+impl Computed {
+    /// A snapshot of `units` gminy of one kind, coded 0201012, 0201022, … (tests only).
+    pub(crate) fn for_tests(snapshot: Snapshot, units: usize, kind: UnitKind) -> Computed {
+        let codes: Vec<TerytCode> =
+            (0..units).filter_map(|u| TerytCode::parse(&format!("0201{:02}{}", u + 1, kind.rodz().unwrap_or('2'))).ok()).collect();
+        Computed {
+            snapshot,
+            unit_ids: (1..=units as i64).collect(),
+            names: (0..units).map(|u| format!("Gmina {u}")).collect(),
+            kinds: vec![kind; units],
+            index: codes.iter().enumerate().map(|(i, c)| (c.as_str().to_owned(), i)).collect(),
+            codes,
+            definitions: Vec::new(),
+        }
     }
-    let (stats, position, label) = if let Some(p) = s.partition_index(group) {
-        let g = s.group_of(p, u, y).ok_or_else(|| AppError::NotFound("the unit is in no group of this partition".into()))?;
-        (s.group_stats(i, p, g, y).to_stats(), s.position(i, p, u, y).unwrap_or_default(), format!("{group}: {}", s.group_keys(p)[g]))
-    } else {
-        let members: Vec<u32> = if group == "neighbours" || group == "sasiedzi" {
-            let id = c.unit_ids[u];
-            let mut m: Vec<u32> = store
-                .adjacency()
-                .await?
-                .into_iter()
-                .filter(|(a, _)| *a == id)
-                .filter_map(|(_, b)| c.unit_ids.iter().position(|x| *x == b))
-                .filter(|&v| comparison_level(c.kinds[v]) == comparison_level(c.kinds[u]))
-                .map(|v| v as u32)
-                .collect();
-            m.push(u as u32);
-            m
-        } else if let Some(code) = group.strip_prefix("custom:") {
-            let g = store.groups().await?.into_iter().find(|g| g.code == code).ok_or_else(|| AppError::NotFound(format!("no custom group `{code}`")))?;
-            let mut m: Vec<u32> = g.members.iter().filter_map(|id| c.unit_ids.iter().position(|x| x == id)).map(|v| v as u32).collect();
-            if !m.contains(&(u as u32)) {
-                m.push(u as u32);
-            }
-            m
-        } else {
-            return Err(AppError::Invalid(format!(
-                "--group `{group}`: use country, wojewodztwo, typology, neighbours or custom:CODE"
-            )));
-        };
-        let (stats, positions) = s.adhoc_group(i, y, &members);
-        let k = members.iter().filter(|&&m| s.indicator(i).applies[m as usize]).position(|&m| m as usize == u);
-        (stats, k.and_then(|k| positions.get(k).copied()).unwrap_or_default(), group.to_owned())
-    };
-    let def = &c.definitions[i];
-    Ok(Comparison {
-        indicator: indicator.to_owned(),
-        indicator_name: def.name_pl.clone(),
-        unit_code: code.as_str().to_owned(),
-        unit_name: c.names[u].clone(),
-        year,
-        group: group.to_owned(),
-        group_label: label,
-        value: s.value(i, u, y),
-        stats,
-        position,
-        decimals: def.decimals,
-        measure_unit: def.unit_pl.clone(),
-    })
 }

@@ -3,22 +3,30 @@
 //! Everything here is async over the [`store::Store`]; parsing runs on a blocking thread.
 
 mod checks;
+mod compare;
 mod demo;
 mod error;
 pub mod groups;
 mod history;
 mod import_obs;
 mod indicators;
+mod live;
+pub mod nearest;
 mod rng;
 pub mod synth;
 mod territory;
 mod units;
 
-pub use checks::{AdditivityCheck, HistoryOutlier, SumMismatch, check_additivity, check_history_outliers};
+pub use checks::{AdditivityCheck, HistoryOutlier, PeerOutlier, SumMismatch, check_additivity, check_history_outliers, check_peer_outliers};
+pub use compare::{
+    Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, locate, peer_group,
+    save_custom_group, trend_words,
+};
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};
-pub use indicators::{Comparison, Computed, IndicatorDef, compare, compute, import_indicators};
+pub use indicators::{Computed, IndicatorDef, compute, import_indicators};
+pub use live::LiveSnapshot;
 pub use import_obs::{ObsImportOptions, ObsImportReport, import_observations};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
 pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};

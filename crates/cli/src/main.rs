@@ -90,17 +90,55 @@ enum Command {
         indicator: String,
         #[arg(long)]
         year: i32,
-        /// country, wojewodztwo, typology, neighbours or custom:CODE
+        /// country (kraj), wojewodztwo, typology (typologia), neighbours (sasiedzi),
+        /// nearest (najblizsi: statistical nearest neighbours) or custom:CODE
         #[arg(long, default_value = "typology")]
         group: String,
+        #[command(flatten)]
+        nearest: NearestArgs,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Check that an additive variable adds up: gminy to powiat, powiaty to województwo, to Poland
-    Check {
-        /// Variable code (an additive one: population, the unemployed, expenditure…)
+    /// Diagnose a unit: its strongest and weakest indicators against a group, with 3- and 5-year trends
+    Diagnose {
+        /// TERYT code of the unit
         #[arg(long)]
-        variable: String,
+        unit: String,
+        #[arg(long)]
+        year: i32,
+        /// country, wojewodztwo, typology, neighbours, nearest or custom:CODE
+        #[arg(long, default_value = "typology")]
+        group: String,
+        /// How many strengths and how many weaknesses
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        #[command(flatten)]
+        nearest: NearestArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The statistical nearest neighbours of a unit in a year, with the distance and each context measure's share of it
+    Nearest {
+        /// TERYT code of the unit
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        nearest: NearestArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Custom peer groups (e.g. an exchange group of cities): save, list
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Check data: that an additive variable adds up (gminy to powiat, powiaty to województwo,
+    /// to Poland), values standing out from the unit's history (--outliers), or indicator
+    /// values standing out from the unit's typology peers (--peers)
+    Check {
+        /// Variable code (an additive one: population, the unemployed, expenditure…); not with --peers
+        #[arg(long, required_unless_present = "peers")]
+        variable: Option<String>,
         /// Year to check
         #[arg(long)]
         year: i16,
@@ -108,9 +146,15 @@ enum Command {
         #[arg(long, default_value_t = 0.0)]
         tolerance: f64,
         /// Instead: list the values of that year whose change from the year before stands out from the unit's history
-        #[arg(long)]
+        #[arg(long, conflicts_with = "peers")]
         outliers: bool,
-        /// With --outliers: the modified z-score above which a value stands out
+        /// Instead: list the indicator values of that year that stand out among the unit's typology peers
+        #[arg(long, conflicts_with = "variable")]
+        peers: bool,
+        /// With --peers: only this indicator (default: every indicator of the catalogue)
+        #[arg(long, requires = "peers")]
+        indicator: Option<String>,
+        /// With --outliers or --peers: the modified z-score above which a value stands out
         #[arg(long, default_value_t = 3.5)]
         threshold: f64,
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -169,6 +213,46 @@ struct ObsArgs {
     /// Summary as text, or one JSON object {read, inserted, changed, unchanged, rejected}
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
+}
+
+/// How statistical nearest neighbours are found (used by --group nearest).
+#[derive(Args)]
+struct NearestArgs {
+    /// Context measures, `[log:]CODE[*WEIGHT],…` over indicators or variables
+    #[arg(long, default_value = app::nearest::DEFAULT_CONTEXT)]
+    context: String,
+    /// How many nearest neighbours
+    #[arg(long, default_value_t = app::nearest::DEFAULT_K)]
+    k: usize,
+}
+
+impl NearestArgs {
+    fn spec(&self) -> Result<app::nearest::NearestSpec> {
+        Ok(app::nearest::NearestSpec::parse(&self.context, self.k).map_err(|e| anyhow!("--context/--k: {e}"))?)
+    }
+}
+
+#[derive(Subcommand)]
+enum GroupCommand {
+    /// Save a custom group (replaces one with the same code)
+    Save {
+        /// Group code: letters, digits, _ or -
+        code: String,
+        /// Polish name
+        #[arg(long)]
+        name: String,
+        /// English name
+        #[arg(long)]
+        name_en: Option<String>,
+        /// TERYT codes of the members, comma-separated (or the option repeated)
+        #[arg(long, required = true, num_args = 1.., value_delimiter = ',')]
+        units: Vec<String>,
+    },
+    /// List custom groups with their members
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Args)]
@@ -350,15 +434,53 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Compare { unit, indicator, year, group, format } => {
+        Command::Compare { unit, indicator, year, group, nearest, format } => {
+            let spec = nearest.spec()?;
             let store = open(&cli.db).await?;
             let r = async {
                 let c = app::compute(&store).await?;
-                app::compare(&store, &c, &unit, &indicator, year, &group).await
+                app::compare(&store, &c, &unit, &indicator, year, &group, &spec).await
             }
             .await;
             store.close().await;
             output::print_comparison(&r?, format)
+        }
+        Command::Diagnose { unit, year, group, top, nearest, format } => {
+            let spec = nearest.spec()?;
+            let store = open(&cli.db).await?;
+            let r = async {
+                let c = app::compute(&store).await?;
+                app::diagnose(&store, &c, &unit, year, &group, &spec, top).await
+            }
+            .await;
+            store.close().await;
+            output::print_diagnosis(&r?, format)
+        }
+        Command::Nearest { unit, year, nearest, format } => {
+            let spec = nearest.spec()?;
+            let store = open(&cli.db).await?;
+            let r = async {
+                let c = app::compute(&store).await?;
+                let (u, y) = app::locate(&c, &unit, year)?;
+                app::peer_group(&store, &c, u, y, "nearest", &spec).await
+            }
+            .await;
+            store.close().await;
+            output::print_nearest(&r?, &spec, format)
+        }
+        Command::Group(GroupCommand::Save { code, name, name_en, units }) => {
+            let store = open(&cli.db).await?;
+            let r = app::save_custom_group(&store, &code, &name, name_en.as_deref(), &units).await;
+            store.close().await;
+            let g = r?;
+            println!("grupa / group {}: {} jednostek / units saved ({})", g.code, g.members.len(), g.members.join(", "));
+            Ok(())
+        }
+        Command::Group(GroupCommand::List { format }) => {
+            let store = open(&cli.db).await?;
+            let r = app::custom_groups(&store).await;
+            store.close().await;
+            output::print_groups(&r?, format)
         }
         Command::Import(ImportCommand::Observations(args)) => {
             let store = open(&cli.db).await?;
@@ -419,12 +541,19 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             print_changes(&rows?, format)
         }
-        Command::Check { variable, year, tolerance, outliers, threshold, format } => {
-            let store = open(&cli.db).await?;
-            let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
+        Command::Check { variable, year, tolerance, outliers, peers, indicator, threshold, format } => {
             let year = model::Year::new(year)
                 .ok_or_else(|| anyhow!("--year: {year} is not a year from {} to {}", model::Year::MIN, model::Year::MAX))?
                 .get();
+            let store = open(&cli.db).await?;
+            if peers {
+                let r = app::compute(&store).await;
+                store.close().await;
+                let found = app::check_peer_outliers(&r?, i32::from(year), indicator.as_deref(), threshold)?;
+                return output::print_peer_outliers(&found, format);
+            }
+            let variable = variable.ok_or_else(|| anyhow!("--variable is required (or use --peers)"))?;
+            let variable = VariableCode::parse(&variable).map_err(|e| anyhow!("--variable: {e}"))?;
             if outliers {
                 let found = app::check_history_outliers(&store, &variable, year, threshold).await;
                 store.close().await;

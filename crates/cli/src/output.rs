@@ -368,6 +368,7 @@ pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
                 "group_stats": {"n": s.n, "missing": s.missing, "min": s.min, "q1": s.q1, "median": s.median, "q3": s.q3,
                     "max": s.max, "mean": s.mean, "sd": s.sd, "aggregate": s.aggregate},
                 "position": {"rank": p.rank, "of": s.n, "percentile": p.percentile, "quartile": p.quartile, "z": p.z},
+                "peers": peers_json(&c.peers),
             })
         );
         return Ok(());
@@ -389,5 +390,143 @@ pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
         vec!["średnia / mean (sd)".to_owned(), format!("{} ({})", f(s.mean), f(s.sd))],
         vec!["wartość grupy / aggregate".to_owned(), f(s.aggregate)],
     ];
+    let mut rows = rows;
+    for (k, m) in c.peers.iter().enumerate() {
+        let why = m.distance.map_or_else(String::new, |d| format!("  d = {d:.3}; {}", shares(&m.contributions)));
+        rows.push(vec![if k == 0 { "członkowie / members".to_owned() } else { String::new() }, format!("{} {}{why}", m.code, m.name)]);
+    }
     emit(format, &["measure", "value"], rows, Vec::new())
+}
+
+fn peers_json(peers: &[app::PeerRow]) -> serde_json::Value {
+    peers
+        .iter()
+        .map(|m| {
+            json!({"code": m.code, "name": m.name, "distance": m.distance,
+                "contributions": m.contributions.iter().map(|(k, v)| json!({"context": k, "share": v})).collect::<Vec<_>>()})
+        })
+        .collect()
+}
+
+/// `ludnosc 62%, DEM_09 20%, …`, largest first.
+fn shares(contributions: &[(String, f64)]) -> String {
+    let mut c: Vec<&(String, f64)> = contributions.iter().collect();
+    c.sort_by(|a, b| b.1.total_cmp(&a.1));
+    c.iter().map(|(k, v)| format!("{k} {:.0}%", v * 100.0)).collect::<Vec<_>>().join(", ")
+}
+
+/// Statistical nearest neighbours: one row per neighbour with the distance and each context
+/// measure's share of it.
+pub fn print_nearest(g: &app::PeerGroup, spec: &app::nearest::NearestSpec, format: Format) -> Result<()> {
+    let labels: Vec<String> = spec.items.iter().map(|i| i.label()).collect();
+    let mut header: Vec<&str> = vec!["rank", "code", "name", "distance"];
+    header.extend(labels.iter().map(String::as_str));
+    let table = g
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let mut r = vec![(k + 1).to_string(), m.code.clone(), m.name.clone(), m.distance.map_or_else(String::new, |d| format!("{d:.3}"))];
+            r.extend(m.contributions.iter().map(|(_, v)| format!("{:.0}%", v * 100.0)));
+            r
+        })
+        .collect();
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&json!({"group": g.label, "context": labels, "neighbours": peers_json(&g.rows)}))?);
+        return Ok(());
+    }
+    emit(format, &header, table, Vec::new())?;
+    eprintln!("{} — udział zmiennej w kwadracie odległości / each column: the measure's share of the squared distance", g.label);
+    Ok(())
+}
+
+/// Strengths and weaknesses.
+pub fn print_diagnosis(d: &app::UnitDiagnosis, format: Format) -> Result<()> {
+    let finding_json = |f: &app::Finding| {
+        json!({"indicator": f.indicator, "name_pl": f.name_pl, "name_en": f.name_en, "area": f.area, "value": f.value,
+            "measure_unit": f.measure_unit, "score": f.score, "group_median": f.group_median, "rank": f.rank, "of": f.group_n,
+            "change_3y": f.change_3y, "trend_3y": app::trend_words(f.trend_3y).1,
+            "change_5y": f.change_5y, "trend_5y": app::trend_words(f.trend_5y).1})
+    };
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "unit": d.unit_code, "unit_name": d.unit_name, "year": d.year, "group": d.group_label, "judged": d.judged,
+                "strengths": d.strengths.iter().map(finding_json).collect::<Vec<_>>(),
+                "weaknesses": d.weaknesses.iter().map(finding_json).collect::<Vec<_>>(),
+                "peers": peers_json(&d.peers),
+            }))?
+        );
+        return Ok(());
+    }
+    let header = ["kind", "indicator", "name", "value", "group_median", "rank", "score", "trend_3y", "trend_5y"];
+    let row = |kind: &str, f: &app::Finding| {
+        let d = usize::from(f.decimals);
+        let change = |c: Option<f64>, t| c.map_or_else(|| app::trend_words(t).0.to_owned(), |c| format!("{} ({c:+.d$})", app::trend_words(t).0));
+        vec![
+            kind.to_owned(),
+            f.indicator.clone(),
+            f.name_pl.clone(),
+            format!("{:.d$} {}", f.value, f.measure_unit),
+            f.group_median.map_or_else(|| "—".to_owned(), |m| format!("{m:.d$}")),
+            f.rank.map_or_else(|| "—".to_owned(), |r| format!("{r}/{}", f.group_n)),
+            format!("{:+.2}", f.score),
+            change(f.change_3y, f.trend_3y),
+            change(f.change_5y, f.trend_5y),
+        ]
+    };
+    let rows = d
+        .strengths
+        .iter()
+        .map(|f| row("mocna strona / strength", f))
+        .chain(d.weaknesses.iter().map(|f| row("słaba strona / weakness", f)))
+        .collect();
+    emit(format, &header, rows, Vec::new())?;
+    eprintln!(
+        "{} {}, {}, {}: {} wskaźników ocenionych / indicators judged (score: z-score turned by polarity, + is good)",
+        d.unit_code, d.unit_name, d.year, d.group_label, d.judged
+    );
+    Ok(())
+}
+
+/// Custom groups.
+pub fn print_groups(groups: &[app::SavedGroup], format: Format) -> Result<()> {
+    let header = ["code", "name_pl", "name_en", "units", "members"];
+    let table = groups
+        .iter()
+        .map(|g| vec![g.code.clone(), g.name_pl.clone(), g.name_en.clone().unwrap_or_default(), g.members.len().to_string(), g.members.join(" ")])
+        .collect();
+    let json_rows = groups.iter().map(|g| json!({"code": g.code, "name_pl": g.name_pl, "name_en": g.name_en, "members": g.members})).collect();
+    emit(format, &header, table, json_rows)
+}
+
+/// Indicator values standing out among peers.
+pub fn print_peer_outliers(rows: &[app::PeerOutlier], format: Format) -> Result<()> {
+    let header = ["indicator", "code", "name", "value", "group", "group_median", "n", "robust_z"];
+    let table = rows
+        .iter()
+        .map(|o| {
+            vec![
+                o.indicator.clone(),
+                o.code.to_string(),
+                o.name.clone(),
+                format!("{:.4}", o.value),
+                o.group.clone(),
+                o.group_median.map_or_else(|| "—".to_owned(), |m| format!("{m:.4}")),
+                o.group_n.to_string(),
+                format!("{:.2}", o.robust_z),
+            ]
+        })
+        .collect();
+    let json_rows = rows
+        .iter()
+        .map(|o| {
+            json!({"indicator": o.indicator, "code": o.code.as_str(), "name": o.name, "value": o.value, "group": o.group,
+                "group_median": o.group_median, "n": o.group_n, "robust_z": o.robust_z})
+        })
+        .collect();
+    emit(format, &header, table, json_rows)?;
+    eprintln!("{} wartości odstaje od grupy typologicznej / value(s) stand out from their typology peers", rows.len());
+    Ok(())
 }

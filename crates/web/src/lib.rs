@@ -18,16 +18,44 @@ use serde::Deserialize;
 pub struct AppState {
     store: app::Store,
     demo: bool,
+    /// The indicator snapshot; pages read it without waiting for a rebuild.
+    live: Arc<app::LiveSnapshot>,
 }
 
 /// The router over a store; `demo` shows the synthetic-data banner.
 pub fn router(store: app::Store, demo: bool) -> Router {
+    router_with(store, demo, Arc::new(app::LiveSnapshot::new()))
+}
+
+/// The router over a store and a snapshot kept fresh by [`watch_snapshot`].
+pub fn router_with(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/jst/{code}", get(unit_page))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health))
         .fallback(not_found)
-        .with_state(Arc::new(AppState { store, demo }))
+        .with_state(Arc::new(AppState { store, demo, live }))
+}
+
+/// `ok`, and the snapshot's version (0 while the first one is being built).
+async fn health(State(state): State<Arc<AppState>>) -> String {
+    format!("ok\nsnapshot {}\n", state.live.version())
+}
+
+/// Keeps `live` in step with the database: builds it now, then every `every` rebuilds it
+/// if the import log has moved (an import by this or any other process). A failed build
+/// is logged and the previous snapshot stays in service.
+pub async fn watch_snapshot(store: app::Store, live: Arc<app::LiveSnapshot>, every: std::time::Duration) {
+    loop {
+        match live.refresh_if_changed(&store).await {
+            Ok(Some(v)) => tracing::info!(version = v, "indicator snapshot rebuilt"),
+            Ok(None) => {}
+            // No catalogue or no data yet is normal for a fresh database.
+            Err(app::AppError::NotFound(why)) => tracing::debug!("no indicator snapshot yet: {why}"),
+            Err(e) => tracing::warn!("indicator snapshot not rebuilt: {e}"),
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 /// Serves the portal until Ctrl-C.
@@ -35,7 +63,9 @@ pub async fn serve(store: app::Store, addr: &str) -> std::io::Result<()> {
     let demo = app::is_demo(&store).await.unwrap_or(false);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!("Miernik: http://{addr}");
-    axum::serve(listener, router(store, demo))
+    let live = Arc::new(app::LiveSnapshot::new());
+    tokio::spawn(watch_snapshot(store.clone(), live.clone(), std::time::Duration::from_secs(5)));
+    axum::serve(listener, router_with(store, demo, live))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

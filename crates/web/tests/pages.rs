@@ -65,3 +65,26 @@ async fn unknown_or_malformed_units_get_a_404_page_never_a_500() {
     let (status, _) = get(&router, "/jst/3299").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_service_builds_its_snapshot_and_says_which_it_serves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = app::Store::open(&format!("sqlite:{}", dir.path().join("d.db").display())).await.expect("store");
+    assert!(app::load_demo(&store).await.expect("demo loads"));
+    let live = std::sync::Arc::new(app::LiveSnapshot::new());
+    let router = web::router_with(store.clone(), true, live.clone());
+    let (_, before) = get(&router, "/health").await;
+    assert_eq!(before, "ok\nsnapshot 0\n", "served before the first snapshot is ready");
+    let watcher = tokio::spawn(web::watch_snapshot(store, live.clone(), std::time::Duration::from_millis(20)));
+    for _ in 0..500 {
+        if live.version() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (_, after) = get(&router, "/health").await;
+    assert_eq!(after, "ok\nsnapshot 1\n");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(live.version(), 1, "no import since: no rebuild");
+    watcher.abort();
+}

@@ -1,0 +1,381 @@
+//! A unit against its peers: resolving a peer group by name (fixed partitions, neighbours,
+//! statistical nearest neighbours, stored custom groups), comparing one indicator, and the
+//! diagnosis of all indicators — strengths and weaknesses with their trends.
+
+use engine::diagnosis::{Reading, Trend};
+use engine::snapshot::Snapshot;
+use engine::stats::{GroupStats, Position};
+use model::{Polarity, TerytCode};
+use store::Store;
+
+use crate::groups::comparison_level;
+use crate::nearest::{Nearest, NearestSpec, nearest};
+use crate::{AppError, Computed};
+
+/// The group names `compare` and `diagnose` accept.
+pub const GROUP_HELP: &str = "country (kraj), wojewodztwo, typology (typologia), neighbours (sasiedzi), nearest (najblizsi) or custom:CODE";
+
+/// Who a unit is compared with.
+#[derive(Debug, Clone)]
+pub enum Peers {
+    /// A group of a precomputed partition.
+    Fixed { partition: usize, group: usize },
+    /// Units listed on request (the unit itself included).
+    Listed { members: Vec<u32> },
+}
+
+/// A member of a listed group, and why it is there when the group is of nearest neighbours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerRow {
+    pub code: String,
+    pub name: String,
+    pub distance: Option<f64>,
+    /// (context item, share of the squared distance); empty outside nearest neighbours.
+    pub contributions: Vec<(String, f64)>,
+}
+
+/// A resolved peer group.
+#[derive(Debug, Clone)]
+pub struct PeerGroup {
+    /// The canonical name: country, wojewodztwo, typology, neighbours, nearest, custom:CODE.
+    pub name: String,
+    /// What a reader sees, e.g. `typology: gmina_wiejska:5-10k`.
+    pub label: String,
+    pub peers: Peers,
+    /// The members other than the unit (listed groups only), nearest first for `nearest`.
+    pub rows: Vec<PeerRow>,
+}
+
+impl PeerGroup {
+    /// The group's statistics and the unit's position for indicator `i` in year `y`.
+    pub fn compare(&self, s: &Snapshot, i: usize, u: usize, y: usize) -> (GroupStats, Position) {
+        match &self.peers {
+            Peers::Fixed { partition, group } => {
+                (s.group_stats(i, *partition, *group, y).to_stats(), s.position(i, *partition, u, y).unwrap_or_default())
+            }
+            Peers::Listed { members } => {
+                let (stats, positions) = s.adhoc_group(i, y, members);
+                let applies = &s.indicator(i).applies;
+                let k = members.iter().filter(|&&m| applies.get(m as usize).copied().unwrap_or(false)).position(|&m| m as usize == u);
+                (stats, k.and_then(|k| positions.get(k).copied()).unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// Finds a unit (by TERYT code, lenient) and a year in the snapshot.
+pub fn locate(c: &Computed, unit: &str, year: i32) -> Result<(usize, usize), AppError> {
+    let s = &c.snapshot;
+    let code = TerytCode::parse_lenient(unit).map_err(|e| AppError::Invalid(format!("--unit: {e}")))?;
+    let u = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("unit {code} is not a current JST with data")))?;
+    let y = s.year_index(year).ok_or_else(|| {
+        AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1))
+    })?;
+    Ok((u, y))
+}
+
+/// Resolves `group` for unit `u` in year index `y`. `spec` says how nearest neighbours are
+/// found.
+pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: &str, spec: &NearestSpec) -> Result<PeerGroup, AppError> {
+    let s = &c.snapshot;
+    let canonical = match group {
+        "kraj" => "country",
+        "typologia" => "typology",
+        "sasiedzi" | "sąsiedzi" => "neighbours",
+        "najblizsi" | "najbliżsi" => "nearest",
+        g => g,
+    };
+    if let Some(p) = s.partition_index(canonical) {
+        let g = s.group_of(p, u, y).ok_or_else(|| AppError::NotFound(format!("the unit is in no {canonical} group that year")))?;
+        return Ok(PeerGroup {
+            name: canonical.to_owned(),
+            label: format!("{canonical}: {}", s.group_keys(p)[g]),
+            peers: Peers::Fixed { partition: p, group: g },
+            rows: Vec::new(),
+        });
+    }
+    let row = |v: usize| PeerRow { code: c.codes[v].as_str().to_owned(), name: c.names[v].clone(), distance: None, contributions: Vec::new() };
+    let (members, rows, label): (Vec<usize>, Vec<PeerRow>, String) = if canonical == "neighbours" {
+        let id = c.unit_ids[u];
+        let level = comparison_level(c.kinds[u]);
+        let mut m: Vec<usize> = store
+            .adjacency()
+            .await?
+            .into_iter()
+            .filter(|(a, _)| *a == id)
+            .filter_map(|(_, b)| c.unit_ids.iter().position(|x| *x == b))
+            .filter(|&v| comparison_level(c.kinds[v]) == level)
+            .collect();
+        m.sort_unstable();
+        m.dedup();
+        if m.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "{} has no neighbours of its level in the database: import boundaries (or use another group)",
+                c.codes[u]
+            )));
+        }
+        let rows = m.iter().map(|&v| row(v)).collect();
+        (m, rows, format!("neighbours of {}", c.codes[u]))
+    } else if canonical == "nearest" {
+        let Nearest { neighbours, candidates, spec } = nearest(s, &c.kinds, u, y, spec)?;
+        let labels: Vec<String> = spec.items.iter().map(|i| i.label()).collect();
+        let rows = neighbours
+            .iter()
+            .map(|n| PeerRow {
+                distance: Some(n.distance),
+                contributions: labels.iter().cloned().zip(n.contributions.iter().copied()).collect(),
+                ..row(n.unit)
+            })
+            .collect();
+        let label = format!("nearest: {} of {candidates} on {}", neighbours.len(), labels.join(", "));
+        (neighbours.iter().map(|n| n.unit).collect(), rows, label)
+    } else if let Some(code) = canonical.strip_prefix("custom:") {
+        let g = store.groups().await?.into_iter().find(|g| g.code == code).ok_or_else(|| AppError::NotFound(format!("no custom group `{code}` (see miernik group list)")))?;
+        let m: Vec<usize> = g.members.iter().filter_map(|id| c.unit_ids.iter().position(|x| x == id)).filter(|&v| v != u).collect();
+        let rows = m.iter().map(|&v| row(v)).collect();
+        (m, rows, format!("custom:{code} ({})", g.name_pl))
+    } else {
+        return Err(AppError::Invalid(format!("--group `{group}`: use {GROUP_HELP}")));
+    };
+    let mut listed: Vec<u32> = members.iter().map(|&v| v as u32).collect();
+    listed.push(u as u32);
+    Ok(PeerGroup { name: canonical.to_owned(), label, peers: Peers::Listed { members: listed }, rows })
+}
+
+/// A unit compared with a group for one indicator and year.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub indicator: String,
+    pub indicator_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub group: String,
+    pub group_label: String,
+    pub value: Option<f64>,
+    pub stats: GroupStats,
+    pub position: Position,
+    pub decimals: u8,
+    pub measure_unit: String,
+    /// The other members of a listed group (neighbours, nearest, custom).
+    pub peers: Vec<PeerRow>,
+}
+
+/// Compares `unit` with `group` (see [`GROUP_HELP`]) on one indicator in one year.
+pub async fn compare(
+    store: &Store,
+    c: &Computed,
+    unit: &str,
+    indicator: &str,
+    year: i32,
+    group: &str,
+    spec: &NearestSpec,
+) -> Result<Comparison, AppError> {
+    let s = &c.snapshot;
+    let (u, y) = locate(c, unit, year)?;
+    let i = s.indicator_index(indicator).ok_or_else(|| AppError::NotFound(format!("no indicator `{indicator}` in the catalogue")))?;
+    if !s.indicator(i).applies[u] {
+        return Err(AppError::Invalid(format!("indicator {indicator} does not apply to a {}", c.kinds[u].name_pl())));
+    }
+    let g = peer_group(store, c, u, y, group, spec).await?;
+    let (stats, position) = g.compare(s, i, u, y);
+    let def = &c.definitions[i];
+    Ok(Comparison {
+        indicator: indicator.to_owned(),
+        indicator_name: def.name_pl.clone(),
+        unit_code: c.codes[u].as_str().to_owned(),
+        unit_name: c.names[u].clone(),
+        year,
+        group: g.name,
+        group_label: g.label,
+        value: s.value(i, u, y),
+        stats,
+        position,
+        decimals: def.decimals,
+        measure_unit: def.unit_pl.clone(),
+        peers: g.rows,
+    })
+}
+
+/// One strength or weakness.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub indicator: String,
+    pub name_pl: String,
+    pub name_en: String,
+    pub area: String,
+    pub measure_unit: String,
+    pub decimals: u8,
+    pub value: f64,
+    /// The polarity-turned z-score in the group: positive is good.
+    pub score: f64,
+    pub group_median: Option<f64>,
+    pub rank: Option<u32>,
+    pub group_n: usize,
+    pub change_3y: Option<f64>,
+    pub trend_3y: Trend,
+    pub change_5y: Option<f64>,
+    pub trend_5y: Trend,
+}
+
+/// The diagnosis of a unit in a year against a group.
+#[derive(Debug, Clone)]
+pub struct UnitDiagnosis {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub group: String,
+    pub group_label: String,
+    /// Indicators that could be judged (applying, with a value, not neutral, group spread).
+    pub judged: usize,
+    pub strengths: Vec<Finding>,
+    pub weaknesses: Vec<Finding>,
+    pub peers: Vec<PeerRow>,
+}
+
+/// Strengths and weaknesses of `unit` in `year` against `group`: at most `top` of each,
+/// by polarity-turned z-score (see `engine::diagnosis`), each with its 3- and 5-year trend.
+pub async fn diagnose(
+    store: &Store,
+    c: &Computed,
+    unit: &str,
+    year: i32,
+    group: &str,
+    spec: &NearestSpec,
+    top: usize,
+) -> Result<UnitDiagnosis, AppError> {
+    let s = &c.snapshot;
+    let (u, y) = locate(c, unit, year)?;
+    let g = peer_group(store, c, u, y, group, spec).await?;
+    let mut series: Vec<Vec<Option<f64>>> = Vec::new();
+    let mut stats: Vec<(usize, GroupStats, Position)> = Vec::new();
+    for i in 0..s.indicator_count() {
+        if !s.indicator(i).applies[u] {
+            continue;
+        }
+        let (st, pos) = g.compare(s, i, u, y);
+        series.push((0..=y).map(|yy| s.value(i, u, yy)).collect());
+        stats.push((i, st, pos));
+    }
+    let readings: Vec<Reading<'_>> = stats
+        .iter()
+        .zip(&series)
+        .map(|((i, st, _), values)| Reading { polarity: s.indicator(*i).polarity, values, group_mean: st.mean, group_sd: st.sd })
+        .collect();
+    let judged = readings
+        .iter()
+        .filter(|r| r.polarity != Polarity::Neutral && r.values.last().copied().flatten().is_some() && r.group_sd.is_some_and(|sd| sd > 0.0))
+        .count();
+    let d = engine::diagnosis::diagnose(&readings, top);
+    let finding = |f: &engine::diagnosis::Finding| {
+        let (i, st, pos) = &stats[f.indicator];
+        let def = &c.definitions[*i];
+        Finding {
+            indicator: def.code.clone(),
+            name_pl: def.name_pl.clone(),
+            name_en: def.name_en.clone(),
+            area: def.area.clone(),
+            measure_unit: def.unit_pl.clone(),
+            decimals: def.decimals,
+            value: f.value,
+            score: f.score,
+            group_median: st.median,
+            rank: pos.rank,
+            group_n: st.n,
+            change_3y: f.change_3y,
+            trend_3y: f.trend_3y,
+            change_5y: f.change_5y,
+            trend_5y: f.trend_5y,
+        }
+    };
+    Ok(UnitDiagnosis {
+        unit_code: c.codes[u].as_str().to_owned(),
+        unit_name: c.names[u].clone(),
+        year,
+        group: g.name,
+        group_label: g.label,
+        judged,
+        strengths: d.strengths.iter().map(finding).collect(),
+        weaknesses: d.weaknesses.iter().map(finding).collect(),
+        peers: g.rows,
+    })
+}
+
+/// A trend in words, Polish / English.
+pub fn trend_words(t: Trend) -> (&'static str, &'static str) {
+    match t {
+        Trend::Improving => ("poprawa", "improving"),
+        Trend::Stable => ("stabilnie", "stable"),
+        Trend::Worsening => ("pogorszenie", "worsening"),
+        Trend::Unknown => ("brak danych", "unknown"),
+    }
+}
+
+/// A custom group as saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedGroup {
+    pub code: String,
+    pub name_pl: String,
+    pub name_en: Option<String>,
+    /// TERYT codes of the members, in code order.
+    pub members: Vec<String>,
+}
+
+/// Saves (or replaces) a custom group of current units given by TERYT codes, all or nothing:
+/// an unknown code, a bad group code or an empty list is refused and nothing is written.
+pub async fn save_custom_group(
+    store: &Store,
+    code: &str,
+    name_pl: &str,
+    name_en: Option<&str>,
+    units: &[String],
+) -> Result<SavedGroup, AppError> {
+    if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(AppError::Invalid(format!("group code `{code}`: 1–40 letters, digits, `_` or `-`")));
+    }
+    if name_pl.trim().is_empty() {
+        return Err(AppError::Invalid("--name: a group needs a Polish name".into()));
+    }
+    let current: Vec<store::StoredUnit> = store.units().await?.into_iter().filter(|u| !u.historical && u.valid_to.is_none()).collect();
+    let mut ids = Vec::new();
+    let mut members = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in units.iter().flat_map(|u| u.split(',')).map(str::trim).filter(|u| !u.is_empty()) {
+        match TerytCode::parse_lenient(raw) {
+            Ok(c) => match current.iter().find(|u| u.code == c) {
+                Some(u) if !ids.contains(&u.id) => {
+                    ids.push(u.id);
+                    members.push(c.as_str().to_owned());
+                }
+                Some(_) => {}
+                None => unknown.push(format!("{raw} (no current unit)")),
+            },
+            Err(e) => unknown.push(format!("{raw} ({e})")),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::Invalid(format!("--units: {}; nothing saved", unknown.join(", "))));
+    }
+    if members.is_empty() {
+        return Err(AppError::Invalid("--units: a group needs at least one unit".into()));
+    }
+    store.save_group(code, name_pl.trim(), name_en.map(str::trim).filter(|n| !n.is_empty()), &ids, "cli").await?;
+    members.sort();
+    Ok(SavedGroup { code: code.to_owned(), name_pl: name_pl.trim().to_owned(), name_en: name_en.map(str::to_owned), members })
+}
+
+/// Every custom group with its members' codes.
+pub async fn custom_groups(store: &Store) -> Result<Vec<SavedGroup>, AppError> {
+    let codes: std::collections::HashMap<i64, String> =
+        store.units().await?.into_iter().map(|u| (u.id, u.code.as_str().to_owned())).collect();
+    Ok(store
+        .groups()
+        .await?
+        .into_iter()
+        .map(|g| {
+            let mut members: Vec<String> = g.members.iter().filter_map(|id| codes.get(id).cloned()).collect();
+            members.sort();
+            SavedGroup { code: g.code, name_pl: g.name_pl, name_en: g.name_en, members }
+        })
+        .collect())
+}
