@@ -291,18 +291,20 @@ impl Tx {
     }
 }
 
-/// Now, as ISO 8601 text in UTC with milliseconds: sortable as text on both backends.
+/// Now, as ISO 8601 text in UTC with microseconds: sortable as text on both backends, and two
+/// imports finishing one after the other never share a stamp (with milliseconds they could,
+/// and "changes since the last import" then took in the one before it).
 pub(crate) fn now_text() -> String {
     let now = time::OffsetDateTime::now_utc();
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         now.year(),
         u8::from(now.month()),
         now.day(),
         now.hour(),
         now.minute(),
         now.second(),
-        now.millisecond()
+        now.microsecond()
     )
 }
 
