@@ -149,7 +149,12 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
                     None if code == "ludnosc" => base_pop * trend,
                     None if code == "powierzchnia" => level * (1.0 - 0.6 * urban),
                     None => level * trend,
-                    Some(per) => own.get(per).and_then(|p| p.get(t)).copied().unwrap_or(0.0) * level * trend,
+                    Some(per) => {
+                        let whole = own.get(per).and_then(|p| p.get(t)).copied().unwrap_or(0.0);
+                        // A part in its whole's unit (rate < 1) never exceeds it: shares stay ≤ 100 %.
+                        let part = syn.rate < 1.0 && cat.variables.iter().any(|p| p.code.get_ref() == per && p.unit == v.unit);
+                        if part { (whole * level * trend).min(whole) } else { whole * level * trend }
+                    }
                 };
                 let x = if v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt")) { x.round() } else { (x * 100.0).round() / 100.0 };
                 series.push(x);
