@@ -135,7 +135,9 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
         needed.push("ludnosc".into());
     }
     let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
-    let mut raw: Vec<(String, Vec<(usize, i64, f64)>)> = Vec::new();
+    // Per needed variable: its code and its cells (unit index, year, value).
+    type Cells = Vec<(usize, i64, f64)>;
+    let mut raw: Vec<(String, Cells)> = Vec::new();
     let (mut y_min, mut y_max) = (i64::MAX, i64::MIN);
     for code in &needed {
         let mut cells = Vec::new();

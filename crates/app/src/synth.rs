@@ -116,7 +116,7 @@ pub fn bench_world(units: usize, indicators: usize, years: usize, seed: u64) -> 
         let trend = if v == 0 { -0.002 } else { rng.range(-0.02, 0.06) };
         let integer = v % 2 == 0;
         let mut col = Column::missing(cells);
-        for u in 0..units {
+        for (u, &size) in base.iter().enumerate() {
             let unit_rate = rate * (0.3 * rng.normal()).exp();
             for y in 0..years {
                 let c = u * years + y;
@@ -127,7 +127,7 @@ pub fn bench_world(units: usize, indicators: usize, years: usize, seed: u64) -> 
                 let x = if v > 0 && r < 0.025 {
                     0.0
                 } else {
-                    let x = base[u] * unit_rate * (1.0 + trend).powi(y as i32) * (0.05 * rng.normal()).exp();
+                    let x = size * unit_rate * (1.0 + trend).powi(y as i32) * (0.05 * rng.normal()).exp();
                     if integer { x.round() } else { (x * 100.0).round() / 100.0 }
                 };
                 col.values[c] = x;

@@ -46,6 +46,9 @@ pub struct StoredGroup {
     pub members: Vec<i64>,
 }
 
+/// A stored variable: id, name_pl, name_en, measure_unit, source.
+type VariableRow = (i64, String, Option<String>, Option<String>, Option<String>);
+
 impl Store {
     /// Imports a whole catalogue in one transaction.
     pub async fn import_catalogue(
@@ -60,7 +63,7 @@ impl Store {
         let mut c = CatalogueCounts { import_id, ..Default::default() };
         dispatch!(&mut tx, t => {
             for v in variables {
-                let existing: Option<(i64, String, Option<String>, Option<String>, Option<String>)> =
+                let existing: Option<VariableRow> =
                     sqlx::query_as("SELECT id, name_pl, name_en, measure_unit, source FROM variable WHERE code = $1")
                         .bind(&v.code).fetch_optional(&mut **t).await?;
                 let id = match existing {
