@@ -117,7 +117,7 @@ pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: 
         let rows = m.iter().map(|&v| row(v)).collect();
         (m, rows, format!("neighbours of {}", c.codes[u]))
     } else if canonical == "nearest" {
-        let Nearest { neighbours, candidates, spec } = nearest(s, &c.kinds, u, y, spec)?;
+        let Nearest { neighbours, candidates, spec, skipped } = nearest(s, &c.kinds, u, y, spec)?;
         let labels: Vec<String> = spec.items.iter().map(|i| i.label()).collect();
         let rows = neighbours
             .iter()
@@ -127,7 +127,8 @@ pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: 
                 ..row(n.unit)
             })
             .collect();
-        let label = format!("nearest: {} of {candidates} on {}", neighbours.len(), labels.join(", "));
+        let not_applying = if skipped.is_empty() { String::new() } else { format!(" ({} not for this kind of unit)", skipped.join(", ")) };
+        let label = format!("nearest: {} of {candidates} on {}{not_applying}", neighbours.len(), labels.join(", "));
         (neighbours.iter().map(|n| n.unit).collect(), rows, label)
     } else if let Some(code) = canonical.strip_prefix("custom:") {
         let g = store.groups().await?.into_iter().find(|g| g.code == code).ok_or_else(|| AppError::NotFound(format!("no custom group `{code}` (see miernik group list)")))?;

@@ -110,6 +110,9 @@ pub struct Nearest {
     pub neighbours: Vec<NearUnit>,
     /// Units of the same level with every context value: the pool the neighbours came from.
     pub candidates: usize,
+    /// Context indicators left out because they do not apply to the unit's kind (FIN_05 of
+    /// gminy for a powiat, say); `spec` holds only the items used.
+    pub skipped: Vec<String>,
 }
 
 enum Source {
@@ -120,16 +123,32 @@ enum Source {
 /// The `spec.k` units of `kinds[unit]`'s level nearest to `unit` in year index `y`.
 pub fn nearest(s: &Snapshot, kinds: &[UnitKind], unit: usize, y: usize, spec: &NearestSpec) -> Result<Nearest, AppError> {
     let level = kinds.get(unit).and_then(|k| comparison_level(*k)).ok_or_else(|| AppError::Invalid("the unit has no comparison level".into()))?;
-    let sources: Vec<Source> = spec
-        .items
-        .iter()
-        .map(|it| {
-            s.indicator_index(&it.code)
-                .map(Source::Indicator)
-                .or_else(|| s.variable_index(&it.code).map(Source::Variable))
-                .ok_or_else(|| AppError::Invalid(format!("context: `{}` is neither an indicator of the catalogue nor a variable it uses", it.code)))
-        })
-        .collect::<Result<_, _>>()?;
+    let mut sources: Vec<Source> = Vec::new();
+    let mut used = NearestSpec { items: Vec::new(), k: spec.k };
+    let mut skipped = Vec::new();
+    for it in &spec.items {
+        let src = s
+            .indicator_index(&it.code)
+            .map(Source::Indicator)
+            .or_else(|| s.variable_index(&it.code).map(Source::Variable))
+            .ok_or_else(|| AppError::Invalid(format!("context: `{}` is neither an indicator of the catalogue nor a variable it uses", it.code)))?;
+        if let Source::Indicator(i) = src {
+            if !s.indicator(i).applies.get(unit).copied().unwrap_or(false) {
+                skipped.push(it.code.clone());
+                continue;
+            }
+        }
+        sources.push(src);
+        used.items.push(it.clone());
+    }
+    if used.items.iter().all(|i| i.weight == 0.0) {
+        return Err(AppError::Invalid(format!(
+            "context: none of {} applies to a {}",
+            spec.items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>().join(", "),
+            kinds[unit].name_pl()
+        )));
+    }
+    let spec = &used;
     let pool: Vec<usize> = (0..s.units()).filter(|&u| kinds.get(u).and_then(|k| comparison_level(*k)) == Some(level)).collect();
     let columns: Vec<Vec<Option<f64>>> = sources
         .iter()
@@ -167,6 +186,7 @@ pub fn nearest(s: &Snapshot, kinds: &[UnitKind], unit: usize, y: usize, spec: &N
         spec: spec.clone(),
         neighbours: found.into_iter().map(|n| NearUnit { unit: pool[n.unit], distance: n.distance, contributions: n.contributions }).collect(),
         candidates,
+        skipped,
     })
 }
 

@@ -418,7 +418,11 @@ fn shares(contributions: &[(String, f64)]) -> String {
 /// Statistical nearest neighbours: one row per neighbour with the distance and each context
 /// measure's share of it.
 pub fn print_nearest(g: &app::PeerGroup, spec: &app::nearest::NearestSpec, format: Format) -> Result<()> {
-    let labels: Vec<String> = spec.items.iter().map(|i| i.label()).collect();
+    // The measures used: the spec's, less those that do not apply to the unit's kind.
+    let labels: Vec<String> = match g.rows.first() {
+        Some(r) => r.contributions.iter().map(|(k, _)| k.clone()).collect(),
+        None => spec.items.iter().map(|i| i.label()).collect(),
+    };
     let mut header: Vec<&str> = vec!["rank", "code", "name", "distance"];
     header.extend(labels.iter().map(String::as_str));
     let table = g

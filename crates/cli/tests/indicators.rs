@@ -219,3 +219,22 @@ fn diagnosis_custom_groups_and_peer_outliers() {
     let e = db.fails(&["check", "--year", "2024"]);
     assert!(e.contains("--variable") || e.contains("variable"), "{e}");
 }
+
+#[test]
+fn context_indicators_that_do_not_apply_are_left_out_for_that_kind() {
+    let db = peers_db();
+    // Powiaty get population but FIN_01 applies to gminy only: it is skipped, not an error.
+    let mut csv = String::from("unit,variable,year,value\n");
+    for (code, pop) in [("0201", 90_000.0), ("0202", 100_000.0), ("0203", 150_000.0), ("0204", 60_000.0)] {
+        csv.push_str(&format!("{code},ludnosc,2024,{pop}\n"));
+    }
+    let obs = db.path("p.csv");
+    std::fs::write(&obs, csv).expect("write");
+    db.ok(&["import", "observations", obs.to_str().expect("p")]);
+    let n = db.json(&["nearest", "--unit", "0201", "--year", "2024", "--context", "log:ludnosc,FIN_01", "--k", "1", "--format", "json"]);
+    assert_eq!(n["neighbours"][0]["code"], "0202", "{n}");
+    assert_eq!(n["context"], serde_json::json!(["log:ludnosc"]));
+    assert!(n["group"].as_str().expect("label").contains("FIN_01 not for this kind"), "{n}");
+    let e = db.fails(&["nearest", "--unit", "0201", "--year", "2024", "--context", "FIN_01"]);
+    assert!(e.contains("none of FIN_01 applies"), "{e}");
+}
