@@ -364,6 +364,42 @@ async fn open(db: &str) -> Result<app::Store> {
     app::Store::open(db).await.map_err(|e| anyhow!(e))
 }
 
+/// Opens the demo database, creating it first if needed. A new SQLite demo is built in
+/// `PATH.partial` and renamed into place when complete, so an interrupted first start leaves
+/// no half-built demo behind (the demo's loading spans several transactions).
+async fn open_demo(url: &str) -> Result<app::Store> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).map(std::path::Path::new);
+    match path {
+        Some(p) if !p.exists() => {
+            let partial = p.with_extension("partial");
+            let sidecars = |f: &std::path::Path| ["", "-wal", "-shm"].map(|s| std::path::PathBuf::from(format!("{}{s}", f.display())));
+            for f in sidecars(&partial) {
+                let _ = std::fs::remove_file(f);
+            }
+            let store = open(&format!("sqlite:{}", partial.display())).await?;
+            eprintln!("demo: tworzę dane syntetyczne / building the synthetic demo data…");
+            let loaded = app::load_demo(&store).await;
+            let flushed = store.checkpoint().await;
+            store.close().await;
+            loaded?;
+            flushed.map_err(|e| anyhow!(e))?;
+            std::fs::rename(&partial, p).with_context(|| format!("moving the new demo database to {}", p.display()))?;
+            for f in sidecars(&partial) {
+                let _ = std::fs::remove_file(f);
+            }
+            eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {url}");
+            open(url).await
+        }
+        _ => {
+            let store = open(url).await?;
+            if app::load_demo(&store).await? {
+                eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {url}");
+            }
+            Ok(store)
+        }
+    }
+}
+
 fn parse_date_arg(s: &str, what: &str) -> Result<model::Date> {
     model::parse_date(s).ok_or_else(|| anyhow!("{what} `{s}` is not a date YYYY-MM-DD"))
 }
@@ -375,10 +411,7 @@ fn today() -> model::Date {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { addr, demo_db } => {
-            let store = open(&demo_db).await?;
-            if app::load_demo(&store).await? {
-                eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {demo_db}");
-            }
+            let store = open_demo(&demo_db).await?;
             web::serve(store, &addr).await.context("the portal stopped")
         }
         Command::Serve { addr } => {

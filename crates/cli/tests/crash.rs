@@ -80,3 +80,47 @@ fn kill_9_in_the_middle_of_an_import_leaves_the_database_as_before() {
     // And the database takes the next import normally.
     db.ok(&["import", "observations", small.to_str().expect("p")]);
 }
+
+/// Starts `miernik demo` on `db`, waits for the line that says it serves (or `kill_after`),
+/// kills it and returns what it wrote to stderr.
+fn run_demo(db: &std::path::Path, kill_after: Option<Duration>) -> String {
+    use std::io::Read;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_miernik"))
+        .args(["demo", "--demo-db", &format!("sqlite:{}", db.display()), "--addr", &format!("127.0.0.1:{port}")])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("demo starts");
+    let start = Instant::now();
+    let deadline = kill_after.unwrap_or(Duration::from_secs(300));
+    while start.elapsed() < deadline && std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read");
+    err
+}
+
+#[test]
+fn a_demo_interrupted_while_being_built_leaves_nothing_half_built() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("demo.db");
+    let err = run_demo(&db, Some(Duration::from_millis(150)));
+    assert!(!err.contains("error"), "{err}");
+    assert!(!db.exists() || err.contains("created"), "a killed first start leaves no demo.db: {err}");
+    // The next start builds the demo and serves it, whatever the first one left.
+    let err = run_demo(&db, None);
+    assert!(!err.contains("error"), "{err}");
+    assert!(db.exists());
+    assert!(!dir.path().join("demo.partial").exists(), "the partial file became the database");
+    let out = Command::new(env!("CARGO_BIN_EXE_miernik"))
+        .args(["--db", &format!("sqlite:{}", db.display()), "compare", "--unit", "0201022", "--indicator", "DEM_01", "--year", "2024", "--format", "json"])
+        .output()
+        .expect("compare");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

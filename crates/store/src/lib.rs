@@ -230,6 +230,15 @@ impl Store {
         }
     }
 
+    /// SQLite: writes the write-ahead log into the database file and empties it, so the file
+    /// alone holds every committed change (before moving it, say). PostgreSQL: nothing to do.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let Backend::Sqlite(p) = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         dispatch!(&self.backend, p => p.close().await)
     }
