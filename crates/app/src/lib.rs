@@ -6,6 +6,7 @@ mod checks;
 mod demo;
 mod error;
 pub mod groups;
+mod hexgrid;
 mod history;
 mod import_obs;
 mod indicators;
