@@ -1,14 +1,15 @@
 //! The built-in demo: a small synthetic country (real województwa names, invented powiaty
-//! and gminy of every kind, invented numbers), loaded through the same import paths as real
-//! data. Everything it creates is marked with the source `demo` so the portal can say the
-//! data is synthetic.
+//! and gminy of every kind, invented numbers, hexagons for boundaries), loaded through the
+//! same import paths as real data. Everything it creates is marked with the source `demo` so
+//! the portal can say the data is synthetic.
 
 use std::collections::HashMap;
 
 use ingest::{TercFile, TercRow};
 use model::{TerytCode, UnitKind};
-use store::{ObsRow, Store};
+use store::{NewBoundary, ObsRow, Store};
 
+use crate::hexgrid::{GminaSpec, PowiatSpec, WojSpec};
 use crate::rng::Rng;
 use crate::{AppError, KnownChanges, plan_territory};
 
@@ -18,30 +19,32 @@ pub const STARTER_CATALOGUE: &str = include_str!("../../../catalogue/indicators.
 /// The import source that marks demo data.
 pub const DEMO_MARKER_SOURCE: &str = "demo";
 
-const WOJEWODZTWA: [(&str, &str); 16] = [
-    ("02", "DOLNOŚLĄSKIE"),
-    ("04", "KUJAWSKO-POMORSKIE"),
-    ("06", "LUBELSKIE"),
-    ("08", "LUBUSKIE"),
-    ("10", "ŁÓDZKIE"),
-    ("12", "MAŁOPOLSKIE"),
-    ("14", "MAZOWIECKIE"),
-    ("16", "OPOLSKIE"),
-    ("18", "PODKARPACKIE"),
-    ("20", "PODLASKIE"),
-    ("22", "POMORSKIE"),
-    ("24", "ŚLĄSKIE"),
-    ("26", "ŚWIĘTOKRZYSKIE"),
-    ("28", "WARMIŃSKO-MAZURSKIE"),
-    ("30", "WIELKOPOLSKIE"),
-    ("32", "ZACHODNIOPOMORSKIE"),
+/// The województwa: code, name, the rough centre of the real one (lon, lat), where the demo
+/// grows its hexes, and the real area in thousand km², which sets how many powiaty it gets.
+const WOJEWODZTWA: [(&str, &str, (f64, f64), f64); 16] = [
+    ("02", "DOLNOŚLĄSKIE", (16.4, 51.1), 19.9),
+    ("04", "KUJAWSKO-POMORSKIE", (18.5, 53.05), 18.0),
+    ("06", "LUBELSKIE", (22.9, 51.2), 25.1),
+    ("08", "LUBUSKIE", (15.3, 52.2), 14.0),
+    ("10", "ŁÓDZKIE", (19.4, 51.6), 18.2),
+    ("12", "MAŁOPOLSKIE", (20.2, 49.85), 15.2),
+    ("14", "MAZOWIECKIE", (21.1, 52.5), 35.6),
+    ("16", "OPOLSKIE", (17.9, 50.6), 9.4),
+    ("18", "PODKARPACKIE", (22.2, 49.9), 17.8),
+    ("20", "PODLASKIE", (22.9, 53.3), 20.2),
+    ("22", "POMORSKIE", (17.9, 54.2), 18.3),
+    ("24", "ŚLĄSKIE", (19.0, 50.5), 12.3),
+    ("26", "ŚWIĘTOKRZYSKIE", (20.75, 50.75), 11.7),
+    ("28", "WARMIŃSKO-MAZURSKIE", (20.8, 53.85), 24.2),
+    ("30", "WIELKOPOLSKIE", (17.2, 52.3), 29.8),
+    ("32", "ZACHODNIOPOMORSKIE", (15.5, 53.6), 22.9),
 ];
 
-const STEMS: [&str; 16] = [
+const STEMS: [&str; 24] = [
     "Brzoz", "Dąbr", "Lip", "Jawor", "Olsz", "Świerk", "Kalin", "Wierzb", "Grab", "Buk", "Jodł", "Modrzew",
-    "Klon", "Jesion", "Cis", "Sosn",
+    "Klon", "Jesion", "Cis", "Sosn", "Orzech", "Głog", "Wiąz", "Topol", "Jarzęb", "Leszcz", "Czarn", "Biał",
 ];
-const ENDINGS: [&str; 8] = ["owo", "ów", "ice", "no", "ka", "in", "iec", "any"];
+const ENDINGS: [&str; 10] = ["owo", "ów", "ice", "no", "ka", "in", "iec", "any", "ówka", "owice"];
 
 fn name(rng: &mut Rng) -> String {
     let s = STEMS[(rng.next() % STEMS.len() as u64) as usize];
@@ -58,35 +61,66 @@ fn row(code: &str, name: String, kind: UnitKind) -> Option<TercRow> {
     Some(TercRow { line: 0, code: TerytCode::parse(code).ok()?, name, kind, name_extra: kind.name_pl().to_owned() })
 }
 
-/// The synthetic territorial state.
-fn territory(rng: &mut Rng) -> TercFile {
+/// Whether a code is (in) a city with powiat rights: powiat number 61 and above.
+fn in_city(code: &TerytCode) -> bool {
+    code.as_str().get(2..4).and_then(|p| p.parse::<u8>().ok()).is_some_and(|p| p >= 61)
+}
+
+/// The synthetic territorial state and the plan of its map: each województwo has 4–8
+/// powiaty (more for a bigger real one) of 3–9 gminy of mixed kinds, and 1–3 cities with
+/// powiat rights (powiat codes 61, 62, 63).
+fn territory(rng: &mut Rng) -> (TercFile, Vec<WojSpec<String>>) {
     let mut rows = Vec::new();
-    for (w, wname) in WOJEWODZTWA {
+    let mut map = Vec::new();
+    for (w, wname, anchor, area) in WOJEWODZTWA {
         rows.extend(row(w, wname.to_owned(), UnitKind::Wojewodztwo));
-        for p in 1..=4 {
+        let by_area = 4.0 + 4.0 * (area - 9.4) / (35.6 - 9.4);
+        let n_powiaty = (by_area.round() as usize + rng.below(3)).saturating_sub(1).clamp(4, 8);
+        let mut powiaty = Vec::new();
+        for p in 1..=n_powiaty {
             let pc = format!("{w}{p:02}");
             let pname = name(rng).to_lowercase();
             rows.extend(row(&pc, format!("{pname}ski"), UnitKind::Powiat));
-            for g in 1..=5u8 {
-                let kind = match g {
-                    1 => UnitKind::GminaMiejska,
-                    2 | 3 => UnitKind::GminaWiejska,
-                    _ => UnitKind::GminaMiejskoWiejska,
+            let mut gminy = Vec::new();
+            for g in 1..=3 + rng.below(7) {
+                // The seat comes first: a town, alone or with its countryside; then a mix
+                // close to the real one (about 12 % miejskie, 27 % miejsko-wiejskie).
+                let draw = rng.unit();
+                let kind = match (g, draw) {
+                    (1, d) if d < 0.6 => UnitKind::GminaMiejska,
+                    (1, _) => UnitKind::GminaMiejskoWiejska,
+                    (_, d) if d < 0.12 => UnitKind::GminaMiejska,
+                    (_, d) if d < 0.40 => UnitKind::GminaMiejskoWiejska,
+                    _ => UnitKind::GminaWiejska,
                 };
                 let gname = if g == 1 { capitalise(&pname) } else { name(rng) };
                 let rodz = kind.rodz().unwrap_or('2');
-                rows.extend(row(&format!("{pc}{g:02}{rodz}"), gname.clone(), kind));
+                let gc = format!("{pc}{g:02}{rodz}");
+                rows.extend(row(&gc, gname.clone(), kind));
                 if kind == UnitKind::GminaMiejskoWiejska {
                     rows.extend(row(&format!("{pc}{g:02}4"), gname.clone(), UnitKind::Miasto));
                     rows.extend(row(&format!("{pc}{g:02}5"), gname, UnitKind::ObszarWiejski));
                 }
+                // Hexes: a town one, the countryside two or three.
+                let weight = match kind {
+                    UnitKind::GminaMiejska => 1,
+                    UnitKind::GminaMiejskoWiejska => 2,
+                    _ => 2 + rng.below(2) as u32,
+                };
+                gminy.push(GminaSpec { key: gc, weight });
             }
+            powiaty.push(PowiatSpec { key: pc, city: false, gminy });
         }
-        let city = name(rng);
-        rows.extend(row(&format!("{w}61"), city.clone(), UnitKind::MiastoNaPrawachPowiatu));
-        rows.extend(row(&format!("{w}61011"), city, UnitKind::GminaMiejska));
+        for c in 61..=60 + 1 + rng.below(3) {
+            let city = name(rng);
+            let (pc, gc) = (format!("{w}{c}"), format!("{w}{c}011"));
+            rows.extend(row(&pc, city.clone(), UnitKind::MiastoNaPrawachPowiatu));
+            rows.extend(row(&gc, city, UnitKind::GminaMiejska));
+            powiaty.push(PowiatSpec { key: pc, city: true, gminy: vec![GminaSpec { key: gc, weight: 1 }] });
+        }
+        map.push(WojSpec { key: w.to_owned(), anchor, powiaty });
     }
-    TercFile { state_date: model::new_year(2024).unwrap_or(time::Date::MIN), rows }
+    (TercFile { state_date: model::new_year(2024).unwrap_or(time::Date::MIN), rows }, map)
 }
 
 /// Whether the database holds the demo data.
@@ -106,7 +140,10 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
         ));
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let file = territory(&mut rng);
+    let (file, map) = territory(&mut rng);
+    // The map has a generator of its own, so that changing it leaves the numbers alone.
+    let layout = crate::hexgrid::layout("PL".to_owned(), &map, &mut Rng(0x4845_5847_5249_4421))
+        .map_err(|e| AppError::Invalid(format!("the demo's map does not fit: {e}")))?;
     let (plan, _) = plan_territory(&[], &file, "(demo)", &KnownChanges::default());
     store.apply_territory(&plan).await?;
 
@@ -126,7 +163,7 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     let gminy: Vec<&TercRow> = file.rows.iter().filter(|r| r.kind.is_gmina()).collect();
     for r in gminy {
         let Some(&unit_id) = codes.get(r.code.as_str()) else { continue };
-        let city = r.code.as_str().get(2..4) == Some("61");
+        let city = in_city(&r.code);
         // Urbanisation 0..1 and wealth (standard normal) drive every variable together.
         let urban = if city { 1.0 } else {
             match r.kind {
@@ -182,25 +219,15 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     let n = rows.len() as u64;
     import.write(rows).await?;
     import.finish(n, n, 0).await?;
-    // Synthetic adjacency (the demo has no boundaries yet): the gminy of a powiat form a
-    // ring, and the first gminy of consecutive powiaty of a województwo touch.
-    let mut pairs = Vec::new();
-    for (w, _) in WOJEWODZTWA {
-        let mut firsts = Vec::new();
-        for p in 1..=4 {
-            let ids: Vec<i64> = (1..=5u8)
-                .filter_map(|g| file.rows.iter().find(|r| r.kind.is_gmina() && r.code.as_str().starts_with(&format!("{w}{p:02}{g:02}"))))
-                .filter_map(|r| codes.get(r.code.as_str()).copied())
-                .collect();
-            for k in 0..ids.len() {
-                pairs.push((ids[k], ids[(k + 1) % ids.len()]));
-            }
-            firsts.extend(ids.first().copied());
-        }
-        for k in 1..firsts.len() {
-            pairs.push((firsts[k - 1], firsts[k]));
-        }
-    }
+    // Hexagons for boundaries; neighbours are units of one level whose hexes share an edge.
+    let id = |code: &str| codes.get(code).copied();
+    let boundaries: Vec<NewBoundary> = layout
+        .shapes
+        .into_iter()
+        .filter_map(|s| Some(NewBoundary { unit_id: id(&s.key)?, geometry: s.geometry, bbox: s.bbox }))
+        .collect();
+    store.replace_boundaries(DEMO_MARKER_SOURCE, "(demo)", &boundaries).await?;
+    let pairs: Vec<(i64, i64)> = layout.adjacency.iter().filter_map(|(a, b)| Some((id(a)?, id(b)?))).collect();
     store.replace_adjacency(DEMO_MARKER_SOURCE, &pairs).await?;
     Ok(true)
 }

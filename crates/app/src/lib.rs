@@ -7,6 +7,7 @@ mod compare;
 mod demo;
 mod error;
 pub mod groups;
+mod hexgrid;
 mod history;
 mod import_obs;
 mod indicators;

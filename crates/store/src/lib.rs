@@ -9,6 +9,7 @@
 //! triggers move an old value into `observation_history`); every import runs in one
 //! transaction and leaves either all of its changes or none.
 
+mod boundaries;
 mod catalogue;
 mod observations;
 mod units;
@@ -20,6 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use boundaries::{BoundaryCounts, NewBoundary, StoredBoundary};
 pub use catalogue::{CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
 pub use observations::{
     Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport,
@@ -96,10 +98,12 @@ pub(crate) type Tx = Backend<Transaction<'static, Sqlite>, Transaction<'static, 
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, include_str!("../migrations/sqlite/0002_indicators_groups.sql")),
+    (3, include_str!("../migrations/sqlite/0003_boundaries.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, include_str!("../migrations/postgres/0002_indicators_groups.sql")),
+    (3, include_str!("../migrations/postgres/0003_boundaries.sql")),
 ];
 
 impl std::fmt::Debug for Store {
@@ -252,12 +256,13 @@ impl Store {
 
     /// Counts rows of a table; for tests and summaries. `table` must be one of ours.
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: [&str; 15] = [
+        const TABLES: [&str; 16] = [
             "indicator",
             "indicator_history",
             "unit_group",
             "unit_group_member",
             "unit_adjacency",
+            "unit_boundary",
             "import_log",
             "import_variable",
             "unit",

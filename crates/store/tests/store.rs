@@ -2,7 +2,7 @@
 //! `MIERNIK_TEST_POSTGRES` names a server (`.ci/run` always sets it, so CI cannot skip it).
 
 use model::{Date, TerytCode, UnitKind};
-use store::{Link, NewUnit, ObsRow, Store, StoreError, TerritoryPlan};
+use store::{Link, NewBoundary, NewUnit, ObsRow, Store, StoreError, TerritoryPlan};
 
 /// Runs `story` on a fresh SQLite file and, when configured, a fresh PostgreSQL schema.
 macro_rules! on_both {
@@ -188,6 +188,64 @@ async fn territory_states_apply_once_and_in_order(store: Store) {
     assert_eq!(store.unit_id_for_code(&code("0201022")).await.expect("lookup"), None);
 }
 
+fn square(unit_id: i64, x: f64, y: f64) -> NewBoundary {
+    let geometry = format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}"#,
+        x1 = x + 1.0,
+        y1 = y + 1.0
+    );
+    NewBoundary { unit_id, geometry, bbox: [x, y, x + 1.0, y + 1.0] }
+}
+
+async fn boundaries_are_replaced_per_source_and_unchanged_ones_keep_their_import(store: Store) {
+    store.apply_territory(&small_plan("2024-01-01")).await.expect("territory");
+    let units = store.units().await.expect("units");
+    let id = |c: &str| units.iter().find(|u| u.code.as_str() == c).expect("unit").id;
+    let (woj, powiat, gmina) = (id("02"), id("0201"), id("0201011"));
+
+    let first = store.replace_boundaries("demo", "", &[square(woj, 16.0, 51.0), square(gmina, 16.5, 51.5)]).await.expect("first");
+    assert_eq!((first.inserted, first.changed, first.unchanged, first.removed), (2, 0, 0, 0));
+    let b = store.boundary(gmina).await.expect("boundary").expect("the gmina has one");
+    assert_eq!(b.source, "demo");
+    assert_eq!(b.bbox, [16.5, 51.5, 17.5, 52.5]);
+    assert!(b.geometry.starts_with(r#"{"type":"Polygon""#), "{}", b.geometry);
+    assert_eq!(store.boundary(powiat).await.expect("boundary"), None);
+
+    let again = store.replace_boundaries("demo", "", &[square(woj, 16.0, 51.0), square(gmina, 16.5, 51.5)]).await.expect("again");
+    assert_eq!((again.inserted, again.changed, again.unchanged, again.removed), (0, 0, 2, 0));
+    assert_eq!(store.boundary(gmina).await.expect("boundary").expect("kept").import_id, first.import_id, "unchanged keeps its import");
+
+    // The gmina moves, the powiat comes, the województwo is gone from the new set.
+    let next = store.replace_boundaries("demo", "", &[square(gmina, 16.6, 51.5), square(powiat, 16.2, 51.2)]).await.expect("next");
+    assert_eq!((next.inserted, next.changed, next.unchanged, next.removed), (1, 1, 0, 1));
+    assert_eq!(store.boundary(woj).await.expect("boundary"), None);
+    assert_eq!(store.boundary(gmina).await.expect("boundary").expect("moved").import_id, next.import_id);
+
+    // Another source takes the gmina over and leaves the demo's powiat alone.
+    let prg = store.replace_boundaries("prg", "gminy.geojson", &[square(gmina, 16.6, 51.5)]).await.expect("prg");
+    assert_eq!((prg.inserted, prg.changed, prg.unchanged, prg.removed), (0, 1, 0, 0));
+    let all = store.boundaries().await.expect("all");
+    assert_eq!(all.iter().map(|b| (b.unit_id, b.source.as_str())).collect::<Vec<_>>(), {
+        let mut v = vec![(powiat, "demo"), (gmina, "prg")];
+        v.sort();
+        v
+    });
+    let log = store.imports(1).await.expect("imports");
+    assert_eq!((log[0].kind.as_str(), log[0].source.as_str(), log[0].file.as_deref()), ("boundaries", "prg", Some("gminy.geojson")));
+
+    // Refused, with nothing written: a unit twice, a box upside down, a unit that is not there.
+    let imports = store.count("import_log").await.expect("count");
+    let twice = store.replace_boundaries("x", "", &[square(woj, 0.0, 0.0), square(woj, 1.0, 1.0)]).await.expect_err("twice");
+    assert!(twice.to_string().contains("two boundaries"), "{twice}");
+    let mut flipped = square(woj, 0.0, 0.0);
+    flipped.bbox = [1.0, 0.0, 0.0, 1.0];
+    let flipped = store.replace_boundaries("x", "", &[flipped]).await.expect_err("flipped");
+    assert!(flipped.to_string().contains("west, south, east, north"), "{flipped}");
+    store.replace_boundaries("x", "", &[square(woj, 0.0, 0.0), square(999_999, 0.0, 0.0)]).await.expect_err("no such unit");
+    assert_eq!(store.count("import_log").await.expect("count"), imports);
+    assert_eq!(store.count("unit_boundary").await.expect("count"), 2);
+}
+
 #[tokio::test]
 async fn revisions_on_both_backends() {
     on_both!(a_changed_value_makes_a_revision_and_keeps_the_old_one);
@@ -211,6 +269,11 @@ async fn abandoned_imports_on_both_backends() {
 #[tokio::test]
 async fn territory_states_on_both_backends() {
     on_both!(territory_states_apply_once_and_in_order);
+}
+
+#[tokio::test]
+async fn boundaries_on_both_backends() {
+    on_both!(boundaries_are_replaced_per_source_and_unchanged_ones_keep_their_import);
 }
 
 #[tokio::test]

@@ -1,0 +1,73 @@
+//! The demo's synthetic country: every unit has a hexagon boundary, neighbours are units of
+//! one level that share an edge, and `miernik compare --group neighbours` works on it.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::Db;
+use model::{Level, UnitKind};
+
+#[tokio::test]
+async fn the_demo_country_has_boundaries_and_neighbours_to_compare_with() {
+    let db = Db::new();
+    let store = db.store().await;
+    assert!(app::load_demo(&store).await.expect("the demo loads"));
+    let units = store.units().await.expect("units");
+    let boundaries = store.boundaries().await.expect("boundaries");
+    let adjacency = store.adjacency().await.expect("adjacency");
+    let indicators = store.indicators().await.expect("indicators");
+    store.close().await;
+
+    // Every current gmina, powiat (cities with powiat rights too), województwo and the
+    // country has a GeoJSON boundary from the demo, inside Poland's box.
+    let level: HashMap<i64, Level> = units.iter().map(|u| (u.id, u.kind.level())).collect();
+    let with_boundary: HashMap<i64, _> = boundaries.iter().map(|b| (b.unit_id, b)).collect();
+    let mapped: Vec<_> = units
+        .iter()
+        .filter(|u| u.valid_to.is_none() && (u.kind.is_gmina() || !matches!(u.kind.level(), Level::Gmina)))
+        .collect();
+    let gminy = mapped.iter().filter(|u| u.kind.is_gmina()).count();
+    assert!(gminy > 300, "a country of gminy: {gminy}");
+    for u in &mapped {
+        let b = with_boundary.get(&u.id).unwrap_or_else(|| panic!("{} {} has no boundary", u.code, u.name));
+        assert_eq!(b.source, "demo");
+        let g: serde_json::Value = serde_json::from_str(&b.geometry).expect("GeoJSON");
+        assert!(matches!(g["type"].as_str(), Some("Polygon" | "MultiPolygon")), "{}: {}", u.code, g["type"]);
+        let [w, s, e, n] = b.bbox;
+        assert!(14.0 < w && w < e && e < 24.3 && 48.9 < s && s < n && n < 55.0, "{}: {:?}", u.code, b.bbox);
+    }
+    // Adjacency: symmetric, only within a level, and every gmina has a neighbour.
+    let pairs: HashSet<(i64, i64)> = adjacency.iter().copied().collect();
+    for &(a, b) in &adjacency {
+        assert_ne!(a, b);
+        assert!(pairs.contains(&(b, a)), "{a}–{b} is listed both ways");
+        assert_eq!(level.get(&a), level.get(&b), "{a}–{b} are of one level");
+    }
+    for u in mapped.iter().filter(|u| u.kind.is_gmina()) {
+        assert!(pairs.iter().any(|p| p.0 == u.id), "{} {} has a neighbour", u.code, u.name);
+    }
+    for u in mapped.iter().filter(|u| matches!(u.kind, UnitKind::Powiat | UnitKind::Wojewodztwo)) {
+        assert!(pairs.iter().any(|p| p.0 == u.id), "{} {} has a neighbour", u.code, u.name);
+    }
+
+    // Compare a gmina wiejska with its neighbours: the group is it and every gmina around it.
+    let gmina = mapped.iter().find(|u| u.kind == UnitKind::GminaWiejska).expect("a gmina wiejska");
+    let around = pairs.iter().filter(|p| p.0 == gmina.id).count();
+    let indicator = indicators
+        .iter()
+        .find(|i| {
+            let d: serde_json::Value = serde_json::from_str(&i.definition).expect("definition");
+            let kinds: Vec<&str> = d["applies_to"].as_array().into_iter().flatten().filter_map(|k| k.as_str()).collect();
+            ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska"].iter().all(|k| kinds.contains(k))
+        })
+        .expect("an indicator of every gmina");
+    let c = db.json(&[
+        "compare", "--unit", gmina.code.as_str(), "--indicator", &indicator.code, "--year", "2024", "--group", "neighbours",
+        "--format", "json",
+    ]);
+    assert_eq!(c["unit"], gmina.code.as_str());
+    let n = c["group_stats"]["n"].as_u64().expect("n") + c["group_stats"]["missing"].as_u64().expect("missing");
+    assert_eq!(n as usize, around + 1, "the gmina and its {around} neighbours: {c}");
+    assert!(c["position"]["rank"].as_u64().is_some_and(|r| (1..=n).contains(&r)), "{c}");
+}
