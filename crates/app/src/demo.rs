@@ -182,18 +182,26 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
             let mut series = Vec::new();
             for (t, _) in years.clone().enumerate() {
                 let trend = (1.0 + syn.trend).powi(t as i32) * (0.03 * rng.normal()).exp();
+                // A part in its whole's unit (rate < 1) never exceeds it: shares stay ≤ 100 %.
+                let mut cap = f64::INFINITY;
                 let x = match syn.per.as_deref() {
                     None if code == "ludnosc" => base_pop * trend,
+                    // Cities with powiat rights: 1,000–3,500 inhabitants per km² (Kraków 2,450).
+                    None if code == "powierzchnia" && city => base_pop / (1_800.0 * (0.35 * rng.normal()).exp()),
                     None if code == "powierzchnia" => level * (1.0 - 0.6 * urban),
                     None => level * trend,
                     Some(per) => {
                         let whole = own.get(per).and_then(|p| p.get(t)).copied().unwrap_or(0.0);
-                        // A part in its whole's unit (rate < 1) never exceeds it: shares stay ≤ 100 %.
                         let part = syn.rate < 1.0 && cat.variables.iter().any(|p| p.code.get_ref() == per && p.unit == v.unit);
-                        if part { (whole * level * trend).min(whole) } else { whole * level * trend }
+                        if part {
+                            cap = whole;
+                        }
+                        whole * (level * trend + syn.wealth_shift * wealth)
                     }
                 };
                 let x = if v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt")) { x.round() } else { (x * 100.0).round() / 100.0 };
+                // Capped after rounding, so the rounding cannot lift a part over its whole.
+                let x = x.min(cap);
                 series.push(x);
             }
             let Some(&var_id) = var_ids.get(code) else { continue };

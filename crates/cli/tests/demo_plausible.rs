@@ -158,13 +158,30 @@ async fn the_demo_has_the_magnitudes_of_polish_gminy() {
         if SHARES.contains(&d.code.as_str()) {
             let outside: Vec<(usize, usize, f64)> = (0..s.years())
                 .flat_map(|y| s.year_values(i, y).iter().enumerate().map(move |(u, x)| (y, u, *x)))
-                .filter(|&(_, u, x)| s.indicator(i).applies[u] && !x.is_nan() && !(0.0..=100.0).contains(&x))
+                .filter(|&(_, u, x)| s.indicator(i).applies[u] && !x.is_nan() && !(-1e-9..=100.0 + 1e-9).contains(&x)) // 100·a/a may round to 100.00000000000001
                 .collect();
             if let Some(&(y, u, x)) = outside.iter().max_by(|a, b| (a.2 - 50.0).abs().total_cmp(&(b.2 - 50.0).abs())) {
                 let (n, unit, at) = (outside.len(), c.codes[u].as_str(), s.first_year() + y as i32);
                 failures.push(format!("{}: a share outside 0–100 % for {n} unit-years, e.g. {x:.2} % for {unit} in {at}", d.code));
             }
         }
+    }
+    // Net migration has both signs (suburbs grow, remote gminy shrink) and cities with powiat
+    // rights are dense but not Hong Kong (Kraków ≈ 2 450 per km², Radom ≈ 1 800).
+    let at = |code: &str, keep: &dyn Fn(&UnitKind) -> bool| -> Vec<f64> {
+        let i = s.indicator_index(code).expect("indicator");
+        s.year_values(i, last).iter().zip(&c.kinds).filter(|(x, k)| keep(k) && !x.is_nan()).map(|(x, _)| *x).collect()
+    };
+    let migration = at("DEM_06", &|k| k.is_gmina());
+    let gaining = migration.iter().filter(|x| **x > 0.0).count() as f64 / migration.len().max(1) as f64;
+    if !(0.1..=0.6).contains(&gaining) {
+        failures.push(format!("DEM_06: {:.0} % of gminy gain people by migration; expected 10–60 %", gaining * 100.0));
+    }
+    let mut cities = at("DEM_01", &|k| *k == UnitKind::MiastoNaPrawachPowiatu);
+    cities.sort_by(f64::total_cmp);
+    let city_median = cities.get(cities.len() / 2).copied().unwrap_or(f64::NAN);
+    if !(1_000.0..=3_500.0).contains(&city_median) {
+        failures.push(format!("DEM_01: median density of cities with powiat rights {city_median:.0} per km²; expected 1 000–3 500"));
     }
     for (code, _, _) in MEDIANS {
         if !c.definitions.iter().any(|d| d.code == *code) {

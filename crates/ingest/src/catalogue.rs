@@ -20,6 +20,10 @@ pub struct Synthetic {
     pub urban: f64,
     pub wealth: f64,
     pub trend: f64,
+    /// With `per`: an added share of the whole that follows the unit's wealth (standard
+    /// normal-ish), so a balance such as net migration can take either sign.
+    #[serde(default)]
+    pub wealth_shift: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
