@@ -6,18 +6,24 @@
 //!
 //! Layout and memory (the plan behind the numbers in the closing note of issue 3):
 //! * variables: one unit-major [`Column`] per variable (cell `u·years + y`), as the formula
-//!   evaluator reads them — 9 bytes a cell;
+//!   evaluator reads them — 9 bytes a cell. A change never copies a column (391 KB each,
+//!   59 MB for 150 variables at Poland's scale): the changed unit's row (`years` cells) goes
+//!   into the variable's patch, a short list of whole unit rows that take the column's place,
+//!   copied on write; once a patch holds more than 1/32 of the units it is folded into a new
+//!   column, one column copy spread over that many changes;
 //! * indicator values: per indicator and year a chunk of `units` f64, NaN meaning missing
 //!   (NaN never leaves: accessors return `Option`) — 8 bytes a cell. Year chunks make an
 //!   incremental change copy 23 KB per indicator, not the whole series;
-//! * group statistics: per indicator and year one [`StatRow`] (72 bytes) per group;
+//! * group statistics: per indicator and year one [`StatRow`] (72 bytes) per group; a change
+//!   copies the 6.6 KB chunk of every indicator-year it recomputes and rewrites the rows of
+//!   the changed unit's groups;
 //! * positions (rank, percentile, quartile, z) are *not* stored: a unit's rank is one pass
 //!   over its group's values (≤ 2,500 comparisons), cheaper to compute than 2 bytes × 3
 //!   partitions × every cell (≈ 200 MB at Poland's scale) would be to keep. Whole ranking
 //!   tables come from [`Snapshot::ranking`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use formula::{Column, Grid, Program};
@@ -134,7 +140,7 @@ pub struct Snapshot {
     years: usize,
     var_codes: Arc<Vec<String>>,
     var_index: Arc<HashMap<String, usize>>,
-    variables: Vec<Arc<Column>>,
+    variables: Vec<Variable>,
     indicators: Arc<Vec<IndicatorSpec>>,
     ind_index: Arc<HashMap<String, usize>>,
     /// Per indicator: where each of its numerator's / denominator's variables is, if known.
@@ -145,6 +151,66 @@ pub struct Snapshot {
     values: Vec<Vec<Arc<Vec<f64>>>>,
     /// `stats[i][y]`: one row per group of every partition.
     stats: Vec<Vec<Arc<Vec<StatRow>>>>,
+}
+
+/// One variable's cells: the unit-major column as built, shared by every snapshot derived from
+/// the build, and the rows of the units [`Snapshot::update_unit`] changed since, which take
+/// the column's place for those units.
+#[derive(Debug, Clone)]
+struct Variable {
+    column: Arc<Column>,
+    patch: Option<Arc<Patch>>,
+}
+
+/// Whole rows replacing a [`Variable`]'s column rows: `units` ascending, the row of
+/// `units[k]` at cells `k·years..(k + 1)·years` of `rows`.
+#[derive(Debug, Clone)]
+struct Patch {
+    units: Vec<u32>,
+    rows: Column,
+}
+
+impl Variable {
+    /// This variable with `unit`'s cells `(year index, value)` set (a non-finite or no value
+    /// is missing). The unit's row goes into a copy of the patch; once the patch holds more
+    /// than [`patch_limit`] units it is folded into a new column (one copy of the column,
+    /// spread over that many changes).
+    fn with_row(&self, unit: usize, years: usize, units: usize, cells: impl Iterator<Item = (usize, Option<f64>)>) -> Variable {
+        let mut patch = self.patch.as_deref().cloned().unwrap_or(Patch { units: Vec::new(), rows: Column::missing(0) });
+        let k = match patch.units.binary_search(&(unit as u32)) {
+            Ok(k) => k,
+            Err(k) => {
+                let s = unit * years;
+                patch.units.insert(k, unit as u32);
+                patch.rows.values.splice(k * years..k * years, self.column.values[s..s + years].iter().copied());
+                patch.rows.valid.splice(k * years..k * years, self.column.valid[s..s + years].iter().copied());
+                k
+            }
+        };
+        for (y, x) in cells {
+            let c = k * years + y;
+            (patch.rows.values[c], patch.rows.valid[c]) = match x.filter(|x| x.is_finite()) {
+                Some(x) => (x, true),
+                None => (0.0, false),
+            };
+        }
+        if patch.units.len() <= patch_limit(units) {
+            return Variable { column: self.column.clone(), patch: Some(Arc::new(patch)) };
+        }
+        let mut column = (*self.column).clone();
+        for (k, &u) in patch.units.iter().enumerate() {
+            let (s, d) = (k * years, u as usize * years);
+            column.values[d..d + years].copy_from_slice(&patch.rows.values[s..s + years]);
+            column.valid[d..d + years].copy_from_slice(&patch.rows.valid[s..s + years]);
+        }
+        Variable { column: Arc::new(column), patch: None }
+    }
+}
+
+/// How many changed units a variable's patch holds before it is folded into its column:
+/// 1/32 of the units (at most 3 % more cells to read through the patch), at least 4.
+fn patch_limit(units: usize) -> usize {
+    (units / 32).max(4)
 }
 
 #[derive(Debug, Clone)]
@@ -210,7 +276,7 @@ impl Snapshot {
         let Inputs { units, first_year, years, variables, indicators, partitions } = inputs;
         let var_codes: Vec<String> = variables.iter().map(|(c, _)| c.clone()).collect();
         let var_index: HashMap<String, usize> = var_codes.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
-        let variables: Vec<Arc<Column>> = variables.into_iter().map(|(_, c)| Arc::new(c)).collect();
+        let variables: Vec<Variable> = variables.into_iter().map(|(_, c)| Variable { column: Arc::new(c), patch: None }).collect();
         let bind = |p: &Program| p.variables().iter().map(|v| var_index.get(v).copied()).collect::<Vec<_>>();
         let bindings: Vec<Binding> = indicators
             .iter()
@@ -294,16 +360,7 @@ impl Snapshot {
             let gathered: Vec<Option<Column>> = idx
                 .iter()
                 .map(|v| match v {
-                    Some(v) if !all => {
-                        let c = &self.variables[*v];
-                        let mut out = Column { values: Vec::with_capacity(grid.len()), valid: Vec::with_capacity(grid.len()) };
-                        for &u in rows {
-                            let s = u as usize * self.years + y0;
-                            out.values.extend_from_slice(&c.values[s..s + len]);
-                            out.valid.extend_from_slice(&c.valid[s..s + len]);
-                        }
-                        Some(out)
-                    }
+                    Some(v) if !all || self.variables[*v].patch.is_some() => Some(self.gather(*v, rows, y0, len)),
                     _ => None,
                 })
                 .collect();
@@ -312,7 +369,7 @@ impl Snapshot {
                 .zip(&gathered)
                 .map(|(v, g)| match (v, g) {
                     (_, Some(g)) => g,
-                    (Some(v), None) => &*self.variables[*v],
+                    (Some(v), None) => &*self.variables[*v].column,
                     (None, None) => &missing,
                 })
                 .collect();
@@ -322,6 +379,49 @@ impl Snapshot {
         let num = run(&spec.numerator, &b.numerator);
         let den = spec.denominator.as_ref().map(|d| run(d, &b.denominator));
         (num, den)
+    }
+
+    /// Variable `v`'s cells of `rows` (units) in years `y0..y0 + len`, unit-major.
+    fn gather(&self, v: usize, rows: &[u32], y0: usize, len: usize) -> Column {
+        let var = &self.variables[v];
+        let col = &*var.column;
+        let years = self.years;
+        let n = rows.len() * len;
+        let mut out = Column { values: Vec::with_capacity(n), valid: Vec::with_capacity(n) };
+        if len == 1 {
+            // One cell a unit (no lag): a plain strided read, not a copy call per unit.
+            out.values.extend(rows.iter().map(|&u| col.values[u as usize * years + y0]));
+            out.valid.extend(rows.iter().map(|&u| col.valid[u as usize * years + y0]));
+        } else {
+            // A few cells a unit: element by element, not a copy call per unit.
+            for &u in rows {
+                let s = u as usize * years + y0;
+                out.values.extend(col.values[s..s + len].iter().copied());
+                out.valid.extend(col.valid[s..s + len].iter().copied());
+            }
+        }
+        // The changed units' rows over the column's.
+        if let Some(patch) = &var.patch {
+            let mut put = |j: usize, k: usize| {
+                let (src, dst) = (k * years + y0, j * len);
+                out.values[dst..dst + len].copy_from_slice(&patch.rows.values[src..src + len]);
+                out.valid[dst..dst + len].copy_from_slice(&patch.rows.valid[src..src + len]);
+            };
+            if rows.windows(2).all(|w| w[0] < w[1]) {
+                for (k, u) in patch.units.iter().enumerate() {
+                    if let Ok(j) = rows.binary_search(u) {
+                        put(j, k);
+                    }
+                }
+            } else {
+                for (j, u) in rows.iter().enumerate() {
+                    if let Ok(k) = patch.units.binary_search(u) {
+                        put(j, k);
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn compute_indicator(&self, i: usize, scratch: &mut Scratch, ranks: Option<&RankSink<'_>>) -> (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>) {
@@ -428,13 +528,7 @@ impl Snapshot {
             for g in 0..g_n {
                 let sorted = &s.sorted[s.counts[g] as usize..s.counts[g + 1] as usize];
                 let mut row = describe_sorted(sorted, s.missing[g]);
-                row.aggregate = if s.contributors[g] == 0 {
-                    f64::NAN
-                } else if den.is_some() {
-                    if s.sum_den[g] == 0.0 { f64::NAN } else { finite_or_nan(spec.factor * s.sum_num[g] / s.sum_den[g]) }
-                } else {
-                    finite_or_nan(spec.factor * s.sum_num[g])
-                };
+                row.aggregate = aggregate_of(spec.factor, den.is_some(), s.sum_num[g], s.sum_den[g], s.contributors[g]);
                 rows[p.stat_offset + g] = row;
             }
         }
@@ -523,7 +617,14 @@ impl Snapshot {
 
     /// A variable's value for a unit and year index.
     pub fn variable(&self, v: usize, unit: usize, y: usize) -> Option<f64> {
-        self.variables.get(v)?.get(unit * self.years + y)
+        if unit >= self.units || y >= self.years {
+            return None;
+        }
+        let var = self.variables.get(v)?;
+        match var.patch.as_ref().map(|p| (p, p.units.binary_search(&(unit as u32)))) {
+            Some((p, Ok(k))) => p.rows.get(k * self.years + y),
+            _ => var.column.get(unit * self.years + y),
+        }
     }
 
     /// Indicator `i`'s value for `unit` in year index `y`.
@@ -644,7 +745,11 @@ impl Snapshot {
     pub fn memory(&self) -> MemoryUse {
         let cells = self.units * self.years;
         MemoryUse {
-            variables: self.variables.len() * cells * (8 + 1),
+            variables: self
+                .variables
+                .iter()
+                .map(|v| cells * (8 + 1) + v.patch.as_ref().map_or(0, |p| p.units.len() * (4 + self.years * (8 + 1))))
+                .sum(),
             values: self.values.len() * cells * 8,
             stats: self.stats.len() * self.years * self.stat_width * std::mem::size_of::<StatRow>(),
             partitions: self.partitions.iter().map(|p| (p.cell_group.len() + p.members.len() + p.offsets.len()) * 4).sum(),
@@ -654,95 +759,232 @@ impl Snapshot {
     // ----- incremental change -----
 
     /// A new snapshot in which `unit`'s variables take the values in `changes`
-    /// (`(variable index, year index, value)`), recomputing only what depends on them: the
-    /// indicators that read a changed variable, in the years from the change on as far as
-    /// their lags reach, and the statistics of the unit's groups in those years. Everything
-    /// else is shared with `self`.
+    /// (`(variable index, year index, value)`; of two changes to one cell the later wins),
+    /// recomputing only what depends on them: the indicators that read a changed variable, in
+    /// the years from the first change to the last one and on as far as their lags reach, and
+    /// the statistics of the unit's groups in those years. Everything else is shared with
+    /// `self`, which is left as it was. The result equals a full [`Snapshot::build`] on the
+    /// changed variables bit for bit.
+    ///
+    /// Group membership is not recomputed: the partitions are inputs, fixed at the build.
+    /// A change that moves the unit to another group — above all a population change that
+    /// crosses a typology class threshold, in its own year or, through the nearest-year
+    /// rule, in a neighbouring year without population — is **not** reflected: the unit
+    /// stays in its old groups until the next full build. The caller must rebuild (or call
+    /// this only for variables no partition is derived from) when membership can change.
+    ///
+    /// Cost: the changed variables' patches (a row per changed unit, no column copied); per
+    /// recomputed indicator-year one copy of its value chunk (23 KB at Poland's scale) and
+    /// statistics chunk (6.6 KB), and for each of the unit's groups a few passes over its
+    /// members: their present values sorted as integer keys (the build's order, so the
+    /// quantiles, mean and sd come out the same), and the aggregate's sums out of the formulas
+    /// evaluated once over the union of the unit's groups (each variable's cells of that union
+    /// gathered once per change and shared by every indicator that reads it). No column is
+    /// copied or evaluated whole.
     pub fn update_unit(&self, unit: usize, changes: &[(usize, usize, Option<f64>)]) -> Snapshot {
         let mut next = self.clone();
         if unit >= self.units {
             return next;
         }
-        let mut first_changed: HashMap<usize, usize> = HashMap::new();
-        for &(v, y, value) in changes {
-            if v >= self.variables.len() || y >= self.years {
-                continue;
-            }
-            let col = Arc::make_mut(&mut next.variables[v]);
-            let c = unit * self.years + y;
-            match value.filter(|x| x.is_finite()) {
-                Some(x) => {
-                    col.values[c] = x;
-                    col.valid[c] = true;
-                }
-                None => {
-                    col.values[c] = 0.0;
-                    col.valid[c] = false;
-                }
-            }
-            let e = first_changed.entry(v).or_insert(y);
-            *e = (*e).min(y);
+        // Per changed variable: the first and the last year changed. The new cells go into
+        // the variable's patch (a copy of the old one with the unit's row added), not into
+        // its column, which stays shared.
+        let mut changed: HashMap<usize, (usize, usize)> = HashMap::new();
+        let mut by_var: Vec<(usize, usize, Option<f64>)> =
+            changes.iter().copied().filter(|&(v, y, _)| v < self.variables.len() && y < self.years).collect();
+        by_var.sort_by_key(|&(v, _, _)| v); // stable: of two changes to one cell the later wins
+        for cells in by_var.chunk_by(|a, b| a.0 == b.0) {
+            let v = cells[0].0;
+            next.variables[v] = self.variables[v].with_row(unit, self.years, self.units, cells.iter().map(|&(_, y, x)| (y, x)));
+            let (from, to) = cells.iter().fold((usize::MAX, 0), |(f, t), &(_, y, _)| (f.min(y), t.max(y)));
+            changed.insert(v, (from, to));
         }
-        if first_changed.is_empty() {
+        if changed.is_empty() {
             return next;
         }
+        // Each indicator reading a changed variable, from the first year changed to the last
+        // one plus the indicator's lags.
         let affected: Vec<(usize, usize, usize)> = (0..self.indicators.len())
             .filter_map(|i| {
                 let b = &self.bindings[i];
-                let from = b.numerator.iter().chain(&b.denominator).flatten().filter_map(|v| first_changed.get(v)).min()?;
-                let to = (*from + self.indicators[i].max_lag).min(self.years - 1);
-                Some((i, *from, to))
+                let years = b.numerator.iter().chain(&b.denominator).flatten().filter_map(|v| changed.get(v));
+                let (from, last) = years.fold(None, |acc: Option<(usize, usize)>, &(f, l)| {
+                    Some(acc.map_or((f, l), |(af, al)| (af.min(f), al.max(l))))
+                })?;
+                Some((i, from, (last + self.indicators[i].max_lag).min(self.years - 1)))
             })
             .collect();
+        // The unit's groups in every year something is recomputed, and which variables'
+        // cells over their members the formulas will read: each gathered once, on first use.
+        let mut reach: Vec<Option<Reach>> = (0..self.years).map(|_| None).collect();
+        let mut wanted: HashMap<(usize, usize, usize), usize> = HashMap::new();
+        for &(i, from, to) in &affected {
+            let b = &self.bindings[i];
+            for (y, slot) in reach.iter_mut().enumerate().take(to + 1).skip(from) {
+                let r = slot.get_or_insert_with(|| self.reach(unit, y));
+                if r.groups.is_empty() {
+                    continue;
+                }
+                let y0 = y.saturating_sub(self.indicators[i].max_lag);
+                for &v in b.numerator.iter().chain(&b.denominator).flatten() {
+                    let k = wanted.len();
+                    wanted.entry((v, y, y0)).or_insert(k);
+                }
+            }
+        }
+        let gathered: Vec<OnceLock<Vec<Column>>> = (0..wanted.len()).map(|_| OnceLock::new()).collect();
+        let shared = Shared { unit, reach: &reach, wanted: &wanted, gathered: &gathered };
+
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(affected.len().max(1));
         let next_ref = &next;
         let cursor = AtomicUsize::new(0);
-        type Patch = (usize, Vec<(usize, Arc<Vec<f64>>, Arc<Vec<StatRow>>)>);
-        let patches: Vec<Patch> = std::thread::scope(|s| {
+        type Recomputed = (usize, Vec<(usize, Arc<Vec<f64>>, Option<Arc<Vec<StatRow>>>)>);
+        let recomputed: Vec<Recomputed> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(|| {
+                        let mut scratch = UpdateScratch::default();
                         let mut out = Vec::new();
                         loop {
                             let k = cursor.fetch_add(1, Ordering::Relaxed);
                             let Some(&(i, from, to)) = affected.get(k) else { break out };
-                            out.push((i, next_ref.recompute_unit(i, unit, from, to)));
+                            out.push((i, next_ref.recompute_unit(i, from, to, &shared, &mut scratch)));
                         }
                     })
                 })
                 .collect();
             handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
         });
-        for (i, years) in patches {
+        for (i, years) in recomputed {
             for (y, v, s) in years {
                 next.values[i][y] = v;
-                next.stats[i][y] = s;
+                if let Some(s) = s {
+                    next.stats[i][y] = s;
+                }
             }
         }
         next
     }
 
-    /// Indicator `i` for `unit` in years `from..=to` on the new variables, with the unit's
-    /// groups' statistics recomputed from their members.
-    fn recompute_unit(&self, i: usize, unit: usize, from: usize, to: usize) -> Vec<(usize, Arc<Vec<f64>>, Arc<Vec<StatRow>>)> {
-        let spec = &self.indicators[i];
+    /// `unit`'s groups in year index `y` and the union of their members.
+    fn reach(&self, unit: usize, y: usize) -> Reach {
+        let groups: Vec<(usize, usize)> =
+            (0..self.partitions.len()).filter_map(|p| Some((p, self.group_of(p, unit, y)?))).collect();
+        let mut rows: Vec<u32> = Vec::new();
+        let mut row_of = Vec::new();
+        if !groups.is_empty() {
+            row_of = vec![u32::MAX; self.units];
+            for &(p, g) in &groups {
+                for &m in self.members(p, g, y) {
+                    row_of[m as usize] = 0;
+                }
+            }
+            for (u, r) in row_of.iter_mut().enumerate() {
+                if *r == 0 {
+                    *r = rows.len() as u32;
+                    rows.push(u as u32);
+                }
+            }
+        }
+        Reach { groups, rows, row_of }
+    }
+
+    /// Indicator `i` for the changed unit in years `from..=to` on the new variables (`self`
+    /// holds them; its values and statistics are still the old ones), with the statistics of
+    /// the unit's groups in those years. `None` statistics: the unit is in no group that year.
+    fn recompute_unit(&self, i: usize, from: usize, to: usize, sh: &Shared<'_>, s: &mut UpdateScratch) -> Vec<(usize, Arc<Vec<f64>>, Option<Arc<Vec<StatRow>>>)> {
+        let (spec, unit) = (&self.indicators[i], sh.unit);
         let (num, den) = self.eval_parts(i, &[unit as u32], 0, self.years);
         let mut out = Vec::new();
         for y in from..=to {
             let mut vals = self.values[i][y].to_vec();
             vals[unit] = if spec.applies[unit] { ratio(spec.factor, &num, den.as_ref(), y) } else { f64::NAN };
-            let vals: Arc<Vec<f64>> = Arc::new(vals);
-            let mut rows = self.stats[i][y].to_vec();
-            // Rebuild each of the unit's groups from its members, with the new values.
-            for (pi, p) in self.partitions.iter().enumerate() {
-                let Some(g) = self.group_of(pi, unit, y) else { continue };
-                let members = self.members(pi, g, y);
-                let row = self.group_row(i, y, members, &vals);
-                rows[p.stat_offset + g] = row;
-            }
-            out.push((y, vals, Arc::new(rows)));
+            let rows = match &sh.reach[y] {
+                Some(r) if !r.groups.is_empty() => {
+                    let mut rows = self.stats[i][y].to_vec();
+                    self.reach_rows(i, y, &vals, r, sh, s, &mut rows);
+                    Some(Arc::new(rows))
+                }
+                _ => None,
+            };
+            out.push((y, Arc::new(vals), rows));
         }
         out
+    }
+
+    /// The [`StatRow`]s of the unit's groups for indicator `i` in year index `y`, written over
+    /// the old ones in `rows`, equal to what [`Snapshot::build`] computes: the present values
+    /// sorted (as integer keys) for the order statistics, mean and sd, the aggregate's sums
+    /// taken over the members in unit order, as the build takes them.
+    #[allow(clippy::too_many_arguments)]
+    fn reach_rows(&self, i: usize, y: usize, vals: &[f64], r: &Reach, sh: &Shared<'_>, s: &mut UpdateScratch, rows: &mut [StatRow]) {
+        let spec = &self.indicators[i];
+        let b = &self.bindings[i];
+        let y0 = y.saturating_sub(spec.max_lag);
+        let len = y - y0 + 1;
+        // The formulas over the union's rows, a block of rows at a time (the evaluator's
+        // intermediate columns stay under 20 KB, reused by the allocator rather than faulted
+        // in fresh as whole-union ones were), keeping each row's numerator and denominator in
+        // year `y`.
+        let UpdateScratch { num, den, .. } = s;
+        let run = |p: &Program, idx: &[Option<usize>], out: &mut Column| {
+            out.values.clear();
+            out.valid.clear();
+            let found: Vec<Option<&[Column]>> = idx
+                .iter()
+                .map(|v| {
+                    let v = (*v)?;
+                    let k = *sh.wanted.get(&(v, y, y0))?;
+                    Some(sh.gathered[k].get_or_init(|| r.rows.chunks(EVAL_BLOCK).map(|b| self.gather(v, b, y0, len)).collect()).as_slice())
+                })
+                .collect();
+            // A formula that is one variable is that variable's cells.
+            if let Some(blocks) = p.as_variable().and_then(|j| *found.get(j)?) {
+                for c in blocks {
+                    if len == 1 {
+                        out.values.extend_from_slice(&c.values);
+                        out.valid.extend_from_slice(&c.valid);
+                    } else {
+                        out.values.extend(c.values.chunks_exact(len).map(|c| c[len - 1]));
+                        out.valid.extend(c.valid.chunks_exact(len).map(|c| c[len - 1]));
+                    }
+                }
+                return;
+            }
+            for (bi, block) in r.rows.chunks(EVAL_BLOCK).enumerate() {
+                let grid = Grid { units: block.len(), years: len };
+                // A variable without data reads as all missing.
+                let missing = Column::missing(if found.iter().any(Option::is_none) { grid.len() } else { 0 });
+                let cols: Vec<&Column> = found.iter().map(|c| c.and_then(|c| c.get(bi)).unwrap_or(&missing)).collect();
+                let res = p.eval(grid, &cols).unwrap_or_else(|_| Column::missing(grid.len()));
+                if len == 1 {
+                    out.values.extend_from_slice(&res.values);
+                    out.valid.extend_from_slice(&res.valid);
+                } else {
+                    out.values.extend(res.values.chunks_exact(len).map(|c| c[len - 1]));
+                    out.valid.extend(res.valid.chunks_exact(len).map(|c| c[len - 1]));
+                }
+            }
+        };
+        run(&spec.numerator, &b.numerator, num);
+        let den = spec.denominator.as_ref().map(|d| {
+            run(d, &b.denominator, den);
+            &*den
+        });
+        let num = &*num;
+        let applies = &*spec.applies;
+        for &(p, g) in &r.groups {
+            let members = self.members(p, g, y);
+            let missing = member_keys(members, applies, vals, &mut s.keys);
+            let (sn, sd, k) = member_sums(members, applies, &r.row_of, num, den);
+            // The build's order: ascending, so min, quantiles and the sums come out the same.
+            s.keys.sort_unstable();
+            s.sorted.clear();
+            s.sorted.extend(s.keys.iter().map(|&k| from_sort_key(k)));
+            let mut row = describe_sorted(&s.sorted, missing);
+            row.aggregate = aggregate_of(spec.factor, den.is_some(), sn, sd, k);
+            rows[self.partitions[p].stat_offset + g] = row;
+        }
     }
 
     /// A group's [`StatRow`] for indicator `i` in year index `y` from given values. The
@@ -773,14 +1015,117 @@ impl Snapshot {
                 _ => {}
             }
         }
-        row.aggregate = if k == 0 {
-            f64::NAN
-        } else if den.is_some() {
-            if sd == 0.0 { f64::NAN } else { finite_or_nan(spec.factor * sn / sd) }
-        } else {
-            finite_or_nan(spec.factor * sn)
-        };
+        row.aggregate = aggregate_of(spec.factor, den.is_some(), sn, sd, k);
         row
+    }
+}
+
+/// What an incremental change recomputes in one year: the changed unit's groups and the
+/// union of their members.
+struct Reach {
+    /// `(partition, group)` of each of the unit's groups; empty when it is in none.
+    groups: Vec<(usize, usize)>,
+    /// The members of any of those groups, ascending: the rows the formulas are evaluated on.
+    rows: Vec<u32>,
+    /// Per unit: its index in `rows` (meaningful for members only).
+    row_of: Vec<u32>,
+}
+
+/// What the workers of one incremental change share.
+struct Shared<'a> {
+    unit: usize,
+    /// Per year index: the unit's groups, if that year is recomputed.
+    reach: &'a [Option<Reach>],
+    /// `(variable, year, first year of the window)` → index into `gathered`.
+    wanted: &'a HashMap<(usize, usize, usize), usize>,
+    /// The variable's cells of the year's `Reach::rows` over the window, in blocks of
+    /// [`EVAL_BLOCK`] rows, gathered on first use.
+    gathered: &'a [OnceLock<Vec<Column>>],
+}
+
+/// Scratch buffers of one incremental worker.
+struct UpdateScratch {
+    keys: Vec<u64>,
+    sorted: Vec<f64>,
+    /// Numerator and denominator of each row of a [`Reach`] in the year computed.
+    num: Column,
+    den: Column,
+}
+
+impl Default for UpdateScratch {
+    fn default() -> Self {
+        UpdateScratch { keys: Vec::new(), sorted: Vec::new(), num: Column::missing(0), den: Column::missing(0) }
+    }
+}
+
+/// Rows of a [`Reach`] per formula evaluation in an incremental change: few enough that the
+/// evaluator's intermediate columns stay small, enough that its per-call cost does not count.
+const EVAL_BLOCK: usize = 1024;
+
+/// The present values of `members` (those the indicator applies to) as sort keys into
+/// `keys`; returns how many have no value.
+fn member_keys(members: &[u32], applies: &[bool], vals: &[f64], keys: &mut Vec<u64>) -> u32 {
+    keys.clear();
+    keys.reserve(members.len());
+    let mut missing = 0u32;
+    for &m in members {
+        let m = m as usize;
+        if applies[m] {
+            let v = vals[m];
+            if v.is_nan() {
+                missing += 1;
+            } else {
+                keys.push(sort_key(v));
+            }
+        }
+    }
+    missing
+}
+
+/// The aggregate's sums over `members` in their order, as the build adds them: Σ numerator,
+/// Σ denominator and how many members have both (the numerator, without a denominator).
+/// `row_of` maps a unit to its cell in `num` and `den`.
+fn member_sums(members: &[u32], applies: &[bool], row_of: &[u32], num: &Column, den: Option<&Column>) -> (f64, f64, u32) {
+    let (nv, nok) = (&num.values[..], &num.valid[..]);
+    let rows = members.iter().map(|&m| m as usize).filter(|&m| applies[m]).map(|m| row_of[m] as usize);
+    let (mut sn, mut sd, mut k) = (0.0, 0.0, 0u32);
+    match den {
+        None => {
+            for c in rows {
+                if nok[c] {
+                    sn += nv[c];
+                    k += 1;
+                }
+            }
+        }
+        Some(d) => {
+            let (dv, dok) = (&d.values[..], &d.valid[..]);
+            for c in rows {
+                if nok[c] && dok[c] {
+                    sn += nv[c];
+                    sd += dv[c];
+                    k += 1;
+                }
+            }
+        }
+    }
+    (sn, sd, k)
+}
+
+/// The inverse of [`sort_key`].
+fn from_sort_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
+/// A group's aggregate from its sums over the `k` units with a value: `factor·Σnum/Σden`, or
+/// `factor·Σnum` without a denominator; NaN for none.
+fn aggregate_of(factor: f64, has_den: bool, sn: f64, sd: f64, k: u32) -> f64 {
+    if k == 0 {
+        f64::NAN
+    } else if has_den {
+        if sd == 0.0 { f64::NAN } else { finite_or_nan(factor * sn / sd) }
+    } else {
+        finite_or_nan(factor * sn)
     }
 }
 

@@ -35,10 +35,14 @@ struct World {
 }
 
 fn world() -> impl Strategy<Value = World> {
-    (1usize..12, 1usize..5).prop_flat_map(|(units, years)| {
+    // Few distinct values so ties are common; zeros so division by zero happens.
+    world_of(1..12, 1..5, -3..6)
+}
+
+fn world_of(units: std::ops::Range<usize>, years: std::ops::Range<usize>, values: std::ops::Range<i32>) -> impl Strategy<Value = World> {
+    (units, years).prop_flat_map(move |(units, years)| {
         let cells = units * years;
-        // Few distinct values so ties are common; zeros so division by zero happens.
-        let cell = prop_oneof![3 => (-3i32..6).prop_map(|v| Some(f64::from(v))), 1 => Just(None)];
+        let cell = prop_oneof![3 => values.clone().prop_map(|v| Some(f64::from(v))), 1 => Just(None)];
         (
             Just(units),
             Just(years),
@@ -230,4 +234,167 @@ fn hand_checked_three_units() {
     assert!((st.aggregate.unwrap() - 6000.0 / 7.0).abs() < 1e-9);
     assert_eq!(s.position(0, 0, 2, 0).unwrap().rank, Some(1), "600 is best when higher is better");
     assert_eq!(s.position(0, 0, 1, 0), Some(Default::default()), "a missing value takes no rank");
+}
+
+/// Every value and every group's statistics of two snapshots, compared bit for bit (NaN
+/// equal to NaN): an incremental change must give exactly what a full build gives.
+fn assert_identical(w: &World, got: &Snapshot, want: &Snapshot) -> Result<(), TestCaseError> {
+    let bits = |r: engine::snapshot::StatRow| {
+        [r.min, r.q1, r.median, r.q3, r.max, r.mean, r.sd, r.aggregate].map(f64::to_bits).to_vec().into_iter().chain([u64::from(r.n), u64::from(r.missing)]).collect::<Vec<_>>()
+    };
+    for i in 0..3 {
+        for y in 0..w.years {
+            for u in 0..w.units {
+                prop_assert_eq!(got.value(i, u, y).map(f64::to_bits), want.value(i, u, y).map(f64::to_bits), "value i{} u{} y{}", i, u, y);
+            }
+            for (p, groups) in [(0usize, 1usize), (1, 3)] {
+                for g in 0..groups {
+                    prop_assert_eq!(bits(got.group_stats(i, p, g, y)), bits(want.group_stats(i, p, g, y)), "stats i{} p{} g{} y{}", i, p, g, y);
+                }
+            }
+        }
+        for v in 0..2 {
+            for u in 0..w.units {
+                for y in 0..w.years {
+                    prop_assert_eq!(got.variable(v, u, y).map(f64::to_bits), want.variable(v, u, y).map(f64::to_bits));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One unit's change: `(variable, year, value)` cells.
+type Change = (usize, Vec<(usize, usize, Option<f64>)>);
+
+fn changes() -> impl Strategy<Value = Vec<Change>> {
+    let cell = (0usize..2, 0usize..5, proptest::option::of((-3i32..6).prop_map(f64::from)));
+    proptest::collection::vec((0usize..12, proptest::collection::vec(cell, 1..4)), 1..8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A sequence of changes (one or several variables, one or several years, the first and
+    /// the last year, the lagged indicator's window) applied one unit at a time equals a
+    /// full build of the final data, bit for bit; every snapshot along the way stays as it was.
+    #[test]
+    fn changes_in_sequence_equal_a_full_build_bit_for_bit(w in world(), seq in changes()) {
+        let mut snap = build(&w);
+        let mut cur = w.clone();
+        let mut history = vec![(cur.clone(), snap.clone())];
+        for (unit, cells) in seq {
+            let unit = unit % w.units;
+            let cells: Vec<(usize, usize, Option<f64>)> = cells.into_iter().map(|(v, y, x)| (v, y % w.years, x)).collect();
+            for &(v, y, x) in &cells {
+                let col = if v == 0 { &mut cur.a } else { &mut cur.b };
+                col[unit * w.years + y] = x;
+            }
+            snap = snap.update_unit(unit, &cells);
+            let fresh = build(&cur);
+            assert_identical(&cur, &snap, &fresh)?;
+            // An ad-hoc group in no particular order reads the changed cells too.
+            let members: Vec<u32> = (0..w.units as u32).rev().collect();
+            for i in 0..3 {
+                for y in 0..w.years {
+                    let (got, want) = (snap.adhoc_group(i, y, &members), fresh.adhoc_group(i, y, &members));
+                    prop_assert_eq!(format!("{got:?}"), format!("{want:?}"), "ad hoc i{} y{}", i, y);
+                }
+            }
+            history.push((cur.clone(), snap.clone()));
+        }
+        for (w, s) in &history {
+            assert_identical(w, s, &build(w))?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Groups of up to a few hundred with many distinct values, and changes that throw a
+    /// value to either end or take it away: the new order statistics lie anywhere from next
+    /// to the old quartiles to far from them, the old quartiles themselves may vanish.
+    #[test]
+    fn large_groups_and_far_moves_equal_a_full_build_bit_for_bit(
+        w in world_of(30..300, 1..4, -40..60),
+        seq in proptest::collection::vec((0usize..300, 0usize..2, 0usize..3, prop_oneof![Just(None), Just(Some(-1e6)), Just(Some(1e6)), (-40i32..60).prop_map(|v| Some(f64::from(v)))]), 1..6),
+    ) {
+        let mut snap = build(&w);
+        let mut cur = w.clone();
+        for (unit, v, y, x) in seq {
+            let (unit, y) = (unit % w.units, y % w.years);
+            let col = if v == 0 { &mut cur.a } else { &mut cur.b };
+            col[unit * w.years + y] = x;
+            snap = snap.update_unit(unit, &[(v, y, x)]);
+            assert_identical(&cur, &snap, &build(&cur))?;
+        }
+    }
+}
+
+#[test]
+fn a_change_in_the_first_and_the_last_year_reaches_the_lagged_indicator() {
+    let w = World {
+        units: 3,
+        years: 3,
+        a: vec![Some(1.0), Some(2.0), Some(4.0), Some(2.0), Some(2.0), Some(3.0), Some(5.0), None, Some(1.0)],
+        b: vec![Some(1.0); 9],
+        groups: vec![0, 0, 1, 0, 1, 1, 2, 2, 2],
+        applies: vec![true; 3],
+    };
+    let s = build(&w);
+    assert_eq!(s.value(2, 0, 1), Some(1.0), "growth (2 − 1)/1");
+    // Year 0 of unit 0: growth moves in year 1 (the lag), not in year 2.
+    let first = s.update_unit(0, &[(0, 0, Some(4.0))]);
+    assert_eq!(first.value(2, 0, 1), Some(-0.5));
+    assert_eq!(first.value(2, 0, 2), s.value(2, 0, 2));
+    // The last year: the lag's reach ends at the last year.
+    let last = first.update_unit(0, &[(0, 2, None)]);
+    assert_eq!(last.value(2, 0, 2), None);
+    assert_eq!(last.value(0, 0, 2), None);
+    assert_eq!(last.group_stats(0, 0, 0, 2).to_stats().missing, 1);
+    assert_eq!(s.value(2, 0, 1), Some(1.0), "the first snapshot is untouched");
+}
+
+#[test]
+fn group_membership_stays_as_built() {
+    // Documented limitation: partitions are inputs. A change that would move the unit into
+    // another group (a population crossing a typology threshold) leaves it where the build
+    // put it; only a full build with new partitions moves it.
+    let w = World { units: 2, years: 1, a: vec![Some(1.0), Some(2.0)], b: vec![Some(1.0); 2], groups: vec![0, 1], applies: vec![true; 2] };
+    let s = build(&w).update_unit(0, &[(0, 0, Some(1_000_000.0))]);
+    assert_eq!(s.group_of(1, 0, 0), Some(0));
+    assert_eq!(s.members(1, 0, 0), &[0]);
+}
+
+#[test]
+fn changed_rows_are_folded_into_the_column_and_every_snapshot_keeps_its_own() {
+    // 10 units: a variable's patch holds up to 4 changed units, the 5th folds it.
+    let units = 10;
+    let w = World {
+        units,
+        years: 2,
+        a: (0..units * 2).map(|c| Some(c as f64)).collect(),
+        b: (0..units * 2).map(|c| Some(1.0 + (c % 3) as f64)).collect(),
+        groups: (0..units * 2).map(|c| (c % 3) as u32).collect(),
+        applies: vec![true; units],
+    };
+    let mut cur = w.clone();
+    let mut snaps = vec![(cur.clone(), build(&w))];
+    for (k, u) in [3, 7, 3, 0, 9, 5, 1, 8].into_iter().enumerate() {
+        let x = Some(100.0 + k as f64);
+        cur.a[u * 2 + 1] = x;
+        cur.b[u * 2] = None;
+        let next = snaps[snaps.len() - 1].1.update_unit(u, &[(0, 1, x), (1, 0, None)]);
+        snaps.push((cur.clone(), next));
+    }
+    for (w, s) in &snaps {
+        assert_identical(w, s, &build(w)).expect("equal to a full build");
+    }
+    let base = build(&w).memory().variables;
+    let last = &snaps[snaps.len() - 1].1;
+    assert!(last.memory().variables < base + base / 2, "the patch was folded, not grown without end");
+    assert_eq!(last.variable(0, 3, 1), Some(102.0), "the later change to a unit wins");
+    assert_eq!(snaps[1].1.variable(0, 3, 1), Some(100.0));
+    assert_eq!(snaps[0].1.variable(0, 3, 1), Some(7.0));
 }

@@ -181,6 +181,16 @@ impl Program {
         &self.variables
     }
 
+    /// Which of [`Program::variables`] the program is, when it is nothing but one variable:
+    /// [`Program::eval`] then returns that input unchanged, and a caller that only needs some
+    /// of its cells can read them from the input instead.
+    pub fn as_variable(&self) -> Option<usize> {
+        match self.instrs[..] {
+            [Instr::Var(i)] => Some(i),
+            _ => None,
+        }
+    }
+
     /// Runs the program over `grid`. `inputs[i]` is the column of `variables()[i]`, each of
     /// `grid.len()` cells. The result has no NaN or infinity: such cells are missing.
     pub fn eval(&self, grid: Grid, inputs: &[&Column]) -> Result<Column, String> {
@@ -400,6 +410,17 @@ mod tests {
         check("coalesce(a, b, 0)", "1 _ _ | 4 5 _", "9 7 _ | 9 9 8", "1 7 0 | 4 5 8");
         check("abs(a - b)", "1 _ 3 | 4 5 6", "2 1 0 | -1 9 6", "1 _ 3 | 5 4 0");
         check("coalesce(a, 1 / 0)", "1 _ 3 | 4 5 6", "0 0 0 | 0 0 0", "1 _ 3 | 4 5 6");
+    }
+
+    #[test]
+    fn a_bare_variable_is_told_and_evaluates_to_its_input() {
+        let bare = |f: &str| Program::compile(&parse(f).expect("parses")).as_variable();
+        assert_eq!(bare("a"), Some(0));
+        assert_eq!(bare("(b)"), Some(0));
+        for f in ["a + b", "-a", "lag(a, 0)", "abs(a)", "2", "coalesce(a, b)"] {
+            assert_eq!(bare(f), None, "{f}");
+        }
+        check("a", "1 _ 3 | 4 5 _", "0 0 0 | 0 0 0", "1 _ 3 | 4 5 _");
     }
 
     #[test]
