@@ -31,6 +31,12 @@ use model::Polarity;
 
 use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class};
 
+/// One indicator's chunks: its values and its group statistics, per year.
+type IndicatorYears = (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>);
+
+/// A recomputed year of one indicator: year, values, statistics (none when unchanged).
+type YearPatch = (usize, Arc<Vec<f64>>, Option<Arc<Vec<StatRow>>>);
+
 /// No group: the unit is not in this partition that year (or not a member at all).
 pub const NO_GROUP: u32 = u32::MAX;
 
@@ -311,8 +317,8 @@ impl Snapshot {
         let n = snap.indicators.len();
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
         let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<(Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>)>> = (0..n).map(|_| None).collect();
-        let done: Vec<Vec<(usize, (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>))>> = std::thread::scope(|s| {
+        let mut results: Vec<Option<IndicatorYears>> = (0..n).map(|_| None).collect();
+        let done: Vec<Vec<(usize, IndicatorYears)>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(|| {
@@ -333,7 +339,7 @@ impl Snapshot {
         for (i, r) in done.into_iter().flatten() {
             results[i] = Some(r);
         }
-        let empty_years = || -> (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>) {
+        let empty_years = || -> IndicatorYears {
             (
                 (0..years).map(|_| Arc::new(vec![f64::NAN; units])).collect(),
                 (0..years).map(|_| Arc::new(vec![StatRow::EMPTY; stat_offset])).collect(),
@@ -424,7 +430,7 @@ impl Snapshot {
         out
     }
 
-    fn compute_indicator(&self, i: usize, scratch: &mut Scratch, ranks: Option<&RankSink<'_>>) -> (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>) {
+    fn compute_indicator(&self, i: usize, scratch: &mut Scratch, ranks: Option<&RankSink<'_>>) -> IndicatorYears {
         let (units, years) = (self.units, self.years);
         if scratch.all.len() != units {
             scratch.all = (0..units as u32).collect();
@@ -437,9 +443,9 @@ impl Snapshot {
         let mut stats = Vec::with_capacity(years);
         let mut chunk = vec![f64::NAN; units];
         for y in 0..years {
-            for u in 0..units {
+            for (u, cell) in chunk.iter_mut().enumerate() {
                 let c = u * years + y;
-                chunk[u] = if spec.applies[u] { ratio(spec.factor, &num, den.as_ref(), c) } else { f64::NAN };
+                *cell = if spec.applies[u] { ratio(spec.factor, &num, den.as_ref(), c) } else { f64::NAN };
             }
             let mut rows = vec![StatRow::EMPTY; self.stat_width];
             self.year_stats(spec, y, &chunk, &num, den.as_ref(), scratch, &mut rows);
@@ -838,7 +844,7 @@ impl Snapshot {
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(affected.len().max(1));
         let next_ref = &next;
         let cursor = AtomicUsize::new(0);
-        type Recomputed = (usize, Vec<(usize, Arc<Vec<f64>>, Option<Arc<Vec<StatRow>>>)>);
+        type Recomputed = (usize, Vec<YearPatch>);
         let recomputed: Vec<Recomputed> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
@@ -892,7 +898,7 @@ impl Snapshot {
     /// Indicator `i` for the changed unit in years `from..=to` on the new variables (`self`
     /// holds them; its values and statistics are still the old ones), with the statistics of
     /// the unit's groups in those years. `None` statistics: the unit is in no group that year.
-    fn recompute_unit(&self, i: usize, from: usize, to: usize, sh: &Shared<'_>, s: &mut UpdateScratch) -> Vec<(usize, Arc<Vec<f64>>, Option<Arc<Vec<StatRow>>>)> {
+    fn recompute_unit(&self, i: usize, from: usize, to: usize, sh: &Shared<'_>, s: &mut UpdateScratch) -> Vec<YearPatch> {
         let (spec, unit) = (&self.indicators[i], sh.unit);
         let (num, den) = self.eval_parts(i, &[unit as u32], 0, self.years);
         let mut out = Vec::new();
