@@ -400,6 +400,15 @@ async fn open_demo(url: &str) -> Result<app::Store> {
     }
 }
 
+/// The snapshot, with a word on stderr when the database holds the synthetic demo, so no
+/// number of it is taken for a real one.
+async fn compute(store: &app::Store) -> Result<app::Computed, app::AppError> {
+    if app::is_demo(store).await.unwrap_or(false) {
+        eprintln!("uwaga: dane syntetyczne (demo), nie prawdziwe / note: synthetic demo data, not real");
+    }
+    app::compute(store).await
+}
+
 fn parse_date_arg(s: &str, what: &str) -> Result<model::Date> {
     model::parse_date(s).ok_or_else(|| anyhow!("{what} `{s}` is not a date YYYY-MM-DD"))
 }
@@ -446,7 +455,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Compute { format } => {
             let store = open(&cli.db).await?;
             let t = std::time::Instant::now();
-            let c = app::compute(&store).await;
+            let c = compute(&store).await;
             store.close().await;
             let c = c?;
             let s = &c.snapshot;
@@ -471,7 +480,7 @@ async fn run(cli: Cli) -> Result<()> {
             let spec = nearest.spec()?;
             let store = open(&cli.db).await?;
             let r = async {
-                let c = app::compute(&store).await?;
+                let c = compute(&store).await?;
                 app::compare(&store, &c, &unit, &indicator, year, &group, &spec).await
             }
             .await;
@@ -482,7 +491,7 @@ async fn run(cli: Cli) -> Result<()> {
             let spec = nearest.spec()?;
             let store = open(&cli.db).await?;
             let r = async {
-                let c = app::compute(&store).await?;
+                let c = compute(&store).await?;
                 app::diagnose(&store, &c, &unit, year, &group, &spec, top).await
             }
             .await;
@@ -493,7 +502,7 @@ async fn run(cli: Cli) -> Result<()> {
             let spec = nearest.spec()?;
             let store = open(&cli.db).await?;
             let r = async {
-                let c = app::compute(&store).await?;
+                let c = compute(&store).await?;
                 let (u, y) = app::locate(&c, &unit, year)?;
                 app::peer_group(&store, &c, u, y, "nearest", &spec).await
             }
@@ -580,7 +589,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .get();
             let store = open(&cli.db).await?;
             if peers {
-                let r = app::compute(&store).await;
+                let r = compute(&store).await;
                 store.close().await;
                 let found = app::check_peer_outliers(&r?, i32::from(year), indicator.as_deref(), threshold)?;
                 return output::print_peer_outliers(&found, format);

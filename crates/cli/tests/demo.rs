@@ -71,3 +71,19 @@ async fn the_demo_country_has_boundaries_and_neighbours_to_compare_with() {
     assert_eq!(n as usize, around + 1, "the gmina and its {around} neighbours: {c}");
     assert!(c["position"]["rank"].as_u64().is_some_and(|r| (1..=n).contains(&r)), "{c}");
 }
+
+#[tokio::test]
+async fn numbers_from_the_demo_say_they_are_synthetic() {
+    let real = Db::new();
+    let empty = real.run(&["compute"]);
+    assert!(!String::from_utf8_lossy(&empty.stderr).contains("synthetic"), "not the demo: no such word");
+    let db = Db::new();
+    let store = db.store().await;
+    assert!(app::load_demo(&store).await.expect("the demo loads"));
+    store.close().await;
+    for args in [vec!["compute"], vec!["diagnose", "--unit", "0201022", "--year", "2024"]] {
+        let out = db.run(&args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("synthetic demo data"), "{args:?}");
+    }
+}
