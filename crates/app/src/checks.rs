@@ -142,9 +142,7 @@ pub struct PeerOutlier {
 /// with fewer than 4 values judges nobody.
 pub fn check_peer_outliers(c: &crate::Computed, year: i32, indicator: Option<&str>, threshold: f64) -> Result<Vec<PeerOutlier>, AppError> {
     let s = &c.snapshot;
-    let y = s.year_index(year).ok_or_else(|| {
-        AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1))
-    })?;
+    let y = crate::compare::year_index(s, year)?;
     let indicators: Vec<usize> = match indicator {
         Some(code) => vec![s.indicator_index(code).ok_or_else(|| AppError::NotFound(format!("no indicator `{code}` in the catalogue")))?],
         None => (0..s.indicator_count()).collect(),

@@ -5,7 +5,7 @@
 use engine::diagnosis::{Reading, Trend};
 use engine::snapshot::Snapshot;
 use engine::stats::{GroupStats, Position};
-use model::{Polarity, TerytCode};
+use model::TerytCode;
 use store::Store;
 
 use crate::groups::comparison_level;
@@ -68,10 +68,14 @@ pub fn locate(c: &Computed, unit: &str, year: i32) -> Result<(usize, usize), App
     let s = &c.snapshot;
     let code = TerytCode::parse_lenient(unit).map_err(|e| AppError::Invalid(format!("--unit: {e}")))?;
     let u = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("unit {code} is not a current JST with data")))?;
-    let y = s.year_index(year).ok_or_else(|| {
+    Ok((u, year_index(s, year)?))
+}
+
+/// The index of `year` in the snapshot, or an error naming the years it has.
+pub fn year_index(s: &Snapshot, year: i32) -> Result<usize, AppError> {
+    s.year_index(year).ok_or_else(|| {
         AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1))
-    })?;
-    Ok((u, y))
+    })
 }
 
 /// Resolves `group` for unit `u` in year index `y`. `spec` says how nearest neighbours are
@@ -263,10 +267,6 @@ pub async fn diagnose(
         .zip(&series)
         .map(|((i, st, _), values)| Reading { polarity: s.indicator(*i).polarity, values, group_mean: st.mean, group_sd: st.sd })
         .collect();
-    let judged = readings
-        .iter()
-        .filter(|r| r.polarity != Polarity::Neutral && r.values.last().copied().flatten().is_some() && r.group_sd.is_some_and(|sd| sd > 0.0))
-        .count();
     let d = engine::diagnosis::diagnose(&readings, top);
     let finding = |f: &engine::diagnosis::Finding| {
         let (i, st, pos) = &stats[f.indicator];
@@ -295,7 +295,7 @@ pub async fn diagnose(
         year,
         group: g.name,
         group_label: g.label,
-        judged,
+        judged: d.judged,
         strengths: d.strengths.iter().map(finding).collect(),
         weaknesses: d.weaknesses.iter().map(finding).collect(),
         peers: g.rows,

@@ -55,23 +55,26 @@ impl LiveSnapshot {
     /// meanwhile. On an error the old snapshot stays.
     pub async fn refresh(&self, store: &Store) -> Result<u64, AppError> {
         let mut seen = self.refreshing.lock().await;
-        // Read the version before computing: a change landing meanwhile triggers the next one.
-        let latest = latest_import(store).await?;
-        let next = compute(store).await?;
-        *seen = latest;
-        Ok(self.install(next))
+        self.rebuild(store, &mut seen).await
     }
 
     /// Rebuilds when the import log has moved since the last build (or nothing is built
     /// yet); returns the new version, or `None` when nothing changed.
     pub async fn refresh_if_changed(&self, store: &Store) -> Result<Option<u64>, AppError> {
-        {
-            let seen = self.refreshing.lock().await;
-            if self.get().is_some() && *seen == latest_import(store).await? {
-                return Ok(None);
-            }
+        let mut seen = self.refreshing.lock().await;
+        if self.get().is_some() && *seen == latest_import(store).await? {
+            return Ok(None);
         }
-        self.refresh(store).await.map(Some)
+        self.rebuild(store, &mut seen).await.map(Some)
+    }
+
+    /// Builds and swaps in, under the refresh lock (`seen` is what it guards).
+    async fn rebuild(&self, store: &Store, seen: &mut Option<i64>) -> Result<u64, AppError> {
+        // Read the version before computing: a change landing meanwhile triggers the next one.
+        let latest = latest_import(store).await?;
+        let next = compute(store).await?;
+        *seen = latest;
+        Ok(self.install(next))
     }
 }
 

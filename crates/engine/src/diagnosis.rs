@@ -47,6 +47,8 @@ pub struct Finding {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Diagnosis {
+    /// Readings that could be judged: not neutral, with a value and a group with spread.
+    pub judged: usize,
     pub strengths: Vec<Finding>,
     pub weaknesses: Vec<Finding>,
 }
@@ -98,7 +100,7 @@ pub fn diagnose(readings: &[Reading<'_>], top: usize) -> Diagnosis {
     let strengths: Vec<Finding> = findings.iter().filter(|f| f.score > 0.0).take(top).cloned().collect();
     let mut weaknesses: Vec<Finding> = findings.iter().rev().filter(|f| f.score < 0.0).take(top).cloned().collect();
     weaknesses.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.indicator.cmp(&b.indicator)));
-    Diagnosis { strengths, weaknesses }
+    Diagnosis { judged: findings.len(), strengths, weaknesses }
 }
 
 #[cfg(test)]
@@ -126,6 +128,7 @@ mod tests {
         let w: Vec<usize> = d.weaknesses.iter().map(|f| f.indicator).collect();
         assert_eq!(s, vec![1, 3]);
         assert_eq!(w, vec![0]);
+        assert_eq!(d.judged, 3, "the neutral one is not judged");
         let cost_f = &d.weaknesses[0];
         assert!((cost_f.score + 3.0).abs() < 1e-12);
         assert_eq!((cost_f.change_3y, cost_f.trend_3y), (Some(30.0), Trend::Worsening), "cost rose: worse");
