@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
-use ingest::{ObservationReader, ReadOptions, Record, RowError, VariableInfo};
+use ingest::{ReadOptions, Record, RecordSource, RowError, VariableInfo};
 use model::{Level, UnitKind, VariableCode};
 use store::{ImportCounts, NewUnit, NewVariable, ObsRow, Store, StoreError};
 use tokio::sync::mpsc;
@@ -54,10 +55,14 @@ enum Msg {
     Fatal(ingest::IngestError),
 }
 
-fn spawn_reader(path: PathBuf, opts: ReadOptions) -> mpsc::Receiver<Msg> {
+/// Opens the input on the reader thread (parsing may be slow: it never runs on the async
+/// side). It may be called twice: a conflicting duplicate is located by reading again.
+pub type OpenSource = Arc<dyn Fn() -> Result<Box<dyn RecordSource>, ingest::IngestError> + Send + Sync>;
+
+fn spawn_reader(open: OpenSource) -> mpsc::Receiver<Msg> {
     let (tx, rx) = mpsc::channel(4);
     std::thread::spawn(move || {
-        let mut reader: ObservationReader = match ingest::open_observations(&path, &opts) {
+        let mut reader = match open() {
             Ok(r) => r,
             Err(e) => {
                 let _ = tx.blocking_send(Msg::Fatal(e));
@@ -163,14 +168,32 @@ pub async fn import_observations(
     opts: &ObsImportOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ObsImportReport, AppError> {
-    let file = path.display().to_string();
     let read_opts = ReadOptions { variable: opts.variable.clone(), sheet: opts.sheet.clone() };
+    let owned = path.to_owned();
+    let open: OpenSource = Arc::new(move || {
+        let r: Box<dyn RecordSource> = Box::new(ingest::open_observations(&owned, &read_opts)?);
+        Ok(r)
+    });
+    import_records(store, &path.display().to_string(), open, opts, progress).await
+}
+
+/// [`import_observations`] from any [`RecordSource`] (areas, budget reports, BDL API pages):
+/// the same pipeline, one transaction, all or nothing unless `skip_invalid`. `file` names the
+/// input in the import log and in messages.
+pub async fn import_records(
+    store: &Store,
+    file: &str,
+    open: OpenSource,
+    opts: &ObsImportOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ObsImportReport, AppError> {
+    let file = file.to_owned();
     let mut units = unit_code_map(store).await?;
     let mut variables: FxHashMap<String, i64> =
         store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
     let newest_state = store.newest_territory_state().await?;
 
-    let mut rx = spawn_reader(path.to_owned(), read_opts);
+    let mut rx = spawn_reader(open.clone());
     // Open the transaction only once the file is known to be readable.
     let source_default = match rx.recv().await {
         Some(Msg::Opened { layout: ingest::Layout::Long }) => "file",
@@ -309,7 +332,7 @@ pub async fn import_observations(
                         Ok(()) => {}
                         Err(StoreError::ConflictingDuplicate) => {
                             import.abandon().await?;
-                            return Err(find_conflict(path, &opts.variable, &opts.sheet, &file).await);
+                            return Err(find_conflict(open.clone(), &file).await);
                         }
                         Err(e) => {
                             let _ = import.abandon().await;
@@ -359,7 +382,7 @@ pub async fn import_observations(
     let counts = match import.finish(read, valid, rejected).await {
         Ok(c) => c,
         Err(StoreError::ConflictingDuplicate) => {
-            return Err(find_conflict(path, &opts.variable, &opts.sheet, &file).await);
+            return Err(find_conflict(open.clone(), &file).await);
         }
         Err(e) => return Err(e.into()),
     };
@@ -380,12 +403,10 @@ fn conflict(file: &str, first: u64, second: u64, rec: &Record) -> AppError {
 
 /// After the database refused a conflicting duplicate from different batches, reads the
 /// file again to say which lines conflict. Keeps only one entry per key seen.
-async fn find_conflict(path: &Path, variable: &Option<VariableCode>, sheet: &Option<String>, file: &str) -> AppError {
-    let opts = ReadOptions { variable: variable.clone(), sheet: sheet.clone() };
-    let p = path.to_owned();
+async fn find_conflict(open: OpenSource, file: &str) -> AppError {
     let file_owned = file.to_owned();
     let found = tokio::task::spawn_blocking(move || -> Option<AppError> {
-        let mut reader = ingest::open_observations(&p, &opts).ok()?;
+        let mut reader = open().ok()?;
         let mut seen: HashMap<(String, String, i16), Seen> = HashMap::new();
         while let Ok(Some(rec)) = reader.next_record() {
             let Ok(rec) = rec else { continue };

@@ -28,7 +28,7 @@ pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};
 pub use indicators::{Computed, IndicatorDef, compute, import_indicators};
 pub use live::LiveSnapshot;
-pub use import_obs::{ObsImportOptions, ObsImportReport, import_observations};
+pub use import_obs::{ObsImportOptions, ObsImportReport, OpenSource, import_observations, import_records};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
 pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
 

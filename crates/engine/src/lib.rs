@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod diagnosis;
+pub mod keysort;
 pub mod neighbours;
 pub mod snapshot;
 pub mod stats;

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use formula::{Column, Grid, Program};
 use model::Polarity;
 
+use crate::keysort::{KeySortBuf, sort_by_key_bits};
 use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class};
 
 /// One indicator's chunks: its values and its group statistics, per year.
@@ -262,8 +263,12 @@ struct Scratch {
     fill: Vec<u32>,
     all: Vec<u32>,
     ranks: Vec<u32>,
-    last_key: Vec<u64>,
-    last_rank: Vec<u32>,
+    /// The units of `sorted`, place by place.
+    sorted_units: Vec<u32>,
+    /// The year's numerator and denominator of every unit, NaN = missing.
+    num_y: Vec<f64>,
+    den_y: Vec<f64>,
+    sort_buf: KeySortBuf<(u64, u32)>,
 }
 
 impl Snapshot {
@@ -430,53 +435,81 @@ impl Snapshot {
         out
     }
 
-    fn compute_indicator(&self, i: usize, scratch: &mut Scratch, ranks: Option<&RankSink<'_>>) -> IndicatorYears {
+    fn compute_indicator(&self, i: usize, s: &mut Scratch, ranks: Option<&RankSink<'_>>) -> IndicatorYears {
         let (units, years) = (self.units, self.years);
-        if scratch.all.len() != units {
-            scratch.all = (0..units as u32).collect();
+        if s.all.len() != units {
+            s.all = (0..units as u32).collect();
         }
-        let all = std::mem::take(&mut scratch.all);
+        let all = std::mem::take(&mut s.all);
         let (num, den) = self.eval_parts(i, &all, 0, years);
-        scratch.all = all;
+        s.all = all;
         let spec = &self.indicators[i];
         let mut values = Vec::with_capacity(years);
         let mut stats = Vec::with_capacity(years);
-        let mut chunk = vec![f64::NAN; units];
         for y in 0..years {
-            for (u, cell) in chunk.iter_mut().enumerate() {
-                let c = u * years + y;
-                *cell = if spec.applies[u] { ratio(spec.factor, &num, den.as_ref(), c) } else { f64::NAN };
-            }
+            let chunk = self.year_cells(spec, y, &num, den.as_ref(), s);
+            s.present.clear();
+            s.present.extend(chunk.iter().enumerate().filter(|(_, v)| !v.is_nan()).map(|(u, v)| (sort_key(*v), u as u32)));
+            sort_by_key_bits(&mut s.present, &mut s.sort_buf, |p| p.0);
             let mut rows = vec![StatRow::EMPTY; self.stat_width];
-            self.year_stats(spec, y, &chunk, &num, den.as_ref(), scratch, &mut rows);
-            if let Some(sink) = ranks {
-                self.year_ranks(i, y, scratch, sink);
-            }
-            values.push(Arc::new(chunk.clone()));
+            self.year_stats(i, y, &chunk, den.is_some(), s, &mut rows, ranks);
+            values.push(Arc::new(chunk));
             stats.push(Arc::new(rows));
         }
         (values, stats)
     }
 
-    /// Statistics of every group of every partition for one indicator-year: one sort of all
-    /// present values, then each partition's groups taken out of the sorted order in one pass
-    /// (so every group comes out sorted without sorting it again).
+    /// Indicator values of year index `y` for every unit (NaN = missing or not applicable),
+    /// with the year's numerator and denominator of every unit laid out contiguously in
+    /// `s.num_y` / `s.den_y` (NaN = missing): the unit-major columns are read once a year,
+    /// not once per partition.
+    fn year_cells(&self, spec: &IndicatorSpec, y: usize, num: &Column, den: Option<&Column>, s: &mut Scratch) -> Vec<f64> {
+        let (units, years) = (self.units, self.years);
+        let take = |col: &Column, out: &mut Vec<f64>| {
+            out.clear();
+            let (v, ok) = (&col.values[..units * years], &col.valid[..units * years]);
+            out.extend((0..units).map(|u| {
+                let c = u * years + y;
+                if ok[c] { v[c] } else { f64::NAN }
+            }));
+        };
+        take(num, &mut s.num_y);
+        let applies = &spec.applies[..units];
+        let factor = spec.factor;
+        match den {
+            Some(d) => {
+                take(d, &mut s.den_y);
+                s.num_y
+                    .iter()
+                    .zip(&s.den_y)
+                    .zip(applies)
+                    .map(|((&a, &b), &ok)| if ok && b != 0.0 { finite_or_nan(factor * a / b) } else { f64::NAN })
+                    .collect()
+            }
+            None => s.num_y.iter().zip(applies).map(|(&a, &ok)| if ok { finite_or_nan(factor * a) } else { f64::NAN }).collect(),
+        }
+    }
+
+    /// Statistics of every group of every partition for one indicator-year, out of the
+    /// present values sorted once (`s.present`): each partition's groups are taken out of
+    /// that order in one pass, so every group comes out sorted without sorting it again; and
+    /// when `ranks` is given, each unit's competition rank in its groups from the same pass.
     #[allow(clippy::too_many_arguments)]
     fn year_stats(
         &self,
-        spec: &IndicatorSpec,
+        i: usize,
         y: usize,
         chunk: &[f64],
-        num: &Column,
-        den: Option<&Column>,
+        has_den: bool,
         s: &mut Scratch,
         rows: &mut [StatRow],
+        ranks: Option<&RankSink<'_>>,
     ) {
-        let (units, years) = (self.units, self.years);
-        s.present.clear();
-        s.present.extend(chunk.iter().enumerate().filter(|(_, v)| !v.is_nan()).map(|(u, v)| (sort_key(*v), u as u32)));
-        s.present.sort_unstable_by_key(|p| p.0);
-        for p in self.partitions.iter() {
+        let units = self.units;
+        let spec = &self.indicators[i];
+        let applies = &spec.applies[..units];
+        let lower_better = spec.polarity == Polarity::LowerBetter;
+        for (pi, p) in self.partitions.iter().enumerate() {
             let g_n = p.keys.len();
             let cg = &p.cell_group[y * units..(y + 1) * units];
             s.counts.clear();
@@ -489,9 +522,10 @@ impl Snapshot {
             s.sum_den.resize(g_n, 0.0);
             s.contributors.clear();
             s.contributors.resize(g_n, 0);
+            // Counts and the aggregate's sums, in unit order (as an incremental change takes them).
             for u in 0..units {
                 let g = cg[u];
-                if g == NO_GROUP || !spec.applies[u] {
+                if g == NO_GROUP || !applies[u] {
                     continue;
                 }
                 let g = g as usize;
@@ -500,84 +534,55 @@ impl Snapshot {
                 } else {
                     s.counts[g + 1] += 1;
                 }
-                let c = u * years + y;
-                let (nv, dv) = (num.get(c), den.map(|d| d.get(c)));
-                match (nv, dv) {
-                    (Some(a), None) => {
-                        s.sum_num[g] += a;
-                        s.contributors[g] += 1;
-                    }
-                    (Some(a), Some(Some(b))) => {
-                        s.sum_num[g] += a;
-                        s.sum_den[g] += b;
-                        s.contributors[g] += 1;
-                    }
-                    _ => {}
+                let a = s.num_y[u];
+                if a.is_nan() {
+                    continue;
                 }
+                if has_den {
+                    let b = s.den_y[u];
+                    if b.is_nan() {
+                        continue;
+                    }
+                    s.sum_den[g] += b;
+                }
+                s.sum_num[g] += a;
+                s.contributors[g] += 1;
             }
             for g in 0..g_n {
                 s.counts[g + 1] += s.counts[g];
             }
+            let n_present = s.counts[g_n] as usize;
             s.sorted.clear();
-            s.sorted.resize(s.present.len(), 0.0);
+            s.sorted.resize(n_present, 0.0);
+            s.sorted_units.clear();
+            s.sorted_units.resize(n_present, 0);
             s.fill.clear();
             s.fill.extend_from_slice(&s.counts[..g_n]);
-            for &(_, u) in &s.present {
+            for &(key, u) in &s.present {
                 let g = cg[u as usize];
                 if g == NO_GROUP {
                     continue;
                 }
-                let g = g as usize;
-                s.sorted[s.fill[g] as usize] = chunk[u as usize];
-                s.fill[g] += 1;
+                let at = s.fill[g as usize] as usize;
+                s.sorted[at] = from_sort_key(key);
+                s.sorted_units[at] = u;
+                s.fill[g as usize] += 1;
             }
             for g in 0..g_n {
                 let sorted = &s.sorted[s.counts[g] as usize..s.counts[g + 1] as usize];
                 let mut row = describe_sorted(sorted, s.missing[g]);
-                row.aggregate = aggregate_of(spec.factor, den.is_some(), s.sum_num[g], s.sum_den[g], s.contributors[g]);
+                row.aggregate = aggregate_of(spec.factor, has_den, s.sum_num[g], s.sum_den[g], s.contributors[g]);
                 rows[p.stat_offset + g] = row;
             }
-        }
-    }
-
-    /// Competition ranks in every partition out of the sorted order `year_stats` left in
-    /// `s.present`: walking it best first, a unit's rank is one more than the members of
-    /// its group seen before it, unless it ties the previous one.
-    fn year_ranks(&self, i: usize, y: usize, s: &mut Scratch, sink: &RankSink<'_>) {
-        let units = self.units;
-        let lower_better = self.indicators[i].polarity == Polarity::LowerBetter;
-        for (pi, p) in self.partitions.iter().enumerate() {
-            let cg = &p.cell_group[y * units..(y + 1) * units];
-            s.ranks.clear();
-            s.ranks.resize(units, 0);
-            s.fill.clear();
-            s.fill.resize(p.keys.len(), 0);
-            s.last_key.clear();
-            s.last_key.resize(p.keys.len(), 0);
-            s.last_rank.clear();
-            s.last_rank.resize(p.keys.len(), 0);
-            let present = std::mem::take(&mut s.present);
-            let last_rank = &mut s.last_rank;
-            let mut step = |&(key, u): &(u64, u32)| {
-                let g = cg[u as usize];
-                if g == NO_GROUP {
-                    return;
+            if let Some(sink) = ranks {
+                s.ranks.clear();
+                s.ranks.resize(units, 0);
+                for g in 0..g_n {
+                    let (lo, hi) = (s.counts[g] as usize, s.counts[g + 1] as usize);
+                    competition_ranks(&s.sorted[lo..hi], &s.sorted_units[lo..hi], lower_better, &mut s.ranks);
                 }
-                let g = g as usize;
-                let seen = s.fill[g];
-                let r = if seen > 0 && s.last_key[g] == key { last_rank[g] } else { seen + 1 };
-                s.ranks[u as usize] = r;
-                last_rank[g] = r;
-                s.fill[g] = seen + 1;
-                s.last_key[g] = key;
-            };
-            if lower_better {
-                present.iter().for_each(&mut step);
-            } else {
-                present.iter().rev().for_each(&mut step);
+                sink(i, y, pi, &s.ranks);
             }
-            s.present = present;
-            sink(i, y, pi, &s.ranks);
         }
     }
 
@@ -984,7 +989,7 @@ impl Snapshot {
             let missing = member_keys(members, applies, vals, &mut s.keys);
             let (sn, sd, k) = member_sums(members, applies, &r.row_of, num, den);
             // The build's order: ascending, so min, quantiles and the sums come out the same.
-            s.keys.sort_unstable();
+            sort_by_key_bits(&mut s.keys, &mut s.key_buf, |&k| k);
             s.sorted.clear();
             s.sorted.extend(s.keys.iter().map(|&k| from_sort_key(k)));
             let mut row = describe_sorted(&s.sorted, missing);
@@ -1056,11 +1061,12 @@ struct UpdateScratch {
     /// Numerator and denominator of each row of a [`Reach`] in the year computed.
     num: Column,
     den: Column,
+    key_buf: KeySortBuf<u64>,
 }
 
 impl Default for UpdateScratch {
     fn default() -> Self {
-        UpdateScratch { keys: Vec::new(), sorted: Vec::new(), num: Column::missing(0), den: Column::missing(0) }
+        UpdateScratch { keys: Vec::new(), sorted: Vec::new(), num: Column::missing(0), den: Column::missing(0), key_buf: KeySortBuf::default() }
     }
 }
 
@@ -1151,6 +1157,23 @@ fn ratio(factor: f64, num: &Column, den: Option<&Column>, c: usize) -> f64 {
         },
     };
     finite_or_nan(v)
+}
+
+/// Competition ranks (1, 2, 2, 4) of one group's members, given their values ascending and
+/// the unit at each place, into `ranks[unit]`: best first, the lowest when lower is better,
+/// else the highest.
+fn competition_ranks(sorted: &[f64], units: &[u32], lower_better: bool, ranks: &mut [u32]) {
+    let n = sorted.len();
+    let mut rank = 0u32;
+    for k in 0..n {
+        // The k-th best.
+        let at = if lower_better { k } else { n - 1 - k };
+        let prev = if lower_better { at.wrapping_sub(1) } else { at + 1 };
+        if k == 0 || sorted[at] != sorted[prev] {
+            rank = k as u32 + 1;
+        }
+        ranks[units[at] as usize] = rank;
+    }
 }
 
 /// Statistics of already sorted present values (aggregate left NaN).

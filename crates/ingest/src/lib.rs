@@ -13,6 +13,6 @@ pub mod terc;
 
 pub use error::{IngestError, RowError};
 pub use observations::{
-    open_observations, Layout, ObservationReader, ReadOptions, Record, VariableInfo,
+    open_observations, Layout, ObservationReader, ReadOptions, Record, RecordSource, VariableInfo,
 };
 pub use terc::{read_terc, TercFile, TercRow};

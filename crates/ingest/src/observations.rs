@@ -147,6 +147,44 @@ enum Inner {
     Done,
 }
 
+/// Anything that hands out observation records one at a time: an observation file
+/// ([`ObservationReader`]) or a reader of another official format (areas, budget reports,
+/// BDL API pages). The import pipeline (`app`) takes any of them, so every format gets the
+/// same all-or-nothing transaction, unit resolution, revisions and report.
+pub trait RecordSource: Send {
+    /// `Long` for own files, a BDL layout for BDL data (it sets the default source).
+    fn layout(&self) -> Layout;
+    /// Next record; `Ok(None)` at the end. A `RowError` is one bad row: reading may go on.
+    /// An `IngestError` ends the input.
+    fn next_record(&mut self) -> Result<Option<Result<Record, RowError>>, IngestError>;
+    /// Every variable the input has described so far (new ones are appended).
+    fn variables(&self) -> &[VariableInfo];
+    /// Done and total, in any unit (bytes, rows), for a progress bar.
+    fn progress(&self) -> (u64, u64);
+    /// Empty cells skipped so far.
+    fn empty_cells(&self) -> u64 {
+        0
+    }
+}
+
+impl RecordSource for ObservationReader {
+    fn layout(&self) -> Layout {
+        ObservationReader::layout(self)
+    }
+    fn next_record(&mut self) -> Result<Option<Result<Record, RowError>>, IngestError> {
+        ObservationReader::next_record(self)
+    }
+    fn variables(&self) -> &[VariableInfo] {
+        ObservationReader::variables(self)
+    }
+    fn progress(&self) -> (u64, u64) {
+        ObservationReader::progress(self)
+    }
+    fn empty_cells(&self) -> u64 {
+        ObservationReader::empty_cells(self)
+    }
+}
+
 /// A streaming reader of observations.
 pub struct ObservationReader {
     inner: Inner,
