@@ -21,10 +21,31 @@ const SMALL: usize = 48;
 /// A bucket this small is sorted by insertion.
 const INSERTION: usize = 24;
 
+/// How deep buckets are split again before the standard sort takes over.
+const MAX_DEPTH: u32 = 4;
+
 /// Sorts `v` ascending by `key`.
 pub fn sort_by_key_bits<T: Copy>(v: &mut Vec<T>, buf: &mut KeySortBuf<T>, key: impl Fn(&T) -> u64 + Copy) {
+    if v.len() < SMALL {
+        v.sort_unstable_by_key(key);
+        return;
+    }
+    buf.tmp.clear();
+    buf.tmp.extend_from_slice(v);
+    bucket_sort(v, &mut buf.tmp, &mut buf.starts, key, 0);
+}
+
+/// Sorts `v` (`tmp` is scratch of the same length): buckets over the keys' range, each
+/// bucket that is still large split again over its own, narrower range. Float keys of
+/// both signs or with zeros span most of the 64 bits, so one level gives a bucket per binary
+/// exponent; the next level spreads within it.
+fn bucket_sort<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, key: impl Fn(&T) -> u64 + Copy, depth: u32) {
     let n = v.len();
-    if n < SMALL {
+    if n <= INSERTION {
+        insertion_sort(v, key);
+        return;
+    }
+    if depth == MAX_DEPTH || n < SMALL {
         v.sort_unstable_by_key(key);
         return;
     }
@@ -45,7 +66,6 @@ pub fn sort_by_key_bits<T: Copy>(v: &mut Vec<T>, buf: &mut KeySortBuf<T>, key: i
     let buckets = (range >> shift) as usize + 1;
     let bucket = |x: &T| ((key(x) - lo) >> shift) as usize;
 
-    let starts = &mut buf.starts;
     starts.clear();
     starts.resize(buckets + 1, 0);
     for x in v.iter() {
@@ -54,27 +74,29 @@ pub fn sort_by_key_bits<T: Copy>(v: &mut Vec<T>, buf: &mut KeySortBuf<T>, key: i
     for b in 0..buckets {
         starts[b + 1] += starts[b];
     }
-    let tmp = &mut buf.tmp;
-    tmp.clear();
-    tmp.extend_from_slice(v);
-    // Scatter from `tmp` back into `v`, each bucket's fill pointer kept in `starts[b]`
-    // (shifted back afterwards, so `starts[b]..starts[b + 1]` is bucket b again).
+    tmp.copy_from_slice(v);
+    // Scatter from `tmp` back into `v`, each bucket's fill pointer kept in `starts[b]`, so
+    // that afterwards `starts[b]` is where bucket b ends.
     for x in tmp.iter() {
         let b = bucket(x);
         let at = starts[b] as usize;
         v[at] = *x;
         starts[b] += 1;
     }
+    let mut large = Vec::new();
     let mut begin = 0usize;
     for b in 0..buckets {
         let end = starts[b] as usize;
-        let part = &mut v[begin..end];
-        if part.len() > INSERTION {
-            part.sort_unstable_by_key(key);
-        } else if part.len() > 1 {
-            insertion_sort(part, key);
+        let len = end - begin;
+        if len > INSERTION {
+            large.push((begin, end));
+        } else if len > 1 {
+            insertion_sort(&mut v[begin..end], key);
         }
         begin = end;
+    }
+    for (b, e) in large {
+        bucket_sort(&mut v[b..e], &mut tmp[b..e], starts, key, depth + 1);
     }
 }
 

@@ -22,9 +22,10 @@
 //!   partitions × every cell (≈ 200 MB at Poland's scale) would be to keep. Whole ranking
 //!   tables come from [`Snapshot::ranking`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use formula::{Column, Grid, Program};
 use model::Polarity;
@@ -265,9 +266,9 @@ struct Scratch {
     ranks: Vec<u32>,
     /// The units of `sorted`, place by place.
     sorted_units: Vec<u32>,
-    /// The year's numerator and denominator of every unit, NaN = missing.
-    num_y: Vec<f64>,
-    den_y: Vec<f64>,
+    /// The indicator's numerator and denominator, year-major (`y·units + u`), NaN = missing.
+    num_t: Vec<f64>,
+    den_t: Vec<f64>,
     sort_buf: KeySortBuf<(u64, u32)>,
 }
 
@@ -345,10 +346,7 @@ impl Snapshot {
             results[i] = Some(r);
         }
         let empty_years = || -> IndicatorYears {
-            (
-                (0..years).map(|_| Arc::new(vec![f64::NAN; units])).collect(),
-                (0..years).map(|_| Arc::new(vec![StatRow::EMPTY; stat_offset])).collect(),
-            )
+            ((0..years).map(|_| Arc::new(vec![f64::NAN; units])).collect(), (0..years).map(|_| Arc::new(vec![StatRow::EMPTY; stat_offset])).collect())
         };
         for r in results {
             let (v, s) = r.unwrap_or_else(empty_years);
@@ -362,34 +360,37 @@ impl Snapshot {
     /// years `y0..y0 + len` are taken), unit-major.
     fn eval_parts(&self, i: usize, rows: &[u32], y0: usize, len: usize) -> (Column, Option<Column>) {
         let spec = &self.indicators[i];
+        let b = &self.bindings[i];
+        let num = self.eval_program(&spec.numerator, &b.numerator, rows, y0, len);
+        let den = spec.denominator.as_ref().map(|d| self.eval_program(d, &b.denominator, rows, y0, len));
+        (num, den)
+    }
+
+    /// One formula over a grid of `rows` × years `y0..y0 + len`, unit-major; `idx` binds its
+    /// variables to the snapshot's.
+    fn eval_program(&self, p: &Program, idx: &[Option<usize>], rows: &[u32], y0: usize, len: usize) -> Column {
         let grid = Grid { units: rows.len(), years: len };
         let all = rows.len() == self.units && y0 == 0 && len == self.years && rows.iter().enumerate().all(|(k, &u)| k == u as usize);
         // Whole columns are read in place; a subset is copied out; a variable without data
         // reads as one shared all-missing column.
-        let missing = Column::missing(grid.len());
-        let run = |p: &Program, idx: &[Option<usize>]| {
-            let gathered: Vec<Option<Column>> = idx
-                .iter()
-                .map(|v| match v {
-                    Some(v) if !all || self.variables[*v].patch.is_some() => Some(self.gather(*v, rows, y0, len)),
-                    _ => None,
-                })
-                .collect();
-            let cols: Vec<&Column> = idx
-                .iter()
-                .zip(&gathered)
-                .map(|(v, g)| match (v, g) {
-                    (_, Some(g)) => g,
-                    (Some(v), None) => &*self.variables[*v].column,
-                    (None, None) => &missing,
-                })
-                .collect();
-            p.eval(grid, &cols).unwrap_or_else(|_| Column::missing(grid.len()))
-        };
-        let b = &self.bindings[i];
-        let num = run(&spec.numerator, &b.numerator);
-        let den = spec.denominator.as_ref().map(|d| run(d, &b.denominator));
-        (num, den)
+        let missing = if idx.iter().any(Option::is_none) { Column::missing(grid.len()) } else { Column::missing(0) };
+        let gathered: Vec<Option<Column>> = idx
+            .iter()
+            .map(|v| match v {
+                Some(v) if !all || self.variables[*v].patch.is_some() => Some(self.gather(*v, rows, y0, len)),
+                _ => None,
+            })
+            .collect();
+        let cols: Vec<&Column> = idx
+            .iter()
+            .zip(&gathered)
+            .map(|(v, g)| match (v, g) {
+                (_, Some(g)) => g,
+                (Some(v), None) => &*self.variables[*v].column,
+                (None, None) => &missing,
+            })
+            .collect();
+        p.eval(grid, &cols).unwrap_or_else(|_| Column::missing(grid.len()))
     }
 
     /// Variable `v`'s cells of `rows` (units) in years `y0..y0 + len`, unit-major.
@@ -441,13 +442,26 @@ impl Snapshot {
             s.all = (0..units as u32).collect();
         }
         let all = std::mem::take(&mut s.all);
-        let (num, den) = self.eval_parts(i, &all, 0, years);
+        // A formula that is one variable reads its column in place (most denominators).
+        let whole = |p: &Program, idx: &[Option<usize>]| -> Cow<'_, Column> {
+            match p.as_variable().and_then(|j| *idx.get(j)?) {
+                Some(v) if self.variables[v].patch.is_none() => Cow::Borrowed(&*self.variables[v].column),
+                _ => Cow::Owned(self.eval_program(p, idx, &all, 0, years)),
+            }
+        };
+        let b = &self.bindings[i];
+        let num = whole(&self.indicators[i].numerator, &b.numerator);
+        let den = self.indicators[i].denominator.as_ref().map(|d| whole(d, &b.denominator));
         s.all = all;
         let spec = &self.indicators[i];
         let mut values = Vec::with_capacity(years);
         let mut stats = Vec::with_capacity(years);
+        transpose(&num, units, years, &mut s.num_t);
+        if let Some(d) = &den {
+            transpose(d, units, years, &mut s.den_t);
+        }
         for y in 0..years {
-            let chunk = self.year_cells(spec, y, &num, den.as_ref(), s);
+            let chunk = self.year_cells(spec, y, den.is_some(), s);
             s.present.clear();
             s.present.extend(chunk.iter().enumerate().filter(|(_, v)| !v.is_nan()).map(|(u, v)| (sort_key(*v), u as u32)));
             sort_by_key_bits(&mut s.present, &mut s.sort_buf, |p| p.0);
@@ -460,33 +474,17 @@ impl Snapshot {
     }
 
     /// Indicator values of year index `y` for every unit (NaN = missing or not applicable),
-    /// with the year's numerator and denominator of every unit laid out contiguously in
-    /// `s.num_y` / `s.den_y` (NaN = missing): the unit-major columns are read once a year,
-    /// not once per partition.
-    fn year_cells(&self, spec: &IndicatorSpec, y: usize, num: &Column, den: Option<&Column>, s: &mut Scratch) -> Vec<f64> {
-        let (units, years) = (self.units, self.years);
-        let take = |col: &Column, out: &mut Vec<f64>| {
-            out.clear();
-            let (v, ok) = (&col.values[..units * years], &col.valid[..units * years]);
-            out.extend((0..units).map(|u| {
-                let c = u * years + y;
-                if ok[c] { v[c] } else { f64::NAN }
-            }));
-        };
-        take(num, &mut s.num_y);
+    /// from the year-major numerator and denominator [`transpose`] made.
+    fn year_cells(&self, spec: &IndicatorSpec, y: usize, has_den: bool, s: &Scratch) -> Vec<f64> {
+        let units = self.units;
+        let num = &s.num_t[y * units..(y + 1) * units];
         let applies = &spec.applies[..units];
         let factor = spec.factor;
-        match den {
-            Some(d) => {
-                take(d, &mut s.den_y);
-                s.num_y
-                    .iter()
-                    .zip(&s.den_y)
-                    .zip(applies)
-                    .map(|((&a, &b), &ok)| if ok && b != 0.0 { finite_or_nan(factor * a / b) } else { f64::NAN })
-                    .collect()
-            }
-            None => s.num_y.iter().zip(applies).map(|(&a, &ok)| if ok { finite_or_nan(factor * a) } else { f64::NAN }).collect(),
+        if has_den {
+            let den = &s.den_t[y * units..(y + 1) * units];
+            num.iter().zip(den).zip(applies).map(|((&a, &b), &ok)| if ok && b != 0.0 { finite_or_nan(factor * a / b) } else { f64::NAN }).collect()
+        } else {
+            num.iter().zip(applies).map(|(&a, &ok)| if ok { finite_or_nan(factor * a) } else { f64::NAN }).collect()
         }
     }
 
@@ -494,21 +492,22 @@ impl Snapshot {
     /// present values sorted once (`s.present`): each partition's groups are taken out of
     /// that order in one pass, so every group comes out sorted without sorting it again; and
     /// when `ranks` is given, each unit's competition rank in its groups from the same pass.
+    /// (The buffers are borrowed as plain slices up front: through `s` the compiler would
+    /// reload every vector's pointer after each store.)
     #[allow(clippy::too_many_arguments)]
-    fn year_stats(
-        &self,
-        i: usize,
-        y: usize,
-        chunk: &[f64],
-        has_den: bool,
-        s: &mut Scratch,
-        rows: &mut [StatRow],
-        ranks: Option<&RankSink<'_>>,
-    ) {
+    fn year_stats(&self, i: usize, y: usize, chunk: &[f64], has_den: bool, s: &mut Scratch, rows: &mut [StatRow], ranks: Option<&RankSink<'_>>) {
         let units = self.units;
         let spec = &self.indicators[i];
         let applies = &spec.applies[..units];
         let lower_better = spec.polarity == Polarity::LowerBetter;
+        let chunk = &chunk[..units];
+        let num = &s.num_t[y * units..(y + 1) * units];
+        let den = if has_den { &s.den_t[y * units..(y + 1) * units] } else { num };
+        let present = &s.present[..];
+        s.sorted.resize(units, 0.0);
+        s.sorted_units.resize(units, 0);
+        s.ranks.resize(units, 0);
+        let (sorted_all, sorted_units_all, rank_of) = (&mut s.sorted[..], &mut s.sorted_units[..], &mut s.ranks[..]);
         for (pi, p) in self.partitions.iter().enumerate() {
             let g_n = p.keys.len();
             let cg = &p.cell_group[y * units..(y + 1) * units];
@@ -522,67 +521,119 @@ impl Snapshot {
             s.sum_den.resize(g_n, 0.0);
             s.contributors.clear();
             s.contributors.resize(g_n, 0);
-            // Counts and the aggregate's sums, in unit order (as an incremental change takes them).
-            for u in 0..units {
-                let g = cg[u];
-                if g == NO_GROUP || !applies[u] {
-                    continue;
-                }
-                let g = g as usize;
-                if chunk[u].is_nan() {
-                    s.missing[g] += 1;
-                } else {
-                    s.counts[g + 1] += 1;
-                }
-                let a = s.num_y[u];
-                if a.is_nan() {
-                    continue;
-                }
-                if has_den {
-                    let b = s.den_y[u];
-                    if b.is_nan() {
+            let (counts, missing) = (&mut s.counts[..], &mut s.missing[..]);
+            let (sum_num, sum_den, contributors) = (&mut s.sum_num[..], &mut s.sum_den[..], &mut s.contributors[..]);
+            // Counts and the aggregate's sums, in unit order (as an incremental change takes
+            // them). One group (the country): the sums stay in registers, not in memory
+            // (same order of additions, so the same bits).
+            if g_n == 1 {
+                let (mut miss, mut n, mut sn, mut sd, mut k) = (0u32, 0u32, 0.0f64, 0.0f64, 0u32);
+                for u in 0..units {
+                    if cg[u] == NO_GROUP || !applies[u] {
                         continue;
                     }
-                    s.sum_den[g] += b;
+                    if chunk[u].is_nan() {
+                        miss += 1;
+                    } else {
+                        n += 1;
+                    }
+                    let (a, b) = (num[u], den[u]);
+                    if a.is_nan() || (has_den && b.is_nan()) {
+                        continue;
+                    }
+                    if has_den {
+                        sd += b;
+                    }
+                    sn += a;
+                    k += 1;
                 }
-                s.sum_num[g] += a;
-                s.contributors[g] += 1;
+                (missing[0], counts[1], sum_num[0], sum_den[0], contributors[0]) = (miss, n, sn, sd, k);
+            } else {
+                self.group_sums(cg, applies, chunk, num, den, has_den, counts, missing, sum_num, sum_den, contributors);
             }
             for g in 0..g_n {
-                s.counts[g + 1] += s.counts[g];
+                counts[g + 1] += counts[g];
             }
-            let n_present = s.counts[g_n] as usize;
-            s.sorted.clear();
-            s.sorted.resize(n_present, 0.0);
-            s.sorted_units.clear();
-            s.sorted_units.resize(n_present, 0);
             s.fill.clear();
-            s.fill.extend_from_slice(&s.counts[..g_n]);
-            for &(key, u) in &s.present {
-                let g = cg[u as usize];
-                if g == NO_GROUP {
-                    continue;
+            s.fill.extend_from_slice(&counts[..g_n]);
+            let fill = &mut s.fill[..];
+            let n_present = counts[g_n] as usize;
+            let (sorted, sorted_units) = (&mut sorted_all[..n_present], &mut sorted_units_all[..n_present]);
+            if g_n == 1 {
+                let mut at = 0;
+                for &(key, u) in present {
+                    if cg[u as usize] != NO_GROUP {
+                        sorted[at] = from_sort_key(key);
+                        sorted_units[at] = u;
+                        at += 1;
+                    }
                 }
-                let at = s.fill[g as usize] as usize;
-                s.sorted[at] = from_sort_key(key);
-                s.sorted_units[at] = u;
-                s.fill[g as usize] += 1;
+            } else {
+                for &(key, u) in present {
+                    let g = cg[u as usize];
+                    if g == NO_GROUP {
+                        continue;
+                    }
+                    let at = fill[g as usize] as usize;
+                    fill[g as usize] += 1;
+                    sorted[at] = from_sort_key(key);
+                    sorted_units[at] = u;
+                }
             }
             for g in 0..g_n {
-                let sorted = &s.sorted[s.counts[g] as usize..s.counts[g + 1] as usize];
-                let mut row = describe_sorted(sorted, s.missing[g]);
-                row.aggregate = aggregate_of(spec.factor, has_den, s.sum_num[g], s.sum_den[g], s.contributors[g]);
+                let (lo, hi) = (counts[g] as usize, counts[g + 1] as usize);
+                let mut row = describe_sorted(&sorted[lo..hi], missing[g]);
+                row.aggregate = aggregate_of(spec.factor, has_den, sum_num[g], sum_den[g], contributors[g]);
                 rows[p.stat_offset + g] = row;
             }
             if let Some(sink) = ranks {
-                s.ranks.clear();
-                s.ranks.resize(units, 0);
+                rank_of.fill(0);
                 for g in 0..g_n {
-                    let (lo, hi) = (s.counts[g] as usize, s.counts[g + 1] as usize);
-                    competition_ranks(&s.sorted[lo..hi], &s.sorted_units[lo..hi], lower_better, &mut s.ranks);
+                    let (lo, hi) = (counts[g] as usize, counts[g + 1] as usize);
+                    competition_ranks(&sorted[lo..hi], &sorted_units[lo..hi], lower_better, rank_of);
                 }
-                sink(i, y, pi, &s.ranks);
+                sink(i, y, pi, rank_of);
             }
+        }
+    }
+
+    /// Per group of one partition-year: members missing a value, members with one (into
+    /// `counts[g + 1]`), and the aggregate's sums over the members, in unit order.
+    #[allow(clippy::too_many_arguments)]
+    fn group_sums(
+        &self,
+        cg: &[u32],
+        applies: &[bool],
+        chunk: &[f64],
+        num: &[f64],
+        den: &[f64],
+        has_den: bool,
+        counts: &mut [u32],
+        missing: &mut [u32],
+        sum_num: &mut [f64],
+        sum_den: &mut [f64],
+        contributors: &mut [u32],
+    ) {
+        for u in 0..self.units {
+            let g = cg[u];
+            if g == NO_GROUP || !applies[u] {
+                continue;
+            }
+            let g = g as usize;
+            if chunk[u].is_nan() {
+                missing[g] += 1;
+            } else {
+                counts[g + 1] += 1;
+            }
+            let (a, b) = (num[u], den[u]);
+            if a.is_nan() || (has_den && b.is_nan()) {
+                continue;
+            }
+            if has_den {
+                sum_den[g] += b;
+            }
+            sum_num[g] += a;
+            contributors[g] += 1;
         }
     }
 
@@ -745,8 +796,7 @@ impl Snapshot {
     /// Units the indicator does not apply to are left out of the group.
     pub fn adhoc_group(&self, i: usize, y: usize, members: &[u32]) -> (GroupStats, Vec<Position>) {
         let spec = &self.indicators[i];
-        let members: Vec<u32> =
-            members.iter().copied().filter(|&m| (m as usize) < self.units && spec.applies[m as usize]).collect();
+        let members: Vec<u32> = members.iter().copied().filter(|&m| (m as usize) < self.units && spec.applies[m as usize]).collect();
         let row = self.group_row(i, y, &members, &self.values[i][y]);
         let positions = members.iter().map(|&m| self.position_among(i, m as usize, y, &members, row.mean, row.sd)).collect();
         (row.to_stats(), positions)
@@ -819,9 +869,8 @@ impl Snapshot {
             .filter_map(|i| {
                 let b = &self.bindings[i];
                 let years = b.numerator.iter().chain(&b.denominator).flatten().filter_map(|v| changed.get(v));
-                let (from, last) = years.fold(None, |acc: Option<(usize, usize)>, &(f, l)| {
-                    Some(acc.map_or((f, l), |(af, al)| (af.min(f), al.max(l))))
-                })?;
+                let (from, last) =
+                    years.fold(None, |acc: Option<(usize, usize)>, &(f, l)| Some(acc.map_or((f, l), |(af, al)| (af.min(f), al.max(l)))))?;
                 Some((i, from, (last + self.indicators[i].max_lag).min(self.years - 1)))
             })
             .collect();
@@ -858,7 +907,9 @@ impl Snapshot {
                         let mut out = Vec::new();
                         loop {
                             let k = cursor.fetch_add(1, Ordering::Relaxed);
-                            let Some(&(i, from, to)) = affected.get(k) else { break out };
+                            let Some(&(i, from, to)) = affected.get(k) else {
+                                break out;
+                            };
                             out.push((i, next_ref.recompute_unit(i, from, to, &shared, &mut scratch)));
                         }
                     })
@@ -879,8 +930,7 @@ impl Snapshot {
 
     /// `unit`'s groups in year index `y` and the union of their members.
     fn reach(&self, unit: usize, y: usize) -> Reach {
-        let groups: Vec<(usize, usize)> =
-            (0..self.partitions.len()).filter_map(|p| Some((p, self.group_of(p, unit, y)?))).collect();
+        let groups: Vec<(usize, usize)> = (0..self.partitions.len()).filter_map(|p| Some((p, self.group_of(p, unit, y)?))).collect();
         let mut rows: Vec<u32> = Vec::new();
         let mut row_of = Vec::new();
         if !groups.is_empty() {
@@ -1159,6 +1209,23 @@ fn ratio(factor: f64, num: &Column, den: Option<&Column>, c: usize) -> f64 {
     finite_or_nan(v)
 }
 
+/// A unit-major column (`u·years + y`) as year-major values (`y·units + u`), NaN for
+/// missing: read in order, written to one run per year, so both sides stream through the
+/// cache (reading a year straight out of the unit-major column would touch one cache line
+/// per unit and year).
+fn transpose(col: &Column, units: usize, years: usize, out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(units * years, f64::NAN);
+    let (v, ok) = (&col.values[..units * years], &col.valid[..units * years]);
+    for (u, (row, row_ok)) in v.chunks_exact(years).zip(ok.chunks_exact(years)).enumerate() {
+        for (y, (&x, &k)) in row.iter().zip(row_ok).enumerate() {
+            if k {
+                out[y * units + u] = x;
+            }
+        }
+    }
+}
+
 /// Competition ranks (1, 2, 2, 4) of one group's members, given their values ascending and
 /// the unit at each place, into `ranks[unit]`: best first, the lowest when lower is better,
 /// else the highest.
@@ -1190,18 +1257,7 @@ fn describe_sorted(sorted: &[f64], missing: u32) -> StatRow {
         (ss / (n - 1) as f64).sqrt()
     };
     let q = |p| quantile_sorted(sorted, p).unwrap_or(f64::NAN);
-    StatRow {
-        n: n as u32,
-        missing,
-        min: sorted[0],
-        q1: q(0.25),
-        median: q(0.5),
-        q3: q(0.75),
-        max: sorted[n - 1],
-        mean,
-        sd,
-        aggregate: f64::NAN,
-    }
+    StatRow { n: n as u32, missing, min: sorted[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: sorted[n - 1], mean, sd, aggregate: f64::NAN }
 }
 
 fn index_partition(p: Partition, units: usize, years: usize, stat_offset: usize) -> PartitionIndex {
