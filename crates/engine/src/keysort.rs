@@ -1,18 +1,31 @@
-//! Sorting by order-preserving integer keys of floats, in linear time for the data the
-//! engine sees: a distribution (bucket) sort on the keys' leading bits, then each small
-//! bucket by insertion. The key of an f64 ([`crate::snapshot`]'s `sort_key`) is close to
-//! logarithmic in the value, so the buckets of the skewed, many-orders-of-magnitude values of
-//! indicators fill evenly; a bucket that still holds many (ties, a narrow cluster beside a far
-//! outlier) falls back to the standard library's pattern-defeating quicksort, so the worst
+//! Sorting by order-preserving integer keys of floats ([`sort_key`]), in about linear time
+//! for the data the engine sees: a distribution (bucket) sort, then each small bucket by
+//! insertion. The first level spreads the values linearly between two quantiles of a
+//! sample (the values below and above go to the end buckets), which fills buckets evenly for
+//! indicators of either sign and with zeros, whose keys leave most of the 64-bit range empty;
+//! a bucket that still holds many is split again on its keys' own range, and past
+//! [`MAX_DEPTH`] the standard library's pattern-defeating quicksort takes over, so the worst
 //! case is what `sort_unstable` costs anyway.
 //!
 //! The order of equal keys is unspecified, as with `sort_unstable`.
+
+/// An order-preserving integer key of a finite f64 (so sorting is a plain integer sort).
+pub fn sort_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The inverse of [`sort_key`].
+pub fn from_sort_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
 
 /// Reusable buffers of [`sort_by_key_bits`].
 #[derive(Debug, Default)]
 pub struct KeySortBuf<T> {
     tmp: Vec<T>,
     starts: Vec<u32>,
+    bucket_of: Vec<u16>,
 }
 
 /// Below this many items the standard sort is as fast.
@@ -25,14 +38,75 @@ const INSERTION: usize = 24;
 const MAX_DEPTH: u32 = 4;
 
 /// Sorts `v` ascending by `key`.
-pub fn sort_by_key_bits<T: Copy>(v: &mut Vec<T>, buf: &mut KeySortBuf<T>, key: impl Fn(&T) -> u64 + Copy) {
+pub fn sort_by_key_bits<T: Copy>(v: &mut [T], buf: &mut KeySortBuf<T>, key: impl Fn(&T) -> u64 + Copy) {
     if v.len() < SMALL {
         v.sort_unstable_by_key(key);
         return;
     }
     buf.tmp.clear();
     buf.tmp.extend_from_slice(v);
-    bucket_sort(v, &mut buf.tmp, &mut buf.starts, key, 0);
+    linear_level(v, &mut buf.tmp, &mut buf.starts, &mut buf.bucket_of, key);
+}
+
+/// The first level: buckets linear in the value between the 2nd and 98th percentile of a
+/// sample of 64 (below and above: the end buckets). `floor((x − lo)·scale)` never decreases
+/// as x grows, so the buckets are in key order; each is then sorted on its own.
+fn linear_level<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, of: &mut Vec<u16>, key: impl Fn(&T) -> u64 + Copy) {
+    let n = v.len();
+    let mut sample: [u64; 64] = [0; 64];
+    for (j, s) in sample.iter_mut().enumerate() {
+        *s = key(&v[j * n / 64]);
+    }
+    sample.sort_unstable();
+    let (lo, hi) = (from_sort_key(sample[1]), from_sort_key(sample[62]));
+    let buckets = (n / 2).clamp(32, 4096);
+    let scale = (buckets - 1) as f64 / (hi - lo);
+    if !(scale.is_finite() && scale > 0.0) {
+        bucket_sort(v, tmp, starts, key, 0);
+        return;
+    }
+    let last = (buckets - 1) as f64;
+    // Each item's bucket, worked out once (`tmp` is free until the scatter).
+    starts.clear();
+    starts.resize(buckets + 1, 0);
+    of.clear();
+    let mut nan = false;
+    for x in v.iter() {
+        let f = from_sort_key(key(x));
+        nan |= f.is_nan();
+        let b = ((f - lo) * scale).clamp(0.0, last) as u16;
+        of.push(b);
+        starts[b as usize + 1] += 1;
+    }
+    if nan {
+        // Keys that are not of a number (NaN bit patterns) have no place on a line.
+        bucket_sort(v, tmp, starts, key, 0);
+        return;
+    }
+    for b in 1..=buckets {
+        starts[b] += starts[b - 1];
+    }
+    tmp.copy_from_slice(v);
+    for (x, &b) in tmp.iter().zip(of.iter()) {
+        let at = starts[b as usize] as usize;
+        v[at] = *x;
+        starts[b as usize] += 1;
+    }
+    let mut large = Vec::new();
+    let mut begin = 0usize;
+    for &end in &starts[..buckets] {
+        let end = end as usize;
+        let len = end - begin;
+        if len > INSERTION {
+            large.push((begin, end));
+        } else if len > 1 {
+            insertion_sort(&mut v[begin..end], key);
+        }
+        begin = end;
+    }
+    for (b, e) in large {
+        bucket_sort(&mut v[b..e], &mut tmp[b..e], starts, key, 1);
+    }
 }
 
 /// Sorts `v` (`tmp` is scratch of the same length): buckets over the keys' range, each
@@ -60,7 +134,7 @@ fn bucket_sort<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, key: 
         return;
     }
     // About one bucket per item (a power of two from 64 to 4096), over the key range.
-    let bucket_bits = (usize::BITS - n.leading_zeros()).clamp(6, 12);
+    let bucket_bits = (usize::BITS - n.leading_zeros()).saturating_sub(2).clamp(6, 12);
     let range_bits = u64::BITS - range.leading_zeros();
     let shift = range_bits.saturating_sub(bucket_bits);
     let buckets = (range >> shift) as usize + 1;
@@ -71,8 +145,8 @@ fn bucket_sort<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, key: 
     for x in v.iter() {
         starts[bucket(x) + 1] += 1;
     }
-    for b in 0..buckets {
-        starts[b + 1] += starts[b];
+    for b in 1..=buckets {
+        starts[b] += starts[b - 1];
     }
     tmp.copy_from_slice(v);
     // Scatter from `tmp` back into `v`, each bucket's fill pointer kept in `starts[b]`, so
@@ -85,8 +159,8 @@ fn bucket_sort<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, key: 
     }
     let mut large = Vec::new();
     let mut begin = 0usize;
-    for b in 0..buckets {
-        let end = starts[b] as usize;
+    for &end in &starts[..buckets] {
+        let end = end as usize;
         let len = end - begin;
         if len > INSERTION {
             large.push((begin, end));
@@ -116,6 +190,15 @@ fn insertion_sort<T: Copy>(v: &mut [T], key: impl Fn(&T) -> u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_keep_the_order_of_the_numbers() {
+        let xs = [f64::NEG_INFINITY, -1e300, -2.5, -1e-300, 0.0, 1e-300, 3.0, 1e300, f64::INFINITY];
+        for w in xs.windows(2) {
+            assert!(sort_key(w[0]) < sort_key(w[1]), "{} < {}", w[0], w[1]);
+            assert_eq!(from_sort_key(sort_key(w[0])), w[0]);
+        }
+    }
 
     fn check(mut keys: Vec<u64>) {
         let mut want = keys.clone();
@@ -150,6 +233,20 @@ mod tests {
             outlier.push(0);
             check(outlier);
             check((0..n).map(|i| i as u64).collect());
+            // Keys of numbers as the engine has them: both signs, zeros, many magnitudes.
+            let mut floats = |spread: f64| -> Vec<u64> {
+                (0..n)
+                    .map(|_| {
+                        let r = next();
+                        let x = ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.3) * spread;
+                        let x = if r % 97 == 0 { 0.0 } else if r % 101 == 0 { x * 1e9 } else { x };
+                        sort_key(x + 0.0)
+                    })
+                    .collect()
+            };
+            check(floats(1.0));
+            check(floats(1e-6));
+            check(floats(1e12).into_iter().map(|k| k | 1).collect());
             check((0..n).rev().map(|i| i as u64 * 3).collect());
             check(vec![42; n]);
         }

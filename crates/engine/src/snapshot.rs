@@ -30,7 +30,7 @@ use std::sync::{Arc, OnceLock};
 use formula::{Column, Grid, Program};
 use model::Polarity;
 
-use crate::keysort::{KeySortBuf, sort_by_key_bits};
+use crate::keysort::{KeySortBuf, from_sort_key, sort_by_key_bits, sort_key};
 use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class};
 
 /// One indicator's chunks: its values and its group statistics, per year.
@@ -243,12 +243,6 @@ impl MemoryUse {
     pub fn total(&self) -> usize {
         self.variables + self.values + self.stats + self.partitions
     }
-}
-
-/// An order-preserving integer key of a finite f64 (so sorting is a plain integer sort).
-fn sort_key(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
 
 /// Scratch buffers of one worker, reused across indicators and years.
@@ -1172,11 +1166,6 @@ fn member_sums(members: &[u32], applies: &[bool], row_of: &[u32], num: &Column, 
         }
     }
     (sn, sd, k)
-}
-
-/// The inverse of [`sort_key`].
-fn from_sort_key(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// A group's aggregate from its sums over the `k` units with a value: `factor·Σnum/Σden`, or
