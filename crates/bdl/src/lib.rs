@@ -13,6 +13,8 @@ pub mod cache;
 pub mod client;
 mod error;
 pub mod fetch;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod page;
 pub mod preset;
 pub mod quota;

@@ -138,6 +138,11 @@ impl CachedSource {
     }
 }
 
+/// [`CachedSource::open`] as the import pipeline takes it.
+pub fn boxed(cache: Cache, plan: Plan) -> Box<dyn RecordSource> {
+    Box::new(CachedSource::open(cache, plan))
+}
+
 impl RecordSource for CachedSource {
     fn layout(&self) -> Layout {
         Layout::BdlCrel
