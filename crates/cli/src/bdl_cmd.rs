@@ -52,8 +52,8 @@ pub struct BdlImportArgs {
     /// The catalogue file for --preset catalogue
     #[arg(long, default_value = "catalogue/indicators.toml")]
     catalogue: PathBuf,
-    /// BDL unit levels, comma-separated: 0 Poland, 2 województwa, 5 powiaty, 6 gminy (with their parts)
-    #[arg(long, value_delimiter = ',', default_value = "6")]
+    /// BDL unit levels, comma-separated: 0 Poland, 2 województwa, 5 powiaty, 6 gminy (with their parts); default 6, or with --preset the levels the catalogue's indicators apply to
+    #[arg(long, value_delimiter = ',')]
     level: Vec<u8>,
     /// Years: 2010-2024, 2023 or 2010,2015 (default: every year BDL has)
     #[arg(long)]
@@ -157,12 +157,12 @@ fn default_cache(db: &str) -> PathBuf {
 
 fn plan(a: &BdlImportArgs) -> Result<bdl::Plan> {
     let years = a.years.as_deref().map(parse_years).transpose()?.unwrap_or_default();
-    let mut vars: Vec<(i64, VariableCode, String)> = Vec::new();
+    let mut vars: Vec<(i64, VariableCode, String, Vec<u8>)> = Vec::new();
     match a.preset.as_deref() {
         None => {}
         Some("catalogue" | "katalog") => {
             for v in bdl::preset::from_catalogue(&a.catalogue).map_err(|e| anyhow!("--preset catalogue: {e}"))? {
-                vars.push((v.bdl_id, v.code, v.name));
+                vars.push((v.bdl_id, v.code, v.name, v.levels));
             }
         }
         Some(p) => return Err(anyhow!("--preset: unknown preset `{p}`; known: catalogue")),
@@ -172,7 +172,7 @@ fn plan(a: &BdlImportArgs) -> Result<bdl::Plan> {
             return Err(anyhow!("--variable: {id} is not a BDL variable id (a positive number)"));
         }
         let code = VariableCode::parse(&format!("bdl_{id}")).map_err(|e| anyhow!("--variable: {e}"))?;
-        vars.push((*id, code, format!("BDL {id}")));
+        vars.push((*id, code, format!("BDL {id}"), vec![6]));
     }
     if vars.is_empty() {
         return Err(anyhow!("name the variables: --variable ID[,ID…] or --preset catalogue"));
@@ -183,8 +183,9 @@ fn plan(a: &BdlImportArgs) -> Result<bdl::Plan> {
         }
     }
     let mut series = Vec::new();
-    for (id, code, name) in vars {
-        for &level in &a.level {
+    for (id, code, name, levels) in vars {
+        let levels = if a.level.is_empty() { levels } else { a.level.clone() };
+        for level in levels {
             let s = bdl::Series { variable: id, level, years: years.clone(), code: code.clone(), name: name.clone() };
             if !series.contains(&s) {
                 series.push(s);
@@ -224,12 +225,10 @@ pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
         dir.display()
     );
     if todo > 0 {
-        let keyed = a.conn.client_id.is_some();
+        let (anon, keyed) = (bdl::quota::human(est.without_key), bdl::quota::human(est.with_key));
+        let hint = if a.conn.client_id.is_some() { "klucz podany / key given" } else { "klucz: --client-id lub BDL_CLIENT_ID / key: --client-id or BDL_CLIENT_ID" };
         eprintln!(
-            "BDL: czas pobierania / fetch time: ~{} bez klucza / without a key; ~{} z X-ClientId{}",
-            bdl::quota::human(est.without_key),
-            bdl::quota::human(est.with_key),
-            if keyed { " (używany / in use)" } else { " (--client-id or BDL_CLIENT_ID)" }
+            "BDL: czas pobierania ~{anon} bez klucza, ~{keyed} z kluczem X-ClientId / fetch time ~{anon} without a key, ~{keyed} with X-ClientId ({hint})"
         );
     }
     let opts = a.conn.options();
@@ -262,8 +261,17 @@ pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
     let label = format!(
         "{} data/by-variable {} level {}{}",
         a.conn.base_url.trim_end_matches('/'),
-        plan.series.iter().map(|s| s.variable.to_string()).collect::<Vec<_>>().join(","),
-        a.level.iter().map(u8::to_string).collect::<Vec<_>>().join(","),
+        {
+            let mut v: Vec<i64> = plan.series.iter().map(|s| s.variable).collect();
+            v.dedup();
+            v.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        },
+        {
+            let mut l: Vec<u8> = plan.series.iter().map(|s| s.level).collect();
+            l.sort_unstable();
+            l.dedup();
+            l.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+        },
         a.years.as_deref().map(|y| format!(" years {y}")).unwrap_or_default()
     );
     let (oplan, ocache) = (plan.clone(), cache.clone());

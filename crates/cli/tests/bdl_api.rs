@@ -188,7 +188,7 @@ fn the_catalogue_preset_stores_values_under_the_catalogue_codes() {
         pages(r)
     });
     let out = db.json(&[
-        "import", "bdl", "--preset", "catalogue", "--catalogue", catalogue.to_str().expect("p"), "--years", "2020-2022",
+        "import", "bdl", "--preset", "catalogue", "--catalogue", catalogue.to_str().expect("p"), "--years", "2020-2022", "--level", "6",
         "--client-id", "klucz", "--base-url", &server.base_url, "--cache", db.path("c").to_str().expect("p"), "--format", "json",
     ]);
     let text = std::fs::read_to_string(&catalogue).expect("read");
@@ -199,4 +199,39 @@ fn the_catalogue_preset_stores_values_under_the_catalogue_codes() {
     assert!(server.counts().keys().all(|u| u.contains("&year=2020&year=2021&year=2022")), "years asked for");
     let hist = db.ok(&["history", "--unit", &codes[3], "--variable", "ludnosc", "--format", "csv"]);
     assert!(hist.lines().any(|l| l.contains("2021") && l.contains(",4")), "population under its catalogue code: {hist}");
+}
+
+fn sample(name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(data("bdl/api_samples/pybdl-1.1.0").join(name)).expect("sample")).expect("json")
+}
+
+#[test]
+fn metadata_commands_list_units_with_their_teryt_codes_and_variables() {
+    let units = sample("samples_raw_units.json")["list_units"].as_array().expect("list").clone();
+    let vars = sample("samples_raw_variables.json")["list_variables"].as_array().expect("list").clone();
+    let (u, v) = (serve_pages(units), serve_pages(vars));
+    let server = MockServer::start(move |r| if r.url.contains("/units") { u(r) } else { v(r) });
+    let db = Db::new();
+    let out = db.ok(&["bdl", "units", "--level", "6", "--base-url", &server.base_url]);
+    assert!(out.lines().any(|l| l == "011212001022\t1201022\tBochnia\t6\t2"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("011212000000\t\t")), "a subregion has no TERYT code: {out}");
+    assert!(server.counts().keys().any(|k| k.starts_with("/api/v1/units?level=6&format=json&page-size=100&page=0")), "{:?}", server.counts());
+    let out = db.ok(&["bdl", "variables", "--search", "ludność", "--base-url", &server.base_url]);
+    assert!(out.lines().any(|l| l.starts_with("34032\tP1313\togółem / ogółem\t6\tosoba")), "{out}");
+    assert!(server.counts().keys().any(|k| k.contains("variables/search?name=ludno%C5%9B%C4%87")));
+    assert!(db.fails(&["bdl", "dictionary", "cokolwiek"]).contains("unknown dictionary"));
+}
+
+#[test]
+fn the_preset_plans_each_variable_at_the_levels_of_its_indicators() {
+    let server = MockServer::start(|_| Reply::status(404, "{}"));
+    let catalogue = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/indicators.toml");
+    let db = Db::new();
+    let err = db.fails(&["import", "bdl", "--preset", "catalogue", "--catalogue", catalogue.to_str().expect("p"), "--base-url", &server.base_url, "--cache", db.path("c").to_str().expect("p")]);
+    let text = std::fs::read_to_string(&catalogue).expect("read");
+    let n_vars = text.lines().filter(|l| l.trim_start().starts_with("bdl_id =")).count();
+    let series: usize = err.split(" series").next().and_then(|h| h.rsplit(' ').next()).and_then(|n| n.parse().ok()).expect("the plan names the series");
+    assert!(series > n_vars, "levels 5, 2, 0 besides 6 for indicators of powiaty and above: {err}");
+    assert!(err.contains("without a key") && err.contains("with X-ClientId"), "{err}");
+    assert!(err.contains("HTTP 404 after 1 attempt(s)"), "{err}");
 }
