@@ -141,6 +141,15 @@ fn page_text(client: &mut Client, cache: &Cache, s: &Series, k: u64, report: &mu
             error: crate::page::PageError { path: "page".into(), message: format!("asked for page {k}, the answer is page {p}") },
         });
     }
+    if let Some(ps) = env.page_size
+        && ps != u64::from(PAGE_SIZE)
+    {
+        // Pages of another size would leave gaps between the pages we count.
+        return Err(BdlError::BadAnswer {
+            url,
+            error: crate::page::PageError { path: "pageSize".into(), message: format!("asked for {PAGE_SIZE} records a page, the answer has pages of {ps}") },
+        });
+    }
     cache.put(&name, &text)?;
     report.fetched += 1;
     Ok(text)
