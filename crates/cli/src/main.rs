@@ -2,6 +2,7 @@
 //! prints data to stdout and progress and errors to stderr. Every failure exits non-zero
 //! with a one-line reason (`error: …`), possibly followed by indented details.
 
+mod bdl_cmd;
 mod bench;
 mod output;
 
@@ -46,9 +47,12 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
-    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports)
+    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports), the BDL API
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Browse the GUS BDL API: variables, units (with TERYT codes), subjects, dictionaries
+    #[command(subcommand)]
+    Bdl(bdl_cmd::BdlCommand),
     /// List territorial units valid on a date
     Units(UnitsArgs),
     /// Show every revision of the values of a variable for a unit
@@ -183,6 +187,8 @@ enum ImportCommand {
     },
     /// Observations: long layout unit,variable,year,value[,flag] (CSV/XLSX) or a BDL web export (CREL/CTAB)
     Observations(ObsArgs),
+    /// Data from the GUS BDL API: fetched into a page cache first (resumable), then imported in one transaction
+    Bdl(bdl_cmd::BdlImportArgs),
     /// The indicator catalogue (TOML, e.g. catalogue/indicators.toml): variables and indicators
     Indicators {
         file: PathBuf,
@@ -524,6 +530,8 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             output::print_groups(&r?, format)
         }
+        Command::Import(ImportCommand::Bdl(args)) => bdl_cmd::import(&cli.db, args).await,
+        Command::Bdl(cmd) => bdl_cmd::metadata(cmd).await,
         Command::Import(ImportCommand::Observations(args)) => {
             let store = open(&cli.db).await?;
             let variable = args

@@ -32,14 +32,25 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
             assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
         }
     }
-    for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("clap", "cli")] {
-        for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli"] {
+    for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("clap", "cli"), ("ureq", "bdl")] {
+        for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli", "bdl"] {
             if krate != owner {
                 assert!(!deps_of(krate).contains(&dep.to_owned()), "only {owner} may depend on {dep}, not {krate}");
             }
         }
     }
+    // The BDL client does HTTP but no database and no async runtime: it runs on a blocking thread.
+    for banned in ["tokio", "sqlx", "axum", "clap", "store", "app"] {
+        assert!(!deps_of("bdl").contains(&banned.to_owned()), "bdl must not depend on {banned}");
+    }
+    // No HTTP client anywhere but bdl (ingest stays pure).
+    for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli"] {
+        for http in ["ureq", "reqwest", "hyper", "attohttpc", "minreq"] {
+            assert!(!deps_of(krate).contains(&http.to_owned()), "only bdl may do HTTP-client I/O, not {krate} ({http})");
+        }
+    }
     assert!(deps_of("store").contains(&"sqlx".to_owned()), "the check reads manifests correctly");
+    assert!(deps_of("bdl").contains(&"ureq".to_owned()), "the check reads bdl's manifest");
     assert!(deps_of("formula").is_empty(), "formula depends on nothing");
 }
 

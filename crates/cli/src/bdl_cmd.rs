@@ -1,0 +1,417 @@
+//! `miernik import bdl` and `miernik bdl …`: the GUS BDL API. The import fetches every page
+//! into the cache first (printing the plan and its time under the quota), then imports the
+//! cached pages in one transaction through the ordinary observation pipeline.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use model::VariableCode;
+
+use crate::SummaryFormat;
+
+/// How to reach the API (shared by the import and the metadata commands).
+#[derive(Args, Clone)]
+pub struct Conn {
+    /// The API's address, or a mirror's
+    #[arg(long, default_value = bdl::DEFAULT_BASE_URL)]
+    base_url: String,
+    /// The X-ClientId key (higher quotas; free at api.stat.gov.pl)
+    #[arg(long, env = "BDL_CLIENT_ID", hide_env_values = true)]
+    client_id: Option<String>,
+    /// Seconds one request may take
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Retries of a request after 429, 5xx or a timeout
+    #[arg(long, default_value_t = 6)]
+    retries: u32,
+}
+
+impl Conn {
+    fn options(&self) -> bdl::ClientOptions {
+        let mut o = bdl::ClientOptions::new(&self.base_url, self.client_id.clone());
+        o.timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        o.retries = self.retries;
+        if let Ok(ms) = std::env::var("MIERNIK_BDL_BACKOFF_MS")
+            && let Ok(ms) = ms.parse::<u64>()
+        {
+            o.backoff = std::time::Duration::from_millis(ms); // tests: keep retries quick
+        }
+        o
+    }
+}
+
+#[derive(Args)]
+pub struct BdlImportArgs {
+    /// BDL variable ids, comma-separated (e.g. 72305,149); stored as bdl_<id>
+    #[arg(long, value_delimiter = ',')]
+    variable: Vec<i64>,
+    /// A named set of variables: `catalogue` = every bdl_id of the indicator catalogue, stored under the catalogue's codes
+    #[arg(long)]
+    preset: Option<String>,
+    /// The catalogue file for --preset catalogue
+    #[arg(long, default_value = "catalogue/indicators.toml")]
+    catalogue: PathBuf,
+    /// BDL unit levels, comma-separated: 0 Poland, 2 województwa, 5 powiaty, 6 gminy (with their parts); default 6, or with --preset the levels the catalogue's indicators apply to
+    #[arg(long, value_delimiter = ',')]
+    level: Vec<u8>,
+    /// Years: 2010-2024, 2023 or 2010,2015 (default: every year BDL has)
+    #[arg(long)]
+    years: Option<String>,
+    /// The page cache (default: next to the SQLite database, or ./miernik-bdl-cache)
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Fetch into the cache only, import nothing
+    #[arg(long)]
+    fetch_only: bool,
+    /// Import the valid values and list the rejected ones (default: all or nothing)
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Add unknown unit codes as closed historical units
+    #[arg(long)]
+    create_missing_units: bool,
+    #[command(flatten)]
+    conn: Conn,
+    /// Summary as text, or one JSON object {read, inserted, changed, unchanged, rejected}
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+#[derive(Subcommand)]
+pub enum BdlCommand {
+    /// Search BDL variables by name (or list a subject's variables)
+    Variables {
+        #[arg(long)]
+        search: Option<String>,
+        /// A subject id such as P2137
+        #[arg(long)]
+        subject: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+        #[arg(long)]
+        json: bool,
+    },
+    /// BDL units of a level (with their TERYT codes), under a parent or matching a name
+    Units {
+        #[arg(long)]
+        level: Option<u8>,
+        /// A 12-character BDL unit id
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+        #[arg(long)]
+        json: bool,
+    },
+    /// BDL subjects (the tree of areas, groups and subgroups)
+    Subjects {
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        conn: Conn,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unit levels, measure units or attributes (the flags of values)
+    Dictionary {
+        /// levels, measures or attributes
+        name: String,
+        #[command(flatten)]
+        conn: Conn,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_years(s: &str) -> Result<Vec<i16>> {
+    let bad = || anyhow!("--years: `{s}` is not a year, a range such as 2010-2024 or a list such as 2010,2015");
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let a: i16 = a.trim().parse().map_err(|_| bad())?;
+        let b: i16 = b.trim().parse().map_err(|_| bad())?;
+        if !(1900..=2100).contains(&a) || !(1900..=2100).contains(&b) || a > b {
+            return Err(bad());
+        }
+        out.extend(a..=b);
+    }
+    out.sort_unstable();
+    out.dedup();
+    if out.is_empty() {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+fn default_cache(db: &str) -> PathBuf {
+    match db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")) {
+        Some(p) => {
+            let p = p.split('?').next().unwrap_or(p);
+            PathBuf::from(format!("{p}.bdl-cache"))
+        }
+        None => PathBuf::from("miernik-bdl-cache"),
+    }
+}
+
+fn plan(a: &BdlImportArgs) -> Result<bdl::Plan> {
+    let years = a.years.as_deref().map(parse_years).transpose()?.unwrap_or_default();
+    let mut vars: Vec<(i64, VariableCode, String, Vec<u8>)> = Vec::new();
+    match a.preset.as_deref() {
+        None => {}
+        Some("catalogue" | "katalog") => {
+            for v in bdl::preset::from_catalogue(&a.catalogue).map_err(|e| anyhow!("--preset catalogue: {e}"))? {
+                vars.push((v.bdl_id, v.code, v.name, v.levels));
+            }
+        }
+        Some(p) => return Err(anyhow!("--preset: unknown preset `{p}`; known: catalogue")),
+    }
+    for id in &a.variable {
+        if *id <= 0 {
+            return Err(anyhow!("--variable: {id} is not a BDL variable id (a positive number)"));
+        }
+        let code = VariableCode::parse(&format!("bdl_{id}")).map_err(|e| anyhow!("--variable: {e}"))?;
+        vars.push((*id, code, format!("BDL {id}"), vec![6]));
+    }
+    if vars.is_empty() {
+        return Err(anyhow!("name the variables: --variable ID[,ID…] or --preset catalogue"));
+    }
+    for l in &a.level {
+        if !matches!(l, 0 | 2 | 5 | 6) {
+            return Err(anyhow!("--level: {l}; levels with TERYT codes are 0 (Poland), 2 (województwa), 5 (powiaty), 6 (gminy)"));
+        }
+    }
+    let mut series = Vec::new();
+    for (id, code, name, levels) in vars {
+        let levels = if a.level.is_empty() { levels } else { a.level.clone() };
+        for level in levels {
+            let s = bdl::Series { variable: id, level, years: years.clone(), code: code.clone(), name: name.clone() };
+            if !series.contains(&s) {
+                series.push(s);
+            }
+        }
+    }
+    Ok(bdl::Plan { series })
+}
+
+fn fetch_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} BDL {pos}/{len} stron / pages [{bar:30}] {percent}% ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
+    let plan = plan(&a)?;
+    let dir = a.cache.clone().unwrap_or_else(|| default_cache(db));
+    let cache = bdl::Cache::open(&dir)?;
+    let est = bdl::estimate(&plan, &cache);
+    let approx = if est.exact { "" } else { "~" };
+    let todo = est.requests - est.cached;
+    eprintln!(
+        "BDL: {} serii, {approx}{} zapytań, {} w pamięci podręcznej / {} series, {approx}{} requests, {} cached ({})",
+        plan.series.len(),
+        est.requests,
+        est.cached,
+        plan.series.len(),
+        est.requests,
+        est.cached,
+        dir.display()
+    );
+    if todo > 0 {
+        let (anon, keyed) = (bdl::quota::human(est.without_key), bdl::quota::human(est.with_key));
+        let hint = if a.conn.client_id.is_some() { "klucz podany / key given" } else { "klucz: --client-id lub BDL_CLIENT_ID / key: --client-id or BDL_CLIENT_ID" };
+        eprintln!(
+            "BDL: czas pobierania ~{anon} bez klucza, ~{keyed} z kluczem X-ClientId / fetch time ~{anon} without a key, ~{keyed} with X-ClientId ({hint})"
+        );
+    }
+    let opts = a.conn.options();
+    let (fplan, fcache) = (plan.clone(), cache.clone());
+    let report = tokio::task::spawn_blocking(move || -> Result<bdl::FetchReport, bdl::BdlError> {
+        let mut client = bdl::Client::new(opts, Some(&fcache.request_log()));
+        let bar = fetch_bar();
+        let mut progress = |done: u64, total: u64| {
+            if let Some(b) = &bar {
+                b.set_length(total);
+                b.set_position(done);
+            }
+        };
+        let r = bdl::fetch(&mut client, &fcache, &fplan, &mut progress);
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        r
+    })
+    .await
+    .map_err(|e| anyhow!("the fetch stopped: {e}"))??;
+    eprintln!(
+        "BDL: pobrano {} stron, {} z pamięci podręcznej / fetched {} pages, {} from the cache",
+        report.fetched, report.cached, report.fetched, report.cached
+    );
+    if a.fetch_only {
+        return Ok(());
+    }
+    let store = app::Store::open(db).await.map_err(|e| anyhow!(e))?;
+    let label = format!(
+        "{} data/by-variable {} level {}{}",
+        a.conn.base_url.trim_end_matches('/'),
+        {
+            let mut v: Vec<i64> = plan.series.iter().map(|s| s.variable).collect();
+            v.dedup();
+            v.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        },
+        {
+            let mut l: Vec<u8> = plan.series.iter().map(|s| s.level).collect();
+            l.sort_unstable();
+            l.dedup();
+            l.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+        },
+        a.years.as_deref().map(|y| format!(" years {y}")).unwrap_or_default()
+    );
+    let (oplan, ocache) = (plan.clone(), cache.clone());
+    let open: app::OpenSource = std::sync::Arc::new(move || Ok(bdl::source::boxed(ocache.clone(), oplan.clone())));
+    let opts = app::ObsImportOptions {
+        variable: None,
+        sheet: None,
+        skip_invalid: a.skip_invalid,
+        create_missing_units: a.create_missing_units,
+        source: Some("bdl".to_owned()),
+    };
+    let bar = crate::output::progress_bar();
+    let on_progress = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            if total > 0 {
+                b.set_length(total);
+            }
+            b.set_position(done);
+        }
+    };
+    let result = app::import_records(&store, &label, open, &opts, &on_progress).await;
+    store.close().await;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    crate::output::print_obs_report(&result?, a.format, Path::new(&label))
+}
+
+fn field(v: &serde_json::Value, k: &str) -> String {
+    match &v[k] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        x => x.to_string(),
+    }
+}
+
+pub async fn metadata(cmd: BdlCommand) -> Result<()> {
+    let (conn, query, json, kind) = match cmd {
+        BdlCommand::Variables { search, subject, conn, json } => {
+            let q = match (search, subject) {
+                (Some(s), _) => format!("variables/search?name={}", enc(&s)),
+                (None, Some(p)) => format!("variables?subject-id={}", enc(&p)),
+                (None, None) => return Err(anyhow!("give --search TEXT or --subject ID")),
+            };
+            (conn, q, json, "variables")
+        }
+        BdlCommand::Units { level, parent, search, conn, json } => {
+            let mut q = match search {
+                Some(s) => format!("units/search?name={}", enc(&s)),
+                None => "units?".to_owned(),
+            };
+            if let Some(l) = level {
+                q.push_str(&format!("{}level={l}", if q.ends_with('?') { "" } else { "&" }));
+            }
+            if let Some(p) = parent {
+                q.push_str(&format!("{}parent-id={}", if q.ends_with('?') { "" } else { "&" }, enc(&p)));
+            }
+            (conn, q.trim_end_matches('?').to_owned(), json, "units")
+        }
+        BdlCommand::Subjects { parent, conn, json } => {
+            let q = parent.map_or_else(|| "subjects".to_owned(), |p| format!("subjects?parent-id={}", enc(&p)));
+            (conn, q, json, "subjects")
+        }
+        BdlCommand::Dictionary { name, conn, json } => {
+            if !matches!(name.as_str(), "levels" | "measures" | "attributes" | "aggregates") {
+                return Err(anyhow!("unknown dictionary `{name}`; known: levels, measures, attributes, aggregates"));
+            }
+            (conn, name.clone(), json, "dictionary")
+        }
+    };
+    let opts = conn.options();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut client = bdl::Client::new(opts, None);
+        bdl::fetch::list_all(&mut client, &query)
+    })
+    .await
+    .map_err(|e| anyhow!("the request stopped: {e}"))??;
+    if json {
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    let mut out = csv::WriterBuilder::new().delimiter(b'\t').from_writer(std::io::stdout().lock());
+    match kind {
+        "variables" => {
+            out.write_record(["id", "subject", "name", "level", "measure"])?;
+            for v in &rows {
+                let name: Vec<String> = (1..=7).map(|i| field(v, &format!("n{i}"))).filter(|s| !s.is_empty()).collect();
+                out.write_record([field(v, "id"), field(v, "subjectId"), name.join(" / "), field(v, "level"), field(v, "measureUnitName")])?;
+            }
+        }
+        "units" => {
+            out.write_record(["id", "teryt", "name", "level", "kind"])?;
+            for v in &rows {
+                let id = field(v, "id");
+                let teryt = bdl::teryt_of(&id).ok().flatten().map(|c| c.as_str().to_owned()).unwrap_or_default();
+                out.write_record([id, teryt, field(v, "name"), field(v, "level"), field(v, "kind")])?;
+            }
+        }
+        "subjects" => {
+            out.write_record(["id", "name", "has_variables"])?;
+            for v in &rows {
+                out.write_record([field(v, "id"), field(v, "name"), field(v, "hasVariables")])?;
+            }
+        }
+        _ => {
+            out.write_record(["id", "symbol", "name", "description"])?;
+            for v in &rows {
+                out.write_record([field(v, "id"), field(v, "symbol"), field(v, "name"), field(v, "description")])?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Percent-encodes a query value.
+fn enc(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            o.push(char::from(b));
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_and_cache_paths() {
+        assert_eq!(parse_years("2010-2012").expect("range"), vec![2010, 2011, 2012]);
+        assert_eq!(parse_years("2015,2010").expect("list"), vec![2010, 2015]);
+        assert!(parse_years("2012-2010").is_err());
+        assert!(parse_years("abc").is_err());
+        assert_eq!(default_cache("sqlite:/tmp/m.db"), PathBuf::from("/tmp/m.db.bdl-cache"));
+        assert_eq!(default_cache("postgres://h/db"), PathBuf::from("miernik-bdl-cache"));
+        assert_eq!(enc("ludność ogółem"), "ludno%C5%9B%C4%87%20og%C3%B3%C5%82em");
+    }
+}
