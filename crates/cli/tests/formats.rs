@@ -274,3 +274,34 @@ fn every_broken_input_is_refused_with_where_and_why_and_changes_nothing() {
     assert!(err.contains("truncated"), "{err}");
     assert_eq!(state(&db), before);
 }
+
+#[test]
+fn population_density_computes_from_the_imported_areas() {
+    let db = db_with_units();
+    let catalogue = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/indicators.toml");
+    db.ok(&["import", "indicators", catalogue.to_str().expect("path")]);
+    db.ok(&["import", "areas", data(AREA).to_str().expect("path")]);
+    let pop = db.path("pop.csv");
+    std::fs::write(&pop, "unit,variable,year,value\n0201011,ludnosc,2025,36000\n0201022,ludnosc,2025,15000\n").expect("write");
+    db.ok(&["import", "observations", pop.to_str().expect("path")]);
+    let c = db.json(&["compare", "--unit", "0201011", "--indicator", "DEM_01", "--year", "2025", "--group", "wojewodztwo", "--format", "json"]);
+    let density = c["value"].as_f64().expect("density");
+    assert!((density - 36000.0 / 22.85).abs() < 1e-9, "ludnosc ÷ powierzchnia (2285 ha = 22.85 km²): {c}");
+}
+
+#[test]
+fn a_jsts_own_year_report_fills_the_catalogues_mf_variables() {
+    let db = db_with_units();
+    // The first school's 2022 report relabelled as the gmina's own one (Typ other than JB).
+    let text = std::fs::read_to_string(&budget_files()[1]).expect("read");
+    let end = text.find("</Jednostka><Jednostka>").expect("two units");
+    let own = format!("{}</Jednostka></Jednostki></PaczkaSprawozdan>", &text[..end]).replace("<Typ>JB</Typ>", "<Typ>GM</Typ>");
+    let f = db.path("own.xml");
+    std::fs::write(&f, own).expect("write");
+    let r = db.json(&["import", "budget", f.to_str().expect("path"), "--format", "json"]);
+    assert_eq!(r["summed_units"], 0, "{r}");
+    let value = |v: &str| db.json(&["history", "--unit", "1002011", "--variable", v, "--format", "json"])[0]["value"].clone();
+    assert!(value("rb28s_dz801_ww").is_number());
+    assert_eq!(value("wydatki_801"), value("rb28s_dz801_ww"));
+    assert_eq!(value("wydatki_ogolem"), value("rb28s_ww"));
+}

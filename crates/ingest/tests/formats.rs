@@ -338,3 +338,18 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_jsts_own_report_mixed_with_its_units_reports_is_refused_as_double_counting() {
+    let text = std::fs::read_to_string(data(BUDGET[1])).expect("read");
+    let mixed = text.replacen("<Typ>JB</Typ>", "<Typ>GM</Typ>", 2);
+    let e = budget_error(mixed.as_bytes());
+    assert!(e.contains("Jednostka[1]") && e.contains("twice"), "{e}");
+    // Two own reports of one JST for one period, too.
+    let own = String::from_utf8(own_report()).expect("utf-8");
+    let start = own.find("<Jednostka>").expect("j");
+    let end = own.rfind("</Jednostki>").expect("end");
+    let twice = format!("{}{}", &own[..end], &own[start..]);
+    let e = read_budget("two.xml", twice.as_bytes(), &BudgetOptions::default()).err().map(|e| e.to_string()).expect("refused");
+    assert!(e.contains("two reports") && e.contains("Jednostka[2]"), "{e}");
+}
