@@ -305,3 +305,37 @@ fn a_jsts_own_year_report_fills_the_catalogues_mf_variables() {
     assert_eq!(value("wydatki_801"), value("rb28s_dz801_ww"));
     assert_eq!(value("wydatki_ogolem"), value("rb28s_ww"));
 }
+
+#[test]
+fn areas_and_budget_reports_import_the_same_on_postgresql() {
+    let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") else {
+        eprintln!("MIERNIK_TEST_POSTGRES not set: skipped");
+        return;
+    };
+    let schema = format!("cli_formats_{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        app::Store::open_postgres_schema(&pg, &schema).await.expect("schema").close().await;
+    });
+    let sep = if pg.contains('?') { '&' } else { '?' };
+    let db = Db { dir: tempfile::tempdir().expect("dir"), url: format!("{pg}{sep}options=-c%20search_path%3D{schema}") };
+    for f in &common::TERC_STATES[2..4] {
+        db.ok(&["import", "units", data(f).to_str().expect("path")]);
+    }
+    let area = data(AREA);
+    let first = db.json(&["import", "areas", area.to_str().expect("path"), "--format", "json"]);
+    assert_eq!(first["inserted"].as_u64(), Some(sheet_rows() as u64), "{first}");
+    let files = budget_files();
+    let p = files[1].to_str().expect("path");
+    let r = db.json(&["import", "budget", "--sum-units", p, "--format", "json"]);
+    assert_eq!(r["inserted"], r["read"]);
+    let before = state(&db);
+    let again = db.json(&["import", "budget", "--sum-units", p, "--format", "json"]);
+    assert_eq!((again["inserted"].as_u64(), again["changed"].as_u64()), (Some(0), Some(0)));
+    let bad = db.path("bad.xml");
+    std::fs::write(&bad, std::fs::read_to_string(&files[1]).expect("read").replacen("<PL>", "<PL>x", 1)).expect("write");
+    let err = db.fails(&["import", "budget", "--sum-units", bad.to_str().expect("path")]);
+    assert!(err.contains("Pozycja[1]/PL"), "{err}");
+    assert_eq!(state(&db).0, before.0, "nothing written");
+    rt.block_on(async { app::Store::drop_postgres_schema(&pg, &schema).await.expect("drop") });
+}
