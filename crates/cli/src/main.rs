@@ -484,8 +484,18 @@ async fn run(cli: Cli) -> Result<()> {
                 .transpose()?;
             let store = open(&cli.db).await?;
             let opts = app::AreaImportOptions { year, sheet };
-            let r = app::import_areas(&store, &file, &opts, &|_, _| {}).await;
+            let bar = output::progress_bar();
+            let on_progress = |done: u64, total: u64| {
+                if let Some(b) = &bar {
+                    b.set_length(total.max(1));
+                    b.set_position(done);
+                }
+            };
+            let r = app::import_areas(&store, &file, &opts, &on_progress).await;
             store.close().await;
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
             output::print_area_report(&r?, format, &file)
         }
         Command::Import(ImportCommand::Budget { files, sum_units, format }) => {

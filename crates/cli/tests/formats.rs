@@ -339,3 +339,15 @@ fn areas_and_budget_reports_import_the_same_on_postgresql() {
     assert_eq!(state(&db).0, before.0, "nothing written");
     rt.block_on(async { app::Store::drop_postgres_schema(&pg, &schema).await.expect("drop") });
 }
+
+#[test]
+fn units_new_on_1_january_2025_are_reported_by_code_and_name_when_the_register_is_older() {
+    let db = Db::new();
+    db.ok(&["import", "units", data(common::TERC_STATES[2]).to_str().expect("path")]);
+    let before = state(&db);
+    let err = db.fails(&["import", "areas", data(AREA).to_str().expect("path")]);
+    assert!(err.contains("unknown unit code(s)"), "{err}");
+    assert!(err.contains("1207132 Szczawa"), "the code with the file's name of the unit: {err}");
+    assert!(err.contains("miernik import units"), "{err}");
+    assert_eq!(state(&db), before);
+}
