@@ -47,7 +47,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
-    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports), the BDL API
+    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports), the BDL API, areas (GUGiK), budget reports (Rb-27S/Rb-28S)
     #[command(subcommand)]
     Import(ImportCommand),
     /// Browse the GUS BDL API: variables, units (with TERYT codes), subjects, dictionaries
@@ -189,6 +189,32 @@ enum ImportCommand {
     Observations(ObsArgs),
     /// Data from the GUS BDL API: fetched into a page cache first (resumable), then imported in one transaction
     Bdl(bdl_cmd::BdlImportArgs),
+    /// GUGiK's list of areas of units (XLSX, "Wykaz powierzchni"): stored as powierzchnia in km² (ha ÷ 100)
+    Areas {
+        /// The .xlsx file as published by GUGiK
+        file: PathBuf,
+        /// Store under this year (default: the year of the state date, e.g. 2025 for "stan na 01.01.2025")
+        #[arg(long)]
+        year: Option<i16>,
+        /// The sheet to read (default: the first)
+        #[arg(long)]
+        sheet: Option<String>,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// MF budget reports Rb-27S/Rb-28S as BeSTi@ XML packages (PaczkaSprawozdan); each file one import
+    Budget {
+        /// One or more .xml files; all are checked before any is imported
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Store the sum of a package of budget units' reports (Typ JB) under rb27s_jb_…/rb28s_jb_…
+        /// variables of their JST (default: such a package is refused, as it is not the JST's budget)
+        #[arg(long)]
+        sum_units: bool,
+        /// One JSON object per file
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
     /// The indicator catalogue (TOML, e.g. catalogue/indicators.toml): variables and indicators
     Indicators {
         file: PathBuf,
@@ -455,6 +481,35 @@ async fn run(cli: Cli) -> Result<()> {
                     "{}: zmienne / variables: {} new, {} updated; wskaźniki / indicators: {} new, {} changed, {} unchanged, {} retired",
                     file.display(), r.variables_new, r.variables_updated, r.indicators_new, r.indicators_changed, r.indicators_unchanged, r.indicators_retired
                 ),
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Areas { file, year, sheet, format }) => {
+            let year = year
+                .map(|y| model::Year::new(y).ok_or_else(|| anyhow!("--year: {y} is not a year from {} to {}", model::Year::MIN, model::Year::MAX)))
+                .transpose()?;
+            let store = open(&cli.db).await?;
+            let opts = app::AreaImportOptions { year, sheet };
+            let bar = output::progress_bar();
+            let on_progress = |done: u64, total: u64| {
+                if let Some(b) = &bar {
+                    b.set_length(total.max(1));
+                    b.set_position(done);
+                }
+            };
+            let r = app::import_areas(&store, &file, &opts, &on_progress).await;
+            store.close().await;
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            output::print_area_report(&r?, format, &file)
+        }
+        Command::Import(ImportCommand::Budget { files, sum_units, format }) => {
+            let store = open(&cli.db).await?;
+            let r = app::import_budget(&store, &files, app::BudgetOptions { sum_units }, &|_, _| {}).await;
+            store.close().await;
+            for report in &r? {
+                output::print_budget_report(report, format)?;
             }
             Ok(())
         }

@@ -534,3 +534,69 @@ pub fn print_peer_outliers(rows: &[app::PeerOutlier], format: Format) -> Result<
     eprintln!("{} wartości odstaje od grupy typologicznej / value(s) stand out from their typology peers", rows.len());
     Ok(())
 }
+
+/// The summary of an area import: the observation summary plus the year used.
+pub fn print_area_report(r: &app::AreaImportReport, format: SummaryFormat, file: &Path) -> Result<()> {
+    eprintln!(
+        "powierzchnia (km², z kolumny ha / from the ha column): rok / year {} — {}{}",
+        r.year,
+        r.year_from,
+        if r.skipped > 0 { format!("; {} wierszy pominięto (puste, uwagi) / rows skipped (blank, notes)", r.skipped) } else { String::new() }
+    );
+    if format == SummaryFormat::Json {
+        let c = &r.obs.counts;
+        println!(
+            "{}",
+            json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected, "year": r.year})
+        );
+        Ok(())
+    } else {
+        print_obs_report(&r.obs, format, file)
+    }
+}
+
+/// The summary of one budget package: what it held, how it was stored, the counts.
+pub fn print_budget_report(r: &app::BudgetImportReport, format: SummaryFormat) -> Result<()> {
+    let s = &r.summary;
+    eprintln!(
+        "{}: {} — {} sprawozdań / reports, {} pozycji / positions; JST {}",
+        r.file.display(),
+        s.reports.join(", "),
+        s.report_count,
+        s.positions,
+        s.jst.join(", ")
+    );
+    if !s.summed_units.is_empty() {
+        eprintln!(
+            "  zsumowano {} jednostek budżetowych w zmienne …_jb_… (nie budżet JST) / summed {} budget units into …_jb_… variables (not the JST's budget): {}",
+            s.summed_units.len(),
+            s.summed_units.len(),
+            s.summed_units.join("; ")
+        );
+    }
+    // A package makes hundreds of variables: name a few, count the rest.
+    let mut obs = r.obs.clone();
+    let created = std::mem::take(&mut obs.created_variables);
+    if !created.is_empty() {
+        let shown: Vec<&str> = created.iter().take(8).map(String::as_str).collect();
+        let more = created.len() - shown.len();
+        eprintln!(
+            "new variables: {} ({}{})",
+            created.len(),
+            shown.join(", "),
+            if more > 0 { format!(", … and {more} more") } else { String::new() }
+        );
+    }
+    if format == SummaryFormat::Json {
+        let c = &r.obs.counts;
+        println!(
+            "{}",
+            json!({"file": r.file.display().to_string(), "read": c.read, "inserted": c.inserted, "changed": c.changed,
+                "unchanged": c.unchanged, "rejected": c.rejected, "reports": s.report_count, "positions": s.positions,
+                "jst": s.jst, "summed_units": s.summed_units.len()})
+        );
+        Ok(())
+    } else {
+        print_obs_report(&obs, format, &r.file)
+    }
+}

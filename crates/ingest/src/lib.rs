@@ -1,16 +1,21 @@
 //! Readers of outside formats into model types: the GUS TERC register (CSV and XML),
-//! observation files in the long layout (CSV, XLSX) and BDL's web exports (CREL and CTAB).
+//! observation files in the long layout (CSV, XLSX), BDL's web exports (CREL and CTAB), GUGiK's
+//! list of areas (XLSX) and the MF budget reports Rb-27S/Rb-28S (BeSTi@ XML).
 //!
 //! Readers never panic on any input: every problem is an [`IngestError`] (the file cannot be
 //! read at all) or a [`RowError`] (one row or cell is bad; the caller decides whether to
 //! abort or skip). Both say where: file, line, column and field.
 
 mod error;
+pub mod areas;
+pub mod budget;
 pub mod catalogue;
 pub mod bdl;
 pub mod observations;
 pub mod terc;
 
+pub use areas::{AreaOptions, AreaReader, open_areas, read_areas};
+pub use budget::{BudgetOptions, BudgetReader, BudgetSummary, open_budget, read_budget};
 pub use error::{IngestError, RowError};
 pub use observations::{
     open_observations, Layout, ObservationReader, ReadOptions, Record, RecordSource, VariableInfo,

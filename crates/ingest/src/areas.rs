@@ -1,0 +1,309 @@
+//! GUGiK's list of the areas of territorial units (*Wykaz powierzchni jednostek podziału
+//! terytorialnego kraju*, XLSX) as observations of the catalogue's `powierzchnia` (km²).
+//!
+//! The sheet: a header row with `TERYT`, `Nazwa jednostki`, `Powierzchnia [ha]` and
+//! optionally `Powierzchnia [km2]`, then one row per unit. Codes are written with spaces
+//! (`02 01 01 1`, `02 01  `), the country as `00`. The km² column is rounded (Kryłow–Bradis),
+//! so the value stored is the ha column ÷ 100; the km² column is only checked against it
+//! (a difference above 1 km² means the columns are mixed up). Cells right of the columns
+//! read (the notes in column F) are ignored; blank rows and rows of text without an area
+//! (notes, footnotes) are skipped.
+//!
+//! The year: the state date's year. The list "as of 1 January 2025" gives the boundaries that
+//! took effect that day (new gminy, new codes), which are the territory of 2025, not of 2024;
+//! the state date is read from the file name (`…wg_stanu_na_01012025…`) or a sheet cell
+//! (`stan na 01.01.2025`), and [`AreaOptions::year`] overrides it.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Reader as _};
+use model::{Flag, TerytCode, Value, VariableCode, Year};
+
+use crate::observations::{Layout, Record, RecordSource, VariableInfo};
+use crate::{IngestError, RowError};
+
+/// The catalogue's area variable (the denominator of population density).
+pub const AREA_VARIABLE: &str = "powierzchnia";
+
+#[derive(Debug, Clone, Default)]
+pub struct AreaOptions {
+    /// The year the areas are stored under (default: the year of the state date).
+    pub year: Option<Year>,
+    /// The sheet to read (default: the first).
+    pub sheet: Option<String>,
+}
+
+/// The rows of an area list, validated, handed out one by one.
+pub struct AreaReader {
+    rows: std::vec::IntoIter<Result<Record, RowError>>,
+    total: usize,
+    variables: Vec<VariableInfo>,
+    /// The year used and where it came from, for the summary.
+    pub year: Year,
+    pub year_from: String,
+    /// Blank rows and note rows skipped.
+    pub skipped: u64,
+}
+
+impl RecordSource for AreaReader {
+    fn layout(&self) -> Layout {
+        Layout::Long
+    }
+    fn next_record(&mut self) -> Result<Option<Result<Record, RowError>>, IngestError> {
+        Ok(self.rows.next())
+    }
+    fn variables(&self) -> &[VariableInfo] {
+        &self.variables
+    }
+    fn progress(&self) -> (u64, u64) {
+        ((self.total - self.rows.len()) as u64, self.total as u64)
+    }
+}
+
+fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
+    IngestError::Format { file: file.to_owned(), line, message: message.into() }
+}
+
+/// Opens an area list from a file.
+pub fn open_areas(path: &Path, opts: &AreaOptions) -> Result<AreaReader, IngestError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    read_areas(&file, name, &bytes, opts)
+}
+
+/// Reads an area list from the bytes of an XLSX workbook; `file_name` may carry the state
+/// date. Never panics.
+pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions) -> Result<AreaReader, IngestError> {
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(format_err(file, 0, "this is an old Excel (XLS) workbook, which is not read; save it as XLSX"));
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(format_err(file, 0, "not an XLSX workbook (GUGiK's list of areas is an .xlsx file)"));
+    }
+    let bad = |e: String| format_err(file, 0, format!("cannot read the spreadsheet: {e}"));
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let names = book.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| *n == s)
+            .cloned()
+            .ok_or_else(|| format_err(file, 0, format!("no sheet `{s}`; the sheets are: {}", names.join(", "))))?,
+        None => names.first().cloned().ok_or_else(|| bad("it has no sheets".to_owned()))?,
+    };
+    let range = book.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
+    let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
+    let first_col = range.start().map_or(0, |(_, c)| c) as usize;
+    let rows: Vec<(u64, Vec<Data>)> = range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut cells = vec![Data::Empty; first_col];
+            cells.extend(r.iter().cloned());
+            (first_row + i as u64 + 1, cells)
+        })
+        .collect();
+
+    // The header: the first row with a cell `TERYT`, among the first 20.
+    let Some(h) = rows.iter().take(20).position(|(_, cells)| cells.iter().any(|c| model::fold(&text(c)) == "teryt")) else {
+        return Err(format_err(
+            file,
+            0,
+            format!(
+                "sheet `{sheet}`: no column `TERYT` in the first 20 rows; expected GUGiK's header `TERYT`, `Nazwa jednostki`, `Powierzchnia [ha]`, `Powierzchnia [km2]`"
+            ),
+        ));
+    };
+    let (header_line, header) = &rows[h];
+    let names: Vec<String> = header.iter().map(text).collect();
+    let folded: Vec<String> = names.iter().map(|n| model::fold(n).replace(' ', "")).collect();
+    let find = |pred: &dyn Fn(&str) -> bool| folded.iter().position(|n| pred(n));
+    let col_code = find(&|n| n == "teryt").unwrap_or(0);
+    let col_name = find(&|n| n.starts_with("nazwa"));
+    let col_ha = find(&|n| n.starts_with("powierzchnia") && (n.ends_with("[ha]") || n.ends_with("(ha)") || n.ends_with("ha")));
+    let col_km2 = find(&|n| n.starts_with("powierzchnia") && (n.contains("km2") || n.contains("km²")));
+    let Some(col_ha) = col_ha else {
+        return Err(format_err(
+            file,
+            *header_line,
+            format!("no column `Powierzchnia [ha]` in the header (found: {}); the area is read in hectares", names.iter().filter(|n| !n.is_empty()).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+        ));
+    };
+
+    let (year, year_from) = match opts.year {
+        Some(y) => (y, "--year".to_owned()),
+        None => state_year(file_name, &rows[..h]).ok_or_else(|| {
+            format_err(
+                file,
+                0,
+                "cannot tell the state date: neither the file name (`…wg_stanu_na_DDMMYYYY…`) nor a cell above the header (`stan na DD.MM.YYYY`) gives it; say the year with --year",
+            )
+        })?,
+    };
+
+    let variable = VariableCode::parse(AREA_VARIABLE).map_err(|e| format_err(file, 0, e.to_string()))?;
+    let column = |i: usize| Some((i + 1, names.get(i).cloned().unwrap_or_default()));
+    let mut out = Vec::with_capacity(rows.len());
+    let mut skipped = 0u64;
+    for (line, cells) in &rows[h + 1..] {
+        let line = *line;
+        let get = |i: usize| cells.get(i).unwrap_or(&Data::Empty);
+        let code_text: String = text(get(col_code)).chars().filter(|c| !c.is_whitespace()).collect();
+        let ha_cell = get(col_ha);
+        let km2_cell = col_km2.map_or(&Data::Empty, get);
+        let no_area = is_empty(ha_cell) && is_empty(km2_cell);
+        if code_text.is_empty() && no_area {
+            skipped += 1; // blank, or a note in a column right of the data
+            continue;
+        }
+        if no_area && !code_text.chars().all(|c| c.is_ascii_digit()) {
+            skipped += 1; // a note or footnote written in the code column
+            continue;
+        }
+        let err = |col: usize, message: String| RowError { file: file.to_owned(), line, column: column(col), message };
+        let unit = match parse_code(get(col_code), &code_text) {
+            Ok(u) => u,
+            Err(m) => {
+                out.push(Err(err(col_code, m)));
+                continue;
+            }
+        };
+        let ha = match area(ha_cell) {
+            Ok(v) => v,
+            Err(m) => {
+                out.push(Err(err(col_ha, m)));
+                continue;
+            }
+        };
+        let km2 = ha / 100.0;
+        if let Some(c) = col_km2
+            && !is_empty(km2_cell)
+        {
+            match area(km2_cell) {
+                Ok(k) if (k - km2).abs() > 1.0 => {
+                    out.push(Err(err(c, format!("{k} km² does not match {ha} ha (= {km2} km²): are the columns mixed up?"))));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(m) => {
+                    out.push(Err(err(c, m)));
+                    continue;
+                }
+            }
+        }
+        let Some(value) = Value::new(km2) else {
+            out.push(Err(err(col_ha, format!("area `{ha}` is not a finite number"))));
+            continue;
+        };
+        let name = col_name.map(|c| text(get(c))).filter(|n| !n.is_empty());
+        out.push(Ok(Record { line, unit, unit_name: name, variable: variable.clone(), year, value: Some(value), flag: Flag::Final }));
+    }
+    if out.is_empty() {
+        return Err(format_err(file, *header_line, format!("sheet `{sheet}` has no rows of units below the header")));
+    }
+    let total = out.len();
+    Ok(AreaReader {
+        rows: out.into_iter(),
+        total,
+        variables: vec![VariableInfo {
+            code: variable,
+            name_pl: "Powierzchnia ogólna".to_owned(),
+            measure_unit: Some("km²".to_owned()),
+            bdl_subgroup: None,
+        }],
+        year,
+        year_from,
+        skipped,
+    })
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn is_empty(d: &Data) -> bool {
+    match d {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A TERYT code as GUGiK writes it: with spaces, `00` for Poland. A code stored as a number
+/// (leading zero lost) gets its zero back.
+fn parse_code(cell: &Data, compact: &str) -> Result<TerytCode, String> {
+    if compact.is_empty() {
+        return Err("no TERYT code in a row with an area".to_owned());
+    }
+    let mut code = compact.to_owned();
+    if matches!(cell, Data::Float(_) | Data::Int(_)) && matches!(code.len(), 1 | 3 | 6) {
+        code.insert(0, '0');
+    }
+    if code == "00" {
+        return Ok(TerytCode::country());
+    }
+    TerytCode::parse(&code).map_err(|e| format!("`{}`: {e}", text(cell)))
+}
+
+/// A positive area from a cell (a number, or text in Polish or English notation).
+fn area(cell: &Data) -> Result<f64, String> {
+    let v = match cell {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        Data::String(s) if s.trim().is_empty() => return Err("no area".to_owned()),
+        Data::String(s) => Value::parse(s).map_err(|e| e.to_string())?.get(),
+        Data::Empty => return Err("no area".to_owned()),
+        other => return Err(format!("`{other}` is not an area")),
+    };
+    if !v.is_finite() {
+        return Err(format!("area `{v}` is not a finite number"));
+    }
+    if v <= 0.0 {
+        return Err(format!("area {v} is not positive"));
+    }
+    Ok(v)
+}
+
+/// The state date's year, from the file name or a cell above the header.
+fn state_year(file_name: &str, above: &[(u64, Vec<Data>)]) -> Option<(Year, String)> {
+    let folded = model::fold(file_name);
+    if let Some(i) = folded.find("stanu_na_").map(|i| i + 9).or_else(|| folded.find("stan_na_").map(|i| i + 8)) {
+        let digits: String = folded[i..].chars().filter(|c| *c != '.' && *c != '_').take(8).collect();
+        if digits.len() == 8
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Some(y) = date_year(&digits[..2], &digits[2..4], &digits[4..])
+        {
+            return Some((y, format!("the file name (stan na {}.{}.{})", &digits[..2], &digits[2..4], &digits[4..])));
+        }
+    }
+    for (_, cells) in above {
+        for c in cells {
+            let t = model::fold(&text(c));
+            let Some(i) = t.find("stan na") else { continue };
+            let rest: String = t[i + 7..].chars().skip_while(|c| !c.is_ascii_digit()).take(10).collect();
+            let parts: Vec<&str> = rest.split('.').collect();
+            if let [d, m, y] = parts.as_slice()
+                && let Some(year) = date_year(d, m, y)
+            {
+                return Some((year, format!("the sheet (stan na {rest})")));
+            }
+        }
+    }
+    None
+}
+
+fn date_year(d: &str, m: &str, y: &str) -> Option<Year> {
+    let (d, m, y) = (d.parse::<u8>().ok()?, m.parse::<u8>().ok()?, y.parse::<i32>().ok()?);
+    let month = time::Month::try_from(m).ok()?;
+    time::Date::from_calendar_date(y, month, d).ok()?;
+    Year::new(i16::try_from(y).ok()?)
+}
