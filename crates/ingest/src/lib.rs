@@ -1,11 +1,14 @@
 //! Readers of outside formats into model types: the GUS TERC register (CSV and XML),
-//! observation files in the long layout (CSV, XLSX) and BDL's web exports (CREL and CTAB).
+//! observation files in the long layout (CSV, XLSX), BDL's web exports (CREL and CTAB) and
+//! boundary files (GeoJSON, PRG shapefiles in EPSG:2180, converted by `projection`).
 //!
 //! Readers never panic on any input: every problem is an [`IngestError`] (the file cannot be
 //! read at all) or a [`RowError`] (one row or cell is bad; the caller decides whether to
 //! abort or skip). Both say where: file, line, column and field.
 
 mod error;
+pub mod boundaries;
+pub mod projection;
 pub mod catalogue;
 pub mod bdl;
 pub mod observations;
@@ -15,4 +18,5 @@ pub use error::{IngestError, RowError};
 pub use observations::{
     open_observations, Layout, ObservationReader, ReadOptions, Record, RecordSource, VariableInfo,
 };
+pub use boundaries::{BoundaryFeature, BoundaryFile, Crs, ShapefileParts, parse_geojson, parse_shapefile, read_boundaries};
 pub use terc::{read_terc, TercFile, TercRow};
