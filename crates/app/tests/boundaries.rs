@@ -187,7 +187,7 @@ async fn a_prg_shapefile_imports_like_the_geojson_and_broken_inputs_change_nothi
     let cases: Vec<(PathBuf, &str)> = vec![
         (write(&bad, "unknown.geojson", &text.replacen("\"terc\":\"2602042\"", "\"terc\":\"2699042\"", 1)), "1 of 2477 features match no unit"),
         (write(&bad, "broken.geojson", &text.replacen("[[[20.078813208000042,50.612257466000074],", "[[[20.078813208000042,50.612257466000074],[\"x\",1],", 1)), "feature 1, field geometry"),
-        (write(&bad, "projected.geojson", &format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"terc":"1261011"}},"geometry":{{"type":"Polygon","coordinates":[[[567613,244587],[568613,244587],[568613,245587],[567613,244587]]]}}}}]}}"#)), "wrong projection"),
+        (write(&bad, "projected.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"terc":"1261011"},"geometry":{"type":"Polygon","coordinates":[[[567613,244587],[568613,244587],[568613,245587],[567613,244587]]]}}]}"#), "wrong projection"),
         (truncated_copy(&shp, &bad), "truncated"),
     ];
     for (path, want) in cases {
