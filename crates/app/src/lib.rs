@@ -2,10 +2,12 @@
 //! observation files, listing units, the history of a value, what changed, demo data.
 //! Everything here is async over the [`store::Store`]; parsing runs on a blocking thread.
 
+mod boundaries;
 mod checks;
 mod compare;
 mod demo;
 mod error;
+pub mod geometry;
 pub mod groups;
 mod hexgrid;
 mod history;
@@ -19,6 +21,7 @@ pub mod synth;
 mod territory;
 mod units;
 
+pub use boundaries::{BoundaryImportOptions, BoundaryImportReport, FeatureNote, NeighbourPair, import_boundaries, neighbours};
 pub use checks::{AdditivityCheck, HistoryOutlier, PeerOutlier, SumMismatch, check_additivity, check_history_outliers, check_peer_outliers};
 pub use compare::{
     Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, locate, peer_group,

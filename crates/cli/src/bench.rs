@@ -194,3 +194,73 @@ pub fn compute(units: usize, indicators: usize, years: usize, dump: Option<PathB
     }
     Ok(())
 }
+
+/// `shared/data/SUB` in the working directory or one of its parents.
+fn shared_data(sub: &str) -> Option<PathBuf> {
+    let mut dir = std::env::current_dir().ok()?;
+    loop {
+        let p = dir.join("shared/data").join(sub);
+        if p.exists() {
+            return Some(p);
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
+}
+
+/// `miernik bench boundaries`: the TERC states go into a fresh SQLite database (not timed),
+/// then the gmina boundaries are imported by a child process whose time and peak RSS are
+/// measured: reading, matching, neighbours, simplification and the transaction.
+pub fn boundaries(file: Option<PathBuf>, terc: Vec<PathBuf>, format: crate::SummaryFormat) -> Result<()> {
+    let file = match file.or_else(|| shared_data("boundaries/kreperu_gminy.geojson")) {
+        Some(f) => f,
+        None => bail!("--file: no ../shared/data/boundaries/kreperu_gminy.geojson found here; name the gmina boundaries file"),
+    };
+    let terc = if terc.is_empty() {
+        ["teryt/TERC_Urzedowy_2018-10-02.csv", "teryt/TERC_Urzedowy_2020-01-01_state.csv"]
+            .iter()
+            .map(|s| shared_data(s).ok_or_else(|| anyhow!("--terc: no ../shared/data/{s} found here; name the TERC states")))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        terc
+    };
+    let dir = tempfile_dir()?;
+    let db = dir.join("boundaries.db");
+    let url = format!("sqlite:{}", db.display());
+    for t in &terc {
+        run_measured(miernik(&url)?.args(["import", "units"]).arg(t))?;
+    }
+    let (secs, rss, out) =
+        run_measured(miernik(&url)?.args(["import", "boundaries"]).arg(&file).args(["--date", "2019-12-31", "--format", "json"]))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let summary: serde_json::Value = serde_json::from_str(out.trim()).context("the import's summary is not JSON")?;
+    let peer = "no peer: geopandas/shapely (sjoin touches) is not installed here, and GDAL's ogr2ogr neither";
+    match format {
+        crate::SummaryFormat::Json => println!(
+            "{}",
+            serde_json::json!({"file": file.display().to_string(), "features": summary["features"], "matched": summary["matched"],
+                "neighbour_pairs": summary["neighbour_pairs"], "seconds": secs, "peak_rss_mb": rss, "peer": peer})
+        ),
+        crate::SummaryFormat::Text => {
+            println!(
+                "miernik bench boundaries: {} ({} features, {} matched), {} neighbour pairs",
+                file.display(),
+                summary["features"],
+                summary["matched"],
+                summary["neighbour_pairs"]
+            );
+            println!("import + neighbours + simplification + store: {secs:.2} s   target ≤ 5 s");
+            println!("peak RSS of the import process: {rss:.1} MiB   target ≤ 1024 MiB");
+            println!("{peer}");
+        }
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!("miernik-bench-boundaries-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}

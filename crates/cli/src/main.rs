@@ -171,6 +171,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Neighbours (units of one level sharing a border), as pairs; import boundaries first
+    Neighbours {
+        /// TERYT code of one unit (an old code works too): its neighbours only
+        #[arg(long)]
+        unit: Option<String>,
+        /// gmina, powiat or wojewodztwo (default: all levels)
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Benchmarks that compare Miernik with a peer measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -215,6 +226,9 @@ enum ImportCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Boundaries (GeoJSON in WGS84, or a PRG shapefile .shp in EPSG:2180): matched by TERYT
+    /// code, simplified for maps, neighbours computed; one level per file
+    Boundaries(BoundaryArgs),
     /// The indicator catalogue (TOML, e.g. catalogue/indicators.toml): variables and indicators
     Indicators {
         file: PathBuf,
@@ -243,6 +257,29 @@ struct ObsArgs {
     #[arg(long)]
     source: Option<String>,
     /// Summary as text, or one JSON object {read, inserted, changed, unchanged, rejected}
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+#[derive(Args)]
+struct BoundaryArgs {
+    /// The file: .geojson/.json, or .shp with its .shx, .dbf, .prj (and .cpg) beside it
+    file: PathBuf,
+    /// Date of the boundaries YYYY-MM-DD: units valid then without a boundary are listed (default: today)
+    #[arg(long)]
+    date: Option<String>,
+    /// Import the features that match a unit and list the others (default: all or nothing)
+    #[arg(long)]
+    skip_unmatched: bool,
+    /// Outlines within this many metres of each other count as one border
+    #[arg(long, default_value_t = 20.0)]
+    tolerance: f64,
+    /// At least this many metres of common border make neighbours (a corner does not)
+    #[arg(long, default_value_t = 100.0)]
+    min_border: f64,
+    /// Simplification of the stored outlines in metres (shared borders simplified once); 0 keeps them
+    #[arg(long, default_value_t = 50.0)]
+    simplify: f64,
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
 }
@@ -316,6 +353,18 @@ enum BenchCommand {
         /// Working directory for the generated file and databases (default: a temp dir)
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Import all gmina boundaries of Poland (2477 features) into a fresh SQLite database and
+    /// compute every neighbour pair: seconds and peak memory of that import process
+    Boundaries {
+        /// The gmina boundaries (default: kreperu_gminy.geojson in ../shared/data/boundaries)
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// TERC states to import first, oldest first (default: 2018-10-02 and 2020-01-01 from ../shared/data/teryt)
+        #[arg(long)]
+        terc: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
     /// Generate a synthetic country and time the indicator engine: a full recompute (all
     /// indicators, fixed-partition statistics, ranks), an incremental rebuild, nearest
@@ -675,6 +724,26 @@ async fn run(cli: Cli) -> Result<()> {
             output::print_imports(&imports?, format)
         }
         Command::Bench(BenchCommand::Import { rows, dir }) => bench::import(rows, dir).await,
+        Command::Bench(BenchCommand::Boundaries { file, terc, format }) => bench::boundaries(file, terc, format),
+        Command::Import(ImportCommand::Boundaries(a)) => {
+            let opts = app::BoundaryImportOptions {
+                date: a.date.as_deref().map(|s| parse_date_arg(s, "--date")).transpose()?,
+                skip_unmatched: a.skip_unmatched,
+                tolerance_m: a.tolerance,
+                min_shared_m: a.min_border,
+                simplify_m: a.simplify,
+            };
+            let store = open(&cli.db).await?;
+            let r = app::import_boundaries(&store, &a.file, &opts).await;
+            store.close().await;
+            output::print_boundary_report(&r?, a.format)
+        }
+        Command::Neighbours { unit, level, format } => {
+            let store = open(&cli.db).await?;
+            let r = app::neighbours(&store, unit.as_deref(), level.as_deref()).await;
+            store.close().await;
+            output::print_neighbours(&r?, format)
+        }
         Command::Bench(BenchCommand::Compute { units, indicators, years, dump, format }) => {
             bench::compute(units, indicators, years, dump, format)
         }

@@ -600,3 +600,60 @@ pub fn print_budget_report(r: &app::BudgetImportReport, format: SummaryFormat) -
         print_obs_report(&obs, format, &r.file)
     }
 }
+
+/// The summary of a boundary import: counts, then the notes (unmatched features, changed
+/// codes, units without a boundary), each listed.
+pub fn print_boundary_report(r: &app::BoundaryImportReport, format: SummaryFormat) -> Result<()> {
+    let note = |n: &app::FeatureNote| json!({"feature": n.number, "code": n.code, "name": n.name, "current_code": n.current_code});
+    match format {
+        SummaryFormat::Json => println!(
+            "{}",
+            json!({"file": r.file, "crs": r.crs, "level": r.level, "source": r.source, "features": r.features,
+                "matched": r.matched, "inserted": r.counts.inserted, "changed": r.counts.changed,
+                "unchanged": r.counts.unchanged, "removed": r.counts.removed, "neighbour_pairs": r.neighbour_pairs,
+                "vertices_read": r.vertices_read, "vertices_stored": r.vertices_stored,
+                "unmatched": r.unmatched.iter().map(note).collect::<Vec<_>>(),
+                "changed_codes": r.changed_codes.iter().map(note).collect::<Vec<_>>(),
+                "without_boundary": r.without_boundary.iter().map(|(c, n)| json!({"code": c, "name": n})).collect::<Vec<_>>()})
+        ),
+        SummaryFormat::Text => {
+            println!(
+                "{}: {} ({}), poziom / level {}: {} obiektów / features, {} dopasowanych / matched; granice / boundaries: {} new, {} changed, {} unchanged, {} removed; {} par sąsiadów / neighbour pairs; {} → {} wierzchołków / vertices",
+                r.file, r.crs, r.source, r.level, r.features, r.matched, r.counts.inserted, r.counts.changed,
+                r.counts.unchanged, r.counts.removed, r.neighbour_pairs, r.vertices_read, r.vertices_stored
+            );
+            if !r.unmatched.is_empty() {
+                println!("niedopasowane / unmatched features ({}):", r.unmatched.len());
+                for n in &r.unmatched {
+                    println!("  feature {}: {} {}", n.number, n.code, n.name);
+                }
+            }
+            if !r.changed_codes.is_empty() {
+                println!("kody zmienione od daty pliku / codes changed since the file's date ({}):", r.changed_codes.len());
+                for n in &r.changed_codes {
+                    println!("  feature {}: {} → {} {}", n.number, n.code, n.current_code.as_deref().unwrap_or(""), n.name);
+                }
+            }
+            if !r.without_boundary.is_empty() {
+                println!("jednostki bez granicy / units without a boundary ({}):", r.without_boundary.len());
+                for (c, n) in &r.without_boundary {
+                    println!("  {c} {n}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn print_neighbours(pairs: &[app::NeighbourPair], format: Format) -> Result<()> {
+    let header = ["level", "code", "name", "neighbour_code", "neighbour_name"];
+    let rows = pairs
+        .iter()
+        .map(|p| vec![p.level.to_owned(), p.code.clone(), p.name.clone(), p.neighbour_code.clone(), p.neighbour_name.clone()])
+        .collect();
+    let json_rows = pairs
+        .iter()
+        .map(|p| json!({"level": p.level, "code": p.code, "name": p.name, "neighbour_code": p.neighbour_code, "neighbour_name": p.neighbour_name}))
+        .collect();
+    emit(format, &header, rows, json_rows)
+}

@@ -10,6 +10,9 @@ pub enum IngestError {
     /// `line` is 1-based; 0 when the problem is not tied to a line.
     #[error("{file}: {at}{message}", at = if *line > 0 { format!("line {line}: ") } else { String::new() })]
     Format { file: String, line: u64, message: String },
+    /// A feature of a boundary file: its 1-based number and the field (attribute or `geometry`).
+    #[error("{file}: feature {feature}, field {field}: {message}")]
+    Feature { file: String, feature: usize, field: String, message: String },
 }
 
 /// One bad row or cell. `line` is the 1-based physical line (the header is line 1);

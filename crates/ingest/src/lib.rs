@@ -1,6 +1,7 @@
 //! Readers of outside formats into model types: the GUS TERC register (CSV and XML),
 //! observation files in the long layout (CSV, XLSX), BDL's web exports (CREL and CTAB), GUGiK's
-//! list of areas (XLSX) and the MF budget reports Rb-27S/Rb-28S (BeSTi@ XML).
+//! list of areas (XLSX), the MF budget reports Rb-27S/Rb-28S (BeSTi@ XML) and boundary files
+//! (GeoJSON, PRG shapefiles in EPSG:2180, converted by `projection`).
 //!
 //! Readers never panic on any input: every problem is an [`IngestError`] (the file cannot be
 //! read at all) or a [`RowError`] (one row or cell is bad; the caller decides whether to
@@ -9,6 +10,8 @@
 mod error;
 pub mod areas;
 pub mod budget;
+pub mod boundaries;
+pub mod projection;
 pub mod catalogue;
 pub mod bdl;
 pub mod observations;
@@ -20,4 +23,5 @@ pub use error::{IngestError, RowError};
 pub use observations::{
     open_observations, Layout, ObservationReader, ReadOptions, Record, RecordSource, VariableInfo,
 };
+pub use boundaries::{BoundaryFeature, BoundaryFile, Crs, ShapefileParts, parse_geojson, parse_shapefile, read_boundaries};
 pub use terc::{read_terc, TercFile, TercRow};

@@ -193,7 +193,7 @@ fn fatal(path: &Path, opts: &ReadOptions) -> (u64, String) {
     assert!(text.contains(&path.display().to_string()), "the file is named: {text}");
     match e {
         IngestError::Format { line, message, .. } => (line, message),
-        IngestError::Io { .. } => panic!("{text}"),
+        IngestError::Io { .. } | IngestError::Feature { .. } => panic!("{text}"),
     }
 }
 

@@ -6,7 +6,7 @@
 use sqlx::Row;
 
 use crate::units::{finish_import_log, insert_import_log};
-use crate::{NewVariable, Result, Store, StoreError, dispatch, now_text};
+use crate::{NewVariable, Result, Store, StoreError, Tx, dispatch, now_text};
 
 /// An indicator to store: its code, area and kind for queries, the whole definition as JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,20 +220,9 @@ impl Store {
     /// directions are stored.
     pub async fn replace_adjacency(&self, source: &str, pairs: &[(i64, i64)]) -> Result<u64> {
         let mut tx = self.begin().await?;
-        let import_id = insert_import_log(&mut tx, "adjacency", source, "", &now_text()).await?;
-        let mut all: Vec<(i64, i64)> = pairs.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).filter(|(a, b)| a != b).collect();
-        all.sort_unstable();
-        all.dedup();
-        dispatch!(&mut tx, t => {
-            sqlx::query("DELETE FROM unit_adjacency WHERE source = $1").bind(source).execute(&mut **t).await?;
-            for (a, b) in &all {
-                sqlx::query("INSERT INTO unit_adjacency (unit_id, neighbour_id, source) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(a).bind(b).bind(source).execute(&mut **t).await?;
-            }
-        });
-        finish_import_log(&mut tx, import_id, pairs.len() as u64, all.len() as u64, 0, 0, 0).await?;
+        let n = write_adjacency(&mut tx, source, "", pairs).await?;
         tx.commit().await?;
-        Ok(all.len() as u64)
+        Ok(n)
     }
 
     /// Every adjacent pair (both directions).
@@ -241,4 +230,30 @@ impl Store {
         Ok(dispatch!(&self.backend, p =>
             sqlx::query_as("SELECT unit_id, neighbour_id FROM unit_adjacency ORDER BY unit_id, neighbour_id").fetch_all(p).await?))
     }
+}
+
+/// Replaces the adjacency of `source` inside an open transaction, logged as one import; both
+/// directions are stored, self-pairs dropped. Rows go 300 to a statement.
+pub(crate) async fn write_adjacency(tx: &mut Tx, source: &str, file: &str, pairs: &[(i64, i64)]) -> Result<u64> {
+    let import_id = insert_import_log(tx, "adjacency", source, file, &now_text()).await?;
+    let mut all: Vec<(i64, i64)> = pairs.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).filter(|(a, b)| a != b).collect();
+    all.sort_unstable();
+    all.dedup();
+    dispatch!(&mut *tx, t => {
+        sqlx::query("DELETE FROM unit_adjacency WHERE source = $1").bind(source).execute(&mut **t).await?;
+        for chunk in all.chunks(300) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO unit_adjacency (unit_id, neighbour_id, source) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(source);
+            for (a, b) in chunk {
+                q = q.bind(a).bind(b);
+            }
+            q.execute(&mut **t).await?;
+        }
+    });
+    finish_import_log(tx, import_id, pairs.len() as u64, all.len() as u64, 0, 0, 0).await?;
+    Ok(all.len() as u64)
 }

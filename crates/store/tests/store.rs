@@ -246,6 +246,46 @@ async fn boundaries_are_replaced_per_source_and_unchanged_ones_keep_their_import
     assert_eq!(store.count("unit_boundary").await.expect("count"), 2);
 }
 
+async fn boundaries_and_adjacency_are_replaced_in_one_transaction(store: Store) {
+    store.apply_territory(&small_plan("2024-01-01")).await.expect("territory");
+    let units = store.units().await.expect("units");
+    let id = |c: &str| units.iter().find(|u| u.code.as_str() == c).expect("unit").id;
+    let (woj, powiat, gmina) = (id("02"), id("0201"), id("0201011"));
+
+    let (c, n) = store
+        .replace_boundaries_and_adjacency("boundaries-gmina", "g.geojson", &[square(gmina, 16.0, 51.0), square(powiat, 17.0, 51.0)], &[(gmina, powiat)])
+        .await
+        .expect("first");
+    assert_eq!((c.inserted, n), (2, 2));
+    assert_eq!(store.adjacency().await.expect("adjacency"), {
+        let mut v = vec![(gmina, powiat), (powiat, gmina)];
+        v.sort();
+        v
+    });
+    // Other sources' adjacency stays; this source's is replaced.
+    store.replace_adjacency("demo", &[(woj, gmina)]).await.expect("demo");
+    let (_, n) = store
+        .replace_boundaries_and_adjacency("boundaries-gmina", "g.geojson", &[square(gmina, 16.0, 51.0), square(woj, 17.0, 51.0)], &[(gmina, woj)])
+        .await
+        .expect("second");
+    assert_eq!(n, 2);
+    assert_eq!(store.count("unit_adjacency").await.expect("count"), 2, "the demo's pair and this one coincide");
+
+    // An adjacency that cannot be stored (a unit that is not there) rolls the boundaries back too.
+    let before = (store.boundaries().await.expect("b"), store.adjacency().await.expect("a"), store.count("import_log").await.expect("c"));
+    store
+        .replace_boundaries_and_adjacency("boundaries-gmina", "bad.geojson", &[square(gmina, 5.0, 5.0)], &[(gmina, 999_999)])
+        .await
+        .expect_err("no such neighbour");
+    let after = (store.boundaries().await.expect("b"), store.adjacency().await.expect("a"), store.count("import_log").await.expect("c"));
+    assert_eq!(before, after, "nothing of the failed import is left");
+}
+
+#[tokio::test]
+async fn boundaries_and_adjacency_in_one_transaction_on_both_backends() {
+    on_both!(boundaries_and_adjacency_are_replaced_in_one_transaction);
+}
+
 #[tokio::test]
 async fn revisions_on_both_backends() {
     on_both!(a_changed_value_makes_a_revision_and_keeps_the_old_one);
