@@ -92,21 +92,7 @@ fn linear_level<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, of: 
         v[at] = *x;
         starts[b as usize] += 1;
     }
-    let mut large = Vec::new();
-    let mut begin = 0usize;
-    for &end in &starts[..buckets] {
-        let end = end as usize;
-        let len = end - begin;
-        if len > INSERTION {
-            large.push((begin, end));
-        } else if len > 1 {
-            insertion_sort(&mut v[begin..end], key);
-        }
-        begin = end;
-    }
-    for (b, e) in large {
-        bucket_sort(&mut v[b..e], &mut tmp[b..e], starts, key, 1);
-    }
+    sort_buckets(v, tmp, starts, buckets, key, 1);
 }
 
 /// Sorts `v` (`tmp` is scratch of the same length): buckets over the keys' range, each
@@ -157,20 +143,25 @@ fn bucket_sort<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, key: 
         v[at] = *x;
         starts[b] += 1;
     }
+    sort_buckets(v, tmp, starts, buckets, key, depth + 1);
+}
+
+/// After a scatter (`starts[b]` = where bucket b ends): each small bucket by insertion, each
+/// large one split again at `depth` (`starts` is reused, so the large ones are listed first).
+fn sort_buckets<T: Copy>(v: &mut [T], tmp: &mut [T], starts: &mut Vec<u32>, buckets: usize, key: impl Fn(&T) -> u64 + Copy, depth: u32) {
     let mut large = Vec::new();
     let mut begin = 0usize;
     for &end in &starts[..buckets] {
         let end = end as usize;
-        let len = end - begin;
-        if len > INSERTION {
+        if end - begin > INSERTION {
             large.push((begin, end));
-        } else if len > 1 {
+        } else if end - begin > 1 {
             insertion_sort(&mut v[begin..end], key);
         }
         begin = end;
     }
     for (b, e) in large {
-        bucket_sort(&mut v[b..e], &mut tmp[b..e], starts, key, depth + 1);
+        bucket_sort(&mut v[b..e], &mut tmp[b..e], starts, key, depth);
     }
 }
 
