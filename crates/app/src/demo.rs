@@ -46,6 +46,14 @@ const STEMS: [&str; 24] = [
 ];
 const ENDINGS: [&str; 10] = ["owo", "ów", "ice", "no", "ka", "in", "iec", "any", "ówka", "owice"];
 
+/// A fixed pseudo-random number of one cell (SplitMix64 of its coordinates).
+fn cell_hash(variable: i64, unit: i64, year: i64) -> u64 {
+    let mut z = (variable as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (unit as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (year as u64);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 fn name(rng: &mut Rng) -> String {
     let s = STEMS[(rng.next() % STEMS.len() as u64) as usize];
     let e = ENDINGS[(rng.next() % ENDINGS.len() as u64) as usize];
@@ -207,7 +215,18 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
             let Some(&var_id) = var_ids.get(code) else { continue };
             for (t, year) in years.clone().enumerate() {
                 let x = series[t];
-                rows.push(ObsRow { variable_id: var_id, unit_id, year, value: Some(x), flag: 0 });
+                // Like GUS, some cells of gminy and powiaty are not published: a few
+                // confidential, a few counts of things that do not exist in the unit. The
+                // totals of higher units still include them (as GUS's do); population and
+                // area are always published. Decided by a hash, so the generator's random
+                // stream (and every other value) stays as it was.
+                let hidden = !matches!(code, "ludnosc" | "powierzchnia") && r.code.as_str().len() > 2;
+                let (value, flag) = match hidden.then(|| cell_hash(var_id, unit_id, year) % 1000) {
+                    Some(h) if h < 4 => (None, model::Flag::Confidential),
+                    Some(h) if h < 6 && x == x.round() => (None, model::Flag::NotOccurred),
+                    _ => (Some(x), model::Flag::Final),
+                };
+                rows.push(ObsRow { variable_id: var_id, unit_id, year, value, flag: i64::from(flag.to_i16()) });
                 if v.additive {
                     for p in [r.code.powiat(), r.code.wojewodztwo(), Some(TerytCode::country())].into_iter().flatten() {
                         *sums.entry((vi, p.as_str().to_owned(), year)).or_default() += x;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use engine::snapshot::{IndicatorSpec, Inputs, Snapshot};
 use formula::{Column, Program};
-use model::{Polarity, TerytCode, UnitKind};
-use store::{CatalogueCounts, Store};
+use model::{Flag, Polarity, TerytCode, UnitKind};
+use store::{CatalogueCounts, Store, StoredVariable};
 
 use crate::AppError;
 use crate::groups::{UnitPlace, comparison_level, fixed_partitions};
@@ -84,6 +84,33 @@ pub struct IndicatorDef {
     pub unit_pl: String,
     pub decimals: u8,
     pub applies_to: Vec<String>,
+    // Texts for people; absent from definitions stored before they were kept.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub service_pl: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub service_en: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub unit_en: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub definition_pl: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub definition_en: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub source: String,
+}
+
+/// A text that may be stored as null (a catalogue without it) reads as empty.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A variable the snapshot holds, as people name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableInfo {
+    pub code: String,
+    pub name_pl: String,
+    pub name_en: String,
+    pub measure_unit: String,
 }
 
 /// The snapshot with what it takes to speak about units by code.
@@ -95,12 +122,52 @@ pub struct Computed {
     pub names: Vec<String>,
     pub kinds: Vec<UnitKind>,
     pub definitions: Vec<IndicatorDef>,
+    /// The snapshot's variables, in its order.
+    pub variables: Vec<VariableInfo>,
+    /// Why a cell has no plain final value: (variable index, unit, year index) → flag, for
+    /// every stored observation whose flag is not `final`. A missing cell absent here was
+    /// never reported.
+    pub flags: HashMap<(u32, u32, u16), Flag>,
+    /// Per indicator, the indices in `variables` of its inputs, numerator first.
+    pub inputs: Vec<Vec<u32>>,
     index: HashMap<String, usize>,
 }
 
 impl Computed {
+    /// A `Computed` from its parts (benchmarks and tests that make a snapshot without a
+    /// store); no cell is flagged.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assemble(
+        snapshot: Snapshot,
+        unit_ids: Vec<i64>,
+        codes: Vec<TerytCode>,
+        names: Vec<String>,
+        kinds: Vec<UnitKind>,
+        definitions: Vec<IndicatorDef>,
+        variables: Vec<VariableInfo>,
+    ) -> Computed {
+        let index = codes.iter().enumerate().map(|(i, c)| (c.as_str().to_owned(), i)).collect();
+        let inputs = vec![Vec::new(); definitions.len()];
+        Computed { snapshot, unit_ids, codes, names, kinds, definitions, variables, flags: HashMap::new(), inputs, index }
+    }
+
     pub fn unit_index(&self, code: &str) -> Option<usize> {
         self.index.get(code).copied()
+    }
+
+    /// The flag that explains indicator `i`'s cell for unit `u` in year index `y`: the first
+    /// non-final flag among its variables (a confidential numerator makes the value
+    /// confidential), `Final` when none is flagged, `Missing` when a value is missing and no
+    /// input says why.
+    pub fn flag(&self, i: usize, u: usize, y: usize) -> Flag {
+        let has_value = self.snapshot.value(i, u, y).is_some();
+        let found = self.inputs.get(i).into_iter().flatten().find_map(|&v| self.flags.get(&(v, u as u32, y as u16)).copied());
+        match (has_value, found) {
+            (true, Some(f)) if f.carries_value() => f,
+            (true, _) => Flag::Final,
+            (false, Some(f)) if !f.carries_value() => f,
+            (false, _) => Flag::Missing,
+        }
     }
 }
 
@@ -121,29 +188,46 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     let index: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     let mut parsed = Vec::new();
     let mut needed: Vec<String> = Vec::new();
+    let mut inputs: Vec<Vec<u32>> = Vec::new();
     for d in &defs {
         let num = formula::parse(&d.numerator).map_err(|e| AppError::Invalid(format!("indicator {} numerator: {e}", d.code)))?;
         let den = d.denominator.as_deref().map(formula::parse).transpose().map_err(|e| AppError::Invalid(format!("indicator {} denominator: {e}", d.code)))?;
+        let mut mine = Vec::new();
         for v in num.variables().into_iter().chain(den.iter().flat_map(|d| d.variables())) {
-            if !needed.iter().any(|n| n == v) {
-                needed.push(v.to_owned());
+            let at = match needed.iter().position(|n| n == v) {
+                Some(at) => at,
+                None => {
+                    needed.push(v.to_owned());
+                    needed.len() - 1
+                }
+            };
+            if !mine.contains(&(at as u32)) {
+                mine.push(at as u32);
             }
         }
+        inputs.push(mine);
         parsed.push((num, den));
     }
     if !needed.iter().any(|n| n == "ludnosc") {
         needed.push("ludnosc".into());
     }
-    let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
+    let variable_info: HashMap<String, StoredVariable> = store.variables().await?.into_iter().map(|v| (v.code.clone(), v)).collect();
+    let var_ids: HashMap<&str, i64> = variable_info.values().map(|v| (v.code.as_str(), v.id)).collect();
     // Per needed variable: its code and its cells (unit index, year, value).
     type Cells = Vec<(usize, i64, f64)>;
     let mut raw: Vec<(String, Cells)> = Vec::new();
+    let mut flagged: Vec<(u32, usize, i64, Flag)> = Vec::new();
     let (mut y_min, mut y_max) = (i64::MAX, i64::MIN);
-    for code in &needed {
+    for (vi, code) in needed.iter().enumerate() {
         let mut cells = Vec::new();
-        if let Some(&id) = var_ids.get(code) {
-            for (unit_id, year, value) in store.variable_values(id).await? {
-                if let (Some(&u), Some(v)) = (index.get(&unit_id), value) {
+        if let Some(&id) = var_ids.get(code.as_str()) {
+            for (unit_id, year, value, flag) in store.variable_values_flagged(id).await? {
+                let Some(&u) = index.get(&unit_id) else { continue };
+                let flag = i16::try_from(flag).ok().and_then(Flag::from_i16).unwrap_or(Flag::Missing);
+                if flag != Flag::Final {
+                    flagged.push((vi as u32, u, year, flag));
+                }
+                if let Some(v) = value {
                     y_min = y_min.min(year);
                     y_max = y_max.max(year);
                     cells.push((u, year, v));
@@ -157,6 +241,23 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     }
     let years = (y_max - y_min + 1) as usize;
     let n = units.len();
+    let flags: HashMap<(u32, u32, u16), Flag> = flagged
+        .into_iter()
+        .filter(|(_, _, y, _)| (y_min..=y_max).contains(y))
+        .map(|(v, u, y, f)| ((v, u as u32, (y - y_min) as u16), f))
+        .collect();
+    let variables_info: Vec<VariableInfo> = needed
+        .iter()
+        .map(|code| {
+            let v = variable_info.get(code);
+            VariableInfo {
+                code: code.clone(),
+                name_pl: v.map(|v| v.name_pl.clone()).unwrap_or_else(|| code.clone()),
+                name_en: v.and_then(|v| v.name_en.clone()).or_else(|| v.map(|v| v.name_pl.clone())).unwrap_or_else(|| code.clone()),
+                measure_unit: v.and_then(|v| v.measure_unit.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
     let variables: Vec<(String, Column)> = raw
         .into_iter()
         .map(|(code, cells)| {
@@ -200,6 +301,9 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
         kinds: units.iter().map(|u| u.kind).collect(),
         index: units.iter().enumerate().map(|(i, u)| (u.code.as_str().to_owned(), i)).collect(),
         definitions: defs,
+        variables: variables_info,
+        flags,
+        inputs,
     })
 }
 
@@ -218,6 +322,9 @@ impl Computed {
             index: codes.iter().enumerate().map(|(i, c)| (c.as_str().to_owned(), i)).collect(),
             codes,
             definitions: Vec::new(),
+            variables: Vec::new(),
+            flags: HashMap::new(),
+            inputs: Vec::new(),
         }
     }
 }

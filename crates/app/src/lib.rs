@@ -30,7 +30,7 @@ pub use compare::{
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};
-pub use indicators::{Computed, IndicatorDef, compute, import_indicators};
+pub use indicators::{Computed, IndicatorDef, VariableInfo, compute, import_indicators};
 pub use live::LiveSnapshot;
 pub use import_formats::{AreaImportOptions, AreaImportReport, BudgetImportReport, import_areas, import_budget};
 pub use ingest::BudgetOptions;
@@ -39,3 +39,7 @@ pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territor
 pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
 
 pub use store::{ImportCounts, ImportInfo, Store};
+/// The engine's reading types, for the pages that show them.
+pub use engine::diagnosis::Trend;
+pub use engine::stats::{GroupStats, Position};
+pub use nearest::NearestSpec;

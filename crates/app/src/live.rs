@@ -41,13 +41,18 @@ impl LiveSnapshot {
         self.version.load(Ordering::Acquire)
     }
 
+    /// The current snapshot with its version, read together (a swap cannot fall between).
+    pub fn get_versioned(&self) -> Option<(Arc<Computed>, u64)> {
+        let g = self.current.read().unwrap_or_else(|p| p.into_inner());
+        g.clone().map(|c| (c, self.version.load(Ordering::Acquire)))
+    }
+
     /// Swaps in `next` and returns the new version.
     pub fn install(&self, next: Computed) -> u64 {
         let next = Arc::new(next);
-        match self.current.write() {
-            Ok(mut g) => *g = Some(next),
-            Err(poisoned) => *poisoned.into_inner() = Some(next),
-        }
+        // The version moves under the write lock, so `get_versioned` sees both or neither.
+        let mut g = self.current.write().unwrap_or_else(|p| p.into_inner());
+        *g = Some(next);
         self.version.fetch_add(1, Ordering::AcqRel) + 1
     }
 

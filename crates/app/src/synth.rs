@@ -428,3 +428,95 @@ fn dump_outputs(dir: &std::path::Path, snap: &engine::snapshot::Snapshot, partit
     }
     w.flush()
 }
+
+/// The bench world as the portal sees it: 2,900 units with TERYT-shaped codes in a
+/// hierarchy (województwa 02–32, their powiaty and miasta na prawach powiatu, gminy with
+/// the RODZ digit of their kind), names, and a catalogue entry per indicator spread over
+/// nine areas and five services each (one in ten a context indicator). For `miernik bench
+/// pages`.
+pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::Computed {
+    use model::TerytCode;
+    let world = bench_world(units, indicators, years, 0x5EED_2026);
+    let BenchWorld { inputs, places, shapes, variables } = world;
+    let kinds: Vec<UnitKind> = places.iter().map(|p| p.kind).collect();
+    let specs: Vec<(String, Polarity)> = inputs.indicators.iter().map(|s| (s.code.clone(), s.polarity)).collect();
+    let snapshot = engine::snapshot::Snapshot::build(inputs);
+    // Codes: per województwo, counters of powiaty (01–60), cities (61–99) and of gminy per powiat.
+    let mut powiaty: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let mut next_powiat: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut next_city: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut gminy_in: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut turn: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut codes = Vec::with_capacity(units);
+    for (u, p) in places.iter().enumerate() {
+        let w = &p.wojewodztwo;
+        let text = match p.kind {
+            UnitKind::Wojewodztwo => w.clone(),
+            UnitKind::MiastoNaPrawachPowiatu => {
+                let k = next_city.entry(w.clone()).or_insert(61);
+                *k += 1;
+                format!("{w}{:02}011", (*k - 1).min(99))
+            }
+            UnitKind::Powiat => {
+                let k = next_powiat.entry(w.clone()).or_insert(1);
+                *k += 1;
+                let code = format!("{w}{:02}", (*k - 1).min(60));
+                powiaty.entry(w.clone()).or_default().push(code.clone());
+                code
+            }
+            kind => {
+                let list = powiaty.get(w).cloned().unwrap_or_else(|| vec![format!("{w}01")]);
+                let t = turn.entry(w.clone()).or_insert(0);
+                let powiat = list[*t % list.len()].clone();
+                *t += 1;
+                let n = gminy_in.entry(powiat.clone()).or_insert(0);
+                *n += 1;
+                format!("{powiat}{:02}{}", (*n).min(99), kind.rodz().unwrap_or('2'))
+            }
+        };
+        codes.push(TerytCode::parse(&text).unwrap_or_else(|_| TerytCode::country()));
+        let _ = u;
+    }
+    let names: Vec<String> = (0..units).map(|u| format!("Jednostka {u}")).collect();
+    const AREAS: [&str; 9] =
+        ["edukacja", "polityka_spoleczna", "kultura_rekreacja", "drogi_transport", "srodowisko_komunalne", "mieszkalnictwo_mienie", "finanse", "demografia", "gospodarka"];
+    let all_kinds: Vec<String> = ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska", "miasto_na_prawach_powiatu", "powiat", "wojewodztwo"].map(String::from).to_vec();
+    let definitions = specs
+        .iter()
+        .zip(&shapes)
+        .enumerate()
+        .map(|(i, ((code, polarity), shape))| {
+            let (numerator, denominator) = shape.formulas();
+            crate::IndicatorDef {
+                code: code.clone(),
+                name_pl: format!("Wskaźnik syntetyczny {i}"),
+                name_en: format!("Synthetic indicator {i}"),
+                area: AREAS[i % AREAS.len()].to_owned(),
+                kind: if i % 10 == 9 { "context".into() } else { "monitoring".into() },
+                dimension: "quantity".into(),
+                polarity: match polarity {
+                    Polarity::HigherBetter => "higher_better",
+                    Polarity::LowerBetter => "lower_better",
+                    Polarity::Neutral => "neutral",
+                }
+                .into(),
+                factor: 1.0,
+                numerator,
+                denominator: Some(denominator),
+                unit_pl: "szt.".into(),
+                decimals: 1,
+                applies_to: all_kinds.clone(),
+                service_pl: format!("Usługa {}", (i / AREAS.len()) % 5),
+                service_en: format!("Service {}", (i / AREAS.len()) % 5),
+                unit_en: "units".into(),
+                definition_pl: String::new(),
+                definition_en: String::new(),
+                source: "syntetyczne / synthetic".into(),
+            }
+        })
+        .collect();
+    let variables = (0..variables)
+        .map(|v| crate::VariableInfo { code: format!("v{v}"), name_pl: format!("Zmienna {v}"), name_en: format!("Variable {v}"), measure_unit: String::new() })
+        .collect();
+    crate::Computed::assemble(snapshot, (1..=units as i64).collect(), codes, names, kinds, definitions, variables)
+}

@@ -264,3 +264,75 @@ fn tempfile_dir() -> Result<PathBuf> {
     std::fs::create_dir_all(&d)?;
     Ok(d)
 }
+
+/// `miernik bench pages`.
+pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize, format: crate::SummaryFormat) -> Result<()> {
+    if units < 100 || indicators == 0 || !(2..=60).contains(&years) || renders == 0 {
+        bail!("--units must be at least 100, --indicators at least 1, --years from 2 to 60, --renders at least 1");
+    }
+    let t = Instant::now();
+    let computed = std::sync::Arc::new(app::synth::bench_computed(units, indicators, years));
+    let build_seconds = t.elapsed().as_secs_f64();
+    let dir = std::env::temp_dir().join(format!("miernik-bench-pages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    // An empty store: the card's identity comes from the snapshot below; custom groups are none.
+    let store = app::Store::open(&format!("sqlite:{}", dir.join("pages.db").display())).await?;
+    let portal = web::portal::Portal::new(1, computed.clone(), &[]);
+    let gminy: Vec<usize> = (0..computed.codes.len()).filter(|&u| computed.codes[u].as_str().len() == 7).collect();
+    let card = |u: usize| app::UnitCard {
+        unit: app::UnitListing {
+            code: computed.codes[u].clone(),
+            name: computed.names[u].clone(),
+            kind: computed.kinds[u],
+            parent: None,
+            valid_from: None,
+            valid_to: None,
+        },
+        id: computed.unit_ids[u],
+        is_jst: true,
+        codes: Vec::new(),
+        names: Vec::new(),
+        parent_name: None,
+        parent_kind: None,
+        same_jst: None,
+        children: Vec::new(),
+    };
+    let mut report = Vec::new();
+    for group in ["typologia", "najblizsi"] {
+        let mut times = Vec::with_capacity(renders);
+        let mut bytes = 0usize;
+        let mut x = 0x9E37_79B9u64;
+        for _ in 0..renders {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = gminy[(x % gminy.len() as u64) as usize];
+            let c = card(u);
+            let t = Instant::now();
+            let html = web::render_unit_card(&store, &portal, &c, Some(group), false).await.map_err(|e| anyhow!("unit card of {}: {e}", c.unit.code))?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            bytes = bytes.max(html.len());
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        report.push((group, at(0.5), at(0.99), times[times.len() - 1], bytes));
+    }
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    match format {
+        crate::SummaryFormat::Json => {
+            let groups: Vec<serde_json::Value> = report
+                .iter()
+                .map(|(g, p50, p99, max, bytes)| serde_json::json!({"group": g, "p50_ms": p50, "p99_ms": p99, "max_ms": max, "html_bytes": bytes}))
+                .collect();
+            println!("{}", serde_json::json!({"units": units, "indicators": indicators, "years": years, "renders": renders, "snapshot_seconds": build_seconds, "unit_card": groups}));
+        }
+        crate::SummaryFormat::Text => {
+            println!("{units} units × {indicators} indicators × {years} years (snapshot built in {build_seconds:.2} s, not timed below)");
+            for (g, p50, p99, max, bytes) in &report {
+                println!("unit card, group {g:<10} p50 {p50:6.2} ms  p99 {p99:6.2} ms  max {max:6.2} ms  ({:.0} KiB of HTML)   target p99 ≤ 5 ms", *bytes as f64 / 1024.0);
+            }
+        }
+    }
+    Ok(())
+}

@@ -383,6 +383,23 @@ enum BenchCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Render the unit card in process at Poland's scale (the synthetic country of `bench
+    /// compute`): p50 / p99 / max milliseconds per whole page, for random units, against
+    /// the typology and the nearest-neighbour groups. The HTTP peer, nginx, is run by
+    /// bench/portal-vs-nginx.sh
+    Pages {
+        #[arg(long, default_value_t = 2900)]
+        units: usize,
+        #[arg(long, default_value_t = 750)]
+        indicators: usize,
+        #[arg(long, default_value_t = 15)]
+        years: usize,
+        /// Pages rendered per group
+        #[arg(long, default_value_t = 300)]
+        renders: usize,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -747,5 +764,6 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCommand::Compute { units, indicators, years, dump, format }) => {
             bench::compute(units, indicators, years, dump, format)
         }
+        Command::Bench(BenchCommand::Pages { units, indicators, years, renders, format }) => bench::pages(units, indicators, years, renders, format).await,
     }
 }

@@ -27,7 +27,7 @@ fn deps_of(krate: &str) -> Vec<String> {
 
 #[test]
 fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
-    for krate in ["model", "ingest", "formula", "engine"] {
+    for krate in ["model", "ingest", "formula", "engine", "viz"] {
         for banned in ["tokio", "sqlx", "axum"] {
             assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
         }
@@ -52,6 +52,7 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
     assert!(deps_of("store").contains(&"sqlx".to_owned()), "the check reads manifests correctly");
     assert!(deps_of("bdl").contains(&"ureq".to_owned()), "the check reads bdl's manifest");
     assert!(deps_of("formula").is_empty(), "formula depends on nothing");
+    assert!(deps_of("viz").is_empty(), "viz depends on nothing");
 }
 
 #[test]

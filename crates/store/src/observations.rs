@@ -277,11 +277,17 @@ impl Store {
 
     /// Every current value of one variable: (unit id, year, value), by unit and year.
     pub async fn variable_values(&self, variable_id: i64) -> Result<Vec<(i64, i64, Option<f64>)>> {
-        let sql = "SELECT unit_id, year, value FROM observation WHERE variable_id = $1 ORDER BY unit_id, year";
+        Ok(self.variable_values_flagged(variable_id).await?.into_iter().map(|(u, y, v, _)| (u, y, v)).collect())
+    }
+
+    /// Every current value of one variable with its flag: (unit id, year, value, flag), by
+    /// unit and year.
+    pub async fn variable_values_flagged(&self, variable_id: i64) -> Result<Vec<(i64, i64, Option<f64>, i64)>> {
+        let sql = "SELECT unit_id, year, value, flag FROM observation WHERE variable_id = $1 ORDER BY unit_id, year";
         let rows = dispatch!(&self.backend, p => {
             sqlx::query(sql).bind(variable_id).fetch_all(p).await?
                 .into_iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         Ok(rows)

@@ -1,25 +1,80 @@
-//! HTTP: the axum router and the server-rendered pages (maud). Polish first, English second;
-//! plain HTML that works without JavaScript and meets WCAG basics (landmarks, headings,
-//! labels, table captions, visible focus, contrast). Errors are HTML pages with a status.
+//! HTTP: the axum router and the server-rendered pages (maud + SVG from `viz`). Polish by
+//! default, English with `?lang=en`; plain HTML that works without JavaScript and meets
+//! WCAG 2.1 AA. Pages are rendered once per snapshot version and served from a cache with
+//! ETag / Last-Modified / 304 and gzip ([`cache`]); unknown units and indicators get a 404
+//! page, bad parameters a 400 page, and no input a browser can send gives a 500.
+
+mod area;
+pub mod cache;
+mod common;
+mod home;
+pub mod i18n;
+mod indicator;
+mod layout;
+pub mod portal;
+mod unit;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
-use model::{Flag, TerytCode, UnitKind};
+use maud::{Markup, html};
+use model::TerytCode;
 use serde::Deserialize;
 
-#[derive(Clone)]
+use crate::cache::{CachedPage, PageCache};
+use crate::i18n::L;
+use crate::layout::Frame;
+use crate::portal::Portal;
+
+/// Why a page could not be rendered.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    /// A parameter the page cannot take (named, e.g. `rok=abc`).
+    BadRequest(String),
+    Server(String),
+}
+
 pub struct AppState {
     store: app::Store,
     demo: bool,
     /// The indicator snapshot; pages read it without waiting for a rebuild.
     live: Arc<app::LiveSnapshot>,
+    /// What the pages read, for the snapshot version it was built from.
+    portal: tokio::sync::Mutex<Option<Arc<Portal>>>,
+    cache: PageCache,
+}
+
+impl AppState {
+    pub fn new(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>) -> Arc<AppState> {
+        Arc::new(AppState { store, demo, live, portal: tokio::sync::Mutex::new(None), cache: PageCache::default() })
+    }
+
+    /// The portal of the current snapshot, built on first use after a swap (one builder at
+    /// a time; the others wait for it rather than build it again).
+    pub async fn portal(&self) -> Option<Arc<Portal>> {
+        let (computed, version) = self.live.get_versioned()?;
+        let mut slot = self.portal.lock().await;
+        if let Some(p) = slot.as_ref().filter(|p| p.version >= version) {
+            return Some(p.clone());
+        }
+        let boundaries: Vec<(i64, String)> = match self.store.boundaries().await {
+            Ok(b) => b.into_iter().map(|b| (b.unit_id, b.geometry)).collect(),
+            Err(e) => {
+                tracing::warn!("boundaries not read, maps left out: {e}");
+                Vec::new()
+            }
+        };
+        let built = tokio::task::spawn_blocking(move || Portal::new(version, computed, &boundaries)).await.ok()?;
+        let p = Arc::new(built);
+        *slot = Some(p.clone());
+        Some(p)
+    }
 }
 
 /// The router over a store; `demo` shows the synthetic-data banner.
@@ -29,26 +84,44 @@ pub fn router(store: app::Store, demo: bool) -> Router {
 
 /// The router over a store and a snapshot kept fresh by [`watch_snapshot`].
 pub fn router_with(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>) -> Router {
+    router_for(AppState::new(store, demo, live))
+}
+
+pub fn router_for(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/jst/{code}", get(unit_page))
+        .route("/wskaznik/{code}", get(indicator_page))
+        .route("/obszar", get(areas_page))
+        .route("/obszar/{code}", get(area_page))
+        .route("/sugestie", get(suggestions))
         .route("/health", get(health))
         .fallback(not_found)
-        .with_state(Arc::new(AppState { store, demo, live }))
+        .with_state(state)
 }
 
 /// `ok`, and the snapshot's version (0 while the first one is being built).
-async fn health(State(state): State<Arc<AppState>>) -> String {
-    format!("ok\nsnapshot {}\n", state.live.version())
+async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "no-store")], format!("ok\nsnapshot {}\n", state.live.version()))
 }
 
 /// Keeps `live` in step with the database: builds it now, then every `every` rebuilds it
 /// if the import log has moved (an import by this or any other process). A failed build
 /// is logged and the previous snapshot stays in service.
 pub async fn watch_snapshot(store: app::Store, live: Arc<app::LiveSnapshot>, every: std::time::Duration) {
+    watch(store, live, None, every).await
+}
+
+async fn watch(store: app::Store, live: Arc<app::LiveSnapshot>, state: Option<Arc<AppState>>, every: std::time::Duration) {
     loop {
         match live.refresh_if_changed(&store).await {
-            Ok(Some(v)) => tracing::info!(version = v, "indicator snapshot rebuilt"),
+            Ok(Some(v)) => {
+                tracing::info!(version = v, "indicator snapshot rebuilt");
+                // Prepare the pages' view now, not on the first request.
+                if let Some(s) = &state {
+                    s.portal().await;
+                }
+            }
             Ok(None) => {}
             // No catalogue or no data yet is normal for a fresh database.
             Err(app::AppError::NotFound(why)) => tracing::debug!("no indicator snapshot yet: {why}"),
@@ -64,66 +137,90 @@ pub async fn serve(store: app::Store, addr: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!("Miernik: http://{addr}");
     let live = Arc::new(app::LiveSnapshot::new());
-    tokio::spawn(watch_snapshot(store.clone(), live.clone(), std::time::Duration::from_secs(5)));
-    axum::serve(listener, router_with(store, demo, live))
+    let state = AppState::new(store.clone(), demo, live.clone());
+    tokio::spawn(watch(store, live, Some(state.clone()), std::time::Duration::from_secs(5)));
+    axum::serve(listener, router_for(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:0 auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}\
-a{color:#0b4f9c}a:focus,input:focus,button:focus{outline:3px solid #b35c00;outline-offset:2px}\
-.banner{background:#fff3cd;border:2px solid #8a6d00;padding:.5rem 1rem;margin:1rem 0}\
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}\
-td.num{text-align:right;font-variant-numeric:tabular-nums}.en{color:#4a4a4a;font-size:.9em}\
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
-.scroll{overflow-x:auto;max-width:100%}th[scope=row]{min-width:14rem}.scroll table{margin:0}.scroll:focus{outline:3px solid #b35c00}\
-caption{text-align:left;font-weight:bold;padding:.25rem 0}";
-
-/// How a person names a unit: TERC writes powiaty without the word "powiat" and
-/// województwa in capitals.
-fn display_name(name: &str, kind: UnitKind) -> String {
-    match kind {
-        UnitKind::Wojewodztwo => format!("województwo {}", name.to_lowercase()),
-        UnitKind::Powiat => format!("powiat {name}"),
-        _ => name.to_owned(),
-    }
+fn today() -> model::Date {
+    time::OffsetDateTime::now_utc().date()
 }
 
-/// The same, capitalised for a heading.
-fn heading_name(name: &str, kind: UnitKind) -> String {
-    let n = display_name(name, kind);
-    let mut chars = n.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+/// The cache key of a request: its path and query.
+fn key(uri: &Uri) -> String {
+    uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
 }
 
-fn page(state: &AppState, title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="pl" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { @if title == "Miernik" { "Miernik" } @else { (title) " — Miernik" } }
-                style { (PreEscaped(CSS)) }
+/// A page from the cache, when this version has it.
+fn cached(state: &AppState, portal: Option<&Portal>, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let p = portal?;
+    state.cache.get(p.version, &key(uri)).map(|page| page.respond(headers))
+}
+
+/// Frames a rendered page (or its error) and answers; a page of a snapshot version is kept
+/// in the cache.
+fn finish(state: &AppState, portal: Option<&Portal>, uri: &Uri, headers: &HeaderMap, rendered: Result<(String, Markup), PageError>) -> Response {
+    let l = L::from_query(uri.query());
+    let frame = Frame { l, demo: state.demo, path: uri.path(), query: uri.query() };
+    match rendered {
+        Ok((title, body)) => {
+            let html = layout::page(&frame, &title, body);
+            let modified = portal.map(|p| p.built).unwrap_or_else(std::time::SystemTime::now);
+            let page = Arc::new(CachedPage::new(html, "text/html; charset=utf-8", modified));
+            if let Some(p) = portal {
+                state.cache.put(p.version, key(uri), page.clone());
             }
-            body {
-                a.skip href="#tresc" { "Przejdź do treści / Skip to content" }
-                header {
-                    p { a href="/" { strong { "Miernik" } } " — monitoring usług publicznych JST " span.en lang="en" { "/ public services of local governments" } }
-                    @if state.demo {
-                        p.banner role="note" {
-                            strong { "Dane syntetyczne (demo). " } "Jednostki poza województwami i wszystkie liczby są zmyślone. "
-                            span.en lang="en" { "Synthetic demo data: units below voivodeships and all numbers are invented." }
-                        }
-                    }
-                }
-                main id="tresc" { (body) }
-                footer { p.en { "Miernik — otwarte oprogramowanie / open source" } }
-            }
+            page.respond(headers)
         }
+        Err(e) => error_page(&frame, e),
     }
+}
+
+fn error_page(frame: &Frame<'_>, e: PageError) -> Response {
+    let l = frame.l;
+    let (status, title, body) = match e {
+        PageError::NotFound => (
+            StatusCode::NOT_FOUND,
+            l.t("Nie znaleziono strony", "Page not found"),
+            html! {
+                h1 { (l.t("Nie znaleziono strony", "Page not found")) }
+                p { (l.t("Nie ma takiej jednostki, wskaźnika ani strony. Sprawdź adres albo wyszukaj jednostkę.", "There is no such unit, indicator or page. Check the address or search for a unit.")) }
+                p { a href=(l.href("/")) { (l.t("Wyszukaj jednostkę", "Search for a unit")) } " · " a href=(l.href("/obszar")) { (l.t("Obszary i wskaźniki", "Areas and indicators")) } }
+            },
+        ),
+        PageError::BadRequest(what) => (
+            StatusCode::BAD_REQUEST,
+            l.t("Nieprawidłowy adres", "Bad request"),
+            html! {
+                h1 { (l.t("Nieprawidłowy adres", "Bad request")) }
+                p { (l.t("Tego parametru strona nie przyjmuje: ", "The page does not take this parameter: ")) code { (what) } }
+                p { a href=(l.href("/")) { (l.t("Wróć na stronę główną", "Back to the home page")) } }
+            },
+        ),
+        PageError::Server(detail) => {
+            tracing::error!("{detail}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                l.t("Błąd serwera", "Server error"),
+                html! { h1 { (l.t("Błąd serwera", "Server error")) } p { (l.t("Spróbuj ponownie za chwilę.", "Please try again in a moment.")) } },
+            )
+        }
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store")), (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        layout::page(frame, title, body),
+    )
+        .into_response()
+}
+
+fn bad_query(uri: &Uri, state: &AppState, why: &str) -> Response {
+    let l = L::from_query(uri.query());
+    error_page(&Frame { l, demo: state.demo, path: uri.path(), query: uri.query() }, PageError::BadRequest(why.to_owned()))
 }
 
 #[derive(Deserialize)]
@@ -131,197 +228,169 @@ struct HomeQuery {
     q: Option<String>,
 }
 
-fn today() -> model::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-async fn home(State(state): State<Arc<AppState>>, q: Result<Query<HomeQuery>, QueryRejection>) -> Response {
+async fn home(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap, q: Result<Query<HomeQuery>, QueryRejection>) -> Response {
     let Ok(Query(q)) = q else {
-        return bad_request_page(&state);
+        return bad_query(&uri, &state, "q");
     };
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let l = L::from_query(uri.query());
     let query = q.q.unwrap_or_default();
-    let filter = app::UnitFilter {
-        kind: if query.trim().is_empty() { Some(UnitKind::Wojewodztwo) } else { None },
-        search: Some(query.clone()).filter(|s| !s.trim().is_empty()),
-        ..app::UnitFilter::default()
-    };
-    let units = match app::list_units(&state.store, today(), &filter).await {
-        Ok(u) => u,
-        Err(e) => return server_error(&state, &e.to_string()),
-    };
-    let shown = units.iter().take(200);
-    let body = html! {
-        h1 { "Jednostki samorządu terytorialnego " span.en lang="en" { "/ Local government units" } }
-        form method="get" action="/" role="search" {
-            label for="q" { "Szukaj jednostki (nazwa lub kod TERYT) " span.en lang="en" { "/ Search a unit (name or TERYT code)" } }
-            br;
-            input id="q" name="q" type="search" value=(query) autocomplete="off";
-            " "
-            button type="submit" { "Szukaj / Search" }
-        }
-        @if units.is_empty() {
-            p { "Brak wyników. " span.en lang="en" { "No results." } }
-        } @else {
-            table {
-                caption { @if query.trim().is_empty() { "Województwa / Voivodeships" } @else { "Wyniki wyszukiwania / Search results (" (units.len()) ")" } }
-                thead { tr { th scope="col" { "Kod / Code" } th scope="col" { "Nazwa / Name" } th scope="col" { "Rodzaj / Kind" } } }
-                tbody {
-                    @for u in shown {
-                        tr {
-                            td { (u.code) }
-                            td { a href={ "/jst/" (u.code) } { (heading_name(&u.name, u.kind)) } }
-                            td { (u.kind.name_pl()) " " span.en lang="en" { "/ " (u.kind.name_en()) } }
-                        }
-                    }
-                }
-            }
+    let query = query.trim();
+    let results = if query.is_empty() {
+        None
+    } else {
+        let filter = app::UnitFilter { search: Some(query.to_owned()), ..app::UnitFilter::default() };
+        match app::list_units(&state.store, today(), &filter).await {
+            Ok(u) => Some(u),
+            Err(e) => return finish(&state, None, &uri, &headers, Err(PageError::Server(e.to_string()))),
         }
     };
-    Html(page(&state, "Miernik", body).into_string()).into_response()
-}
-
-fn fmt_pl(v: f64) -> String {
-    // Polish notation: thin groups of three with a non-breaking space, decimal comma.
-    let neg = v < 0.0;
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('\u{a0}');
-        }
-        grouped.push(ch);
+    // A code or name that names exactly one unit goes straight to its card.
+    if let Some([only]) = results.as_deref() {
+        return Redirect::to(&l.href(&format!("/jst/{}", only.code))).into_response();
     }
-    let frac = frac.trim_end_matches('0');
-    format!("{}{grouped}{}{frac}", if neg { "-" } else { "" }, if frac.is_empty() { "" } else { "," })
+    let page = home::render(l, portal.as_deref(), query, results.as_deref());
+    finish(&state, portal.as_deref(), &uri, &headers, Ok(page))
 }
 
-fn flag_text(f: Flag) -> &'static str {
-    match f {
-        Flag::Final => "",
-        Flag::Preliminary => "wstępne / preliminary",
-        Flag::Estimated => "szacunek / estimate",
-        Flag::Confidential => "tajemnica statystyczna / confidential",
-        Flag::NotOccurred => "zjawisko nie wystąpiło / did not occur",
-        Flag::Missing => "brak danych / no data",
+#[derive(serde::Serialize)]
+struct Suggestion {
+    code: String,
+    name: String,
+    kind: &'static str,
+}
+
+/// Up to 10 units matching `q`, best first, as JSON (the search box's suggestions).
+async fn suggestions(State(state): State<Arc<AppState>>, uri: Uri, q: Result<Query<HomeQuery>, QueryRejection>) -> Response {
+    let Ok(Query(q)) = q else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"code": "bad_request", "message": "q: invalid query string", "parameter": "q"})),
+        )
+            .into_response();
+    };
+    let l = L::from_query(uri.query());
+    let text = q.q.unwrap_or_default();
+    if text.trim().chars().count() < 2 || text.len() > 100 {
+        return axum::Json(Vec::<Suggestion>::new()).into_response();
+    }
+    let filter = app::UnitFilter { search: Some(text.trim().to_owned()), ..app::UnitFilter::default() };
+    match app::list_units(&state.store, today(), &filter).await {
+        Ok(units) => {
+            let list: Vec<Suggestion> = units
+                .into_iter()
+                .take(10)
+                .map(|u| Suggestion { name: layout::heading_name(l, &u.name, u.kind), kind: l.kind(u.kind), code: u.code.as_str().to_owned() })
+                .collect();
+            ([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(list)).into_response()
+        }
+        Err(e) => {
+            tracing::error!("suggestions: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"code": "server_error", "message": "try again"}))).into_response()
+        }
     }
 }
 
-async fn unit_page(State(state): State<Arc<AppState>>, code: Result<Path<String>, PathRejection>) -> Response {
-    let Ok(Path(code)) = code else {
-        return not_found_page(&state);
+async fn unit_page(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+    query: Result<Query<unit::UnitQuery>, QueryRejection>,
+) -> Response {
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let Ok(Query(query)) = query else {
+        return bad_query(&uri, &state, "rok, grupa");
     };
-    let Ok(code) = TerytCode::parse_lenient(&code) else {
-        return not_found_page(&state);
+    let code = match code.ok().and_then(|Path(c)| TerytCode::parse_lenient(&c).ok()) {
+        Some(c) => c,
+        None => return finish(&state, None, &uri, &headers, Err(PageError::NotFound)),
     };
-    let card = match app::unit_card(&state.store, &code, today()).await {
-        Ok(c) => c,
-        Err(app::AppError::NotFound(_)) => return not_found_page(&state),
-        Err(e) => return server_error(&state, &e.to_string()),
+    let l = L::from_query(uri.query());
+    let rendered = match app::unit_card(&state.store, &code, today()).await {
+        Ok(card) => unit::render(&state.store, portal.as_deref(), l, &card, &query).await,
+        Err(app::AppError::NotFound(_)) => Err(PageError::NotFound),
+        Err(e) => Err(PageError::Server(e.to_string())),
     };
-    let obs = match state.store.unit_observations(card.id).await {
-        Ok(o) => o,
-        Err(e) => return server_error(&state, &e.to_string()),
-    };
-    let mut years: Vec<i64> = obs.iter().map(|o| o.3).collect();
-    years.sort_unstable();
-    years.dedup();
-    let years: Vec<i64> = years.into_iter().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
-    let mut vars: Vec<(&str, &str, Option<&str>)> = obs.iter().map(|o| (o.0.as_str(), o.1.as_str(), o.2.as_deref())).collect();
-    vars.dedup();
-    let u = &card.unit;
-    let date = |d: Option<model::Date>| d.map(model::format_date).unwrap_or_else(|| "—".to_owned());
-    let title = heading_name(&u.name, u.kind);
-    let body = html! {
-        h1 { (title) }
-        p { (u.kind.name_pl()) " " span.en lang="en" { "/ " (u.kind.name_en()) } ", TERYT " (u.code)
-            @if !card.is_jst { " — jednostka statystyczna, nie JST " span.en lang="en" { "/ statistical unit, not a local government" } } }
-        @if let (Some(parent), Some(name)) = (&u.parent, &card.parent_name) {
-            p { "Jednostka nadrzędna / Parent: " a href={ "/jst/" (parent) } { (display_name(name, card.parent_kind.unwrap_or(UnitKind::Kraj))) } }
-        }
-        @if let Some(s) = &card.same_jst {
-            p { "Ta sama JST jako " (s.kind.name_pl()) " / The same local government as a " (s.kind.name_en()) ": " a href={ "/jst/" (s.code) } { (s.name) " (" (s.code) ")" } }
-        }
-        @if let Some(from) = u.valid_from {
-            p { "Istnieje od / Exists since: " (model::format_date(from)) }
-        }
-        @if let Some(to) = u.valid_to {
-            p { strong { "Jednostka zniesiona lub zmieniona / Unit closed: " } (model::format_date(to)) }
-        }
-        @if !vars.is_empty() {
-            div.scroll role="region" aria-labelledby="dane" tabindex="0" {
-            table {
-                caption id="dane" { "Dane (ostatnie lata) / Data (latest years)" }
-                thead { tr { th scope="col" { "Zmienna / Variable" } @for y in &years { th scope="col" { (y) } } } }
-                tbody {
-                    @for (vcode, vname, munit) in &vars {
-                        tr {
-                            th scope="row" { (vname) @if let Some(m) = munit { " [" (m) "]" } br; small { (vcode) } }
-                            @for y in &years {
-                                @let cell = obs.iter().find(|o| o.0 == *vcode && o.3 == *y);
-                                @match cell {
-                                    Some((_, _, _, _, Some(v), f)) => td.num title=(flag_text(Flag::from_i16(*f as i16).unwrap_or(Flag::Final))) { (fmt_pl(*v)) },
-                                    Some((_, _, _, _, None, f)) => td { (flag_text(Flag::from_i16(*f as i16).unwrap_or(Flag::Missing))) },
-                                    None => td { span aria-label="brak danych / no data" { "—" } },
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            }
-        }
-        @if card.codes.len() > 1 || card.names.len() > 1 {
-            h2 { "Historia / History" }
-            ul {
-                @for (c, from, to) in &card.codes { li { "Kod / Code " (c) ": " (date(*from)) " – " (date(*to)) } }
-                @for (n, from, to) in &card.names { li { "Nazwa / Name " (n) ": " (date(*from)) " – " (date(*to)) } }
-            }
-        }
-        @if !card.children.is_empty() {
-            h2 { "Jednostki podrzędne / Sub-units (" (card.children.len()) ")" }
-            ul { @for c in &card.children { li { a href={ "/jst/" (c.code) } { (display_name(&c.name, c.kind)) } " — " (c.kind.name_pl()) } } }
-        }
-    };
-    Html(page(&state, &title, body).into_string()).into_response()
+    finish(&state, portal.as_deref(), &uri, &headers, rendered)
 }
 
-fn not_found_page(state: &AppState) -> Response {
-    let body = html! {
-        h1 { "Nie znaleziono strony " span.en lang="en" { "/ Page not found" } }
-        p { a href="/" { "Wróć do wyszukiwania / Back to search" } }
+async fn indicator_page(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+    query: Result<Query<indicator::IndicatorQuery>, QueryRejection>,
+) -> Response {
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let Ok(Query(query)) = query else {
+        return bad_query(&uri, &state, "jst, grupa, rok, sort, klasy, poziom");
     };
-    (StatusCode::NOT_FOUND, Html(page(state, "404", body).into_string())).into_response()
-}
-
-fn bad_request_page(state: &AppState) -> Response {
-    let body = html! {
-        h1 { "Nieprawidłowy adres " span.en lang="en" { "/ Bad request" } }
-        p { "Adres lub wyszukiwane słowo zawiera niedozwolone znaki. " span.en lang="en" { "The address or search text has invalid characters." } }
-        p { a href="/" { "Wróć do wyszukiwania / Back to search" } }
+    let (Ok(Path(code)), Some(p)) = (code, portal.as_deref()) else {
+        return finish(&state, None, &uri, &headers, Err(PageError::NotFound));
     };
-    (StatusCode::BAD_REQUEST, Html(page(state, "400", body).into_string())).into_response()
+    let l = L::from_query(uri.query());
+    let rendered = indicator::render(&state.store, p, l, &code, &query).await;
+    finish(&state, Some(p), &uri, &headers, rendered)
 }
 
-async fn not_found(State(state): State<Arc<AppState>>) -> Response {
-    not_found_page(&state)
+async fn areas_page(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let l = L::from_query(uri.query());
+    let rendered = match portal.as_deref() {
+        Some(p) => Ok(area::index(p, l)),
+        None => Err(PageError::NotFound),
+    };
+    finish(&state, portal.as_deref(), &uri, &headers, rendered)
 }
 
-fn server_error(state: &AppState, detail: &str) -> Response {
-    tracing::error!("{detail}");
-    let body = html! { h1 { "Błąd serwera " span.en lang="en" { "/ Server error" } } };
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, "no-store")], Html(page(state, "500", body).into_string())).into_response()
+async fn area_page(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+    query: Result<Query<area::AreaQuery>, QueryRejection>,
+) -> Response {
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let Ok(Query(query)) = query else {
+        return bad_query(&uri, &state, "jst");
+    };
+    let (Ok(Path(code)), Some(p)) = (code, portal.as_deref()) else {
+        return finish(&state, None, &uri, &headers, Err(PageError::NotFound));
+    };
+    let l = L::from_query(uri.query());
+    let rendered = area::render(p, l, &code, &query);
+    finish(&state, Some(p), &uri, &headers, rendered)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fmt_pl;
+async fn not_found(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    finish(&state, None, &uri, &headers, Err(PageError::NotFound))
+}
 
-    #[test]
-    fn numbers_are_written_the_polish_way() {
-        assert_eq!(fmt_pl(1234.5), "1\u{a0}234,5");
-        assert_eq!(fmt_pl(38486.0), "38\u{a0}486");
-        assert_eq!(fmt_pl(-1234567.25), "-1\u{a0}234\u{a0}567,25");
-        assert_eq!(fmt_pl(12.0), "12");
+/// The unit card's whole HTML, rendered as a request for `/jst/{code}?grupa=…` would be
+/// (without the cache): what `miernik bench pages` times.
+pub async fn render_unit_card(store: &app::Store, portal: &Portal, card: &app::UnitCard, grupa: Option<&str>, demo: bool) -> Result<String, String> {
+    let l = L::PL;
+    let query = unit::UnitQuery { grupa: grupa.map(str::to_owned), rok: None };
+    let path = format!("/jst/{}", card.unit.code);
+    let frame = Frame { l, demo, path: &path, query: None };
+    match unit::render(store, Some(portal), l, card, &query).await {
+        Ok((title, body)) => Ok(layout::page(&frame, &title, body)),
+        Err(e) => Err(format!("{e:?}")),
     }
 }

@@ -1,0 +1,84 @@
+//! The home page: find a unit by name or TERYT code (suggestions as you type, when
+//! JavaScript runs), a map of Poland's województwa to click, the areas, and the
+//! benchmarking cycle in four steps.
+
+use app::UnitListing;
+use maud::{Markup, PreEscaped, html};
+
+use crate::i18n::L;
+use crate::layout::heading_name;
+use crate::portal::{Layer, Portal};
+
+/// Fills the search box's suggestion list from `/sugestie` (progressive enhancement: the
+/// form works without it).
+const SUGGEST_JS: &str = r#"(function(){var i=document.getElementById('q'),d=document.getElementById('podpowiedzi'),t;if(!i||!d||!window.fetch)return;
+i.addEventListener('input',function(){clearTimeout(t);var v=i.value.trim();if(v.length<2)return;t=setTimeout(function(){
+fetch('/sugestie?q='+encodeURIComponent(v)).then(function(r){return r.ok?r.json():[]}).then(function(list){d.textContent='';
+list.forEach(function(u){var o=document.createElement('option');o.value=u.code;o.label=u.name+' ('+u.kind+')';d.appendChild(o);});}).catch(function(){});},150);});})();"#;
+
+pub fn render(l: L, portal: Option<&Portal>, query: &str, results: Option<&[UnitListing]>) -> (String, Markup) {
+    let title = if query.trim().is_empty() { String::new() } else { format!("{}: {query}", l.t("Wyniki wyszukiwania", "Search results")) };
+    let body = html! {
+        h1 { (l.t("Jak radzi sobie Twoja gmina, powiat, województwo?", "How is your gmina, county or voivodeship doing?")) }
+        p { (l.t("Miernik pokazuje wskaźniki usług publicznych każdej jednostki samorządu terytorialnego na tle podobnych jednostek, sąsiadów i całego kraju — z mapami, rankingami i diagnozą mocnych i słabych stron.",
+                 "Miernik shows the public-service indicators of every Polish local government against similar units, neighbours and the whole country — with maps, rankings and a diagnosis of strengths and weaknesses.")) }
+        form.search method="get" action="/" role="search" {
+            @if l.en { input type="hidden" name="lang" value="en"; }
+            label.sr for="q" { (l.t("Nazwa jednostki lub kod TERYT", "Unit name or TERYT code")) }
+            input id="q" name="q" type="search" value=(query) list="podpowiedzi" autocomplete="off"
+                placeholder=(l.t("np. Kraków, Supraśl, 1261011", "e.g. Kraków, Supraśl, 1261011"));
+            datalist id="podpowiedzi" {}
+            button type="submit" { (l.t("Szukaj", "Search")) }
+        }
+        p.small.muted { (l.t("Wielkość liter i polskie znaki nie mają znaczenia: „suprasl” znajdzie Supraśl.", "Case and Polish letters do not matter: “suprasl” finds Supraśl.")) }
+        script { (PreEscaped(SUGGEST_JS)) }
+        @if let Some(units) = results {
+            h2 id="wyniki" { (l.t("Wyniki", "Results")) " (" (units.len()) ")" }
+            @if units.is_empty() {
+                p { (l.t("Nic nie znaleziono. Sprawdź pisownię albo wpisz początek kodu TERYT.", "Nothing found. Check the spelling or type the start of a TERYT code.")) }
+            } @else {
+                ul {
+                    @for u in units.iter().take(100) {
+                        li { a href=(l.href(&format!("/jst/{}", u.code))) { (heading_name(l, &u.name, u.kind)) } " — " (l.kind(u.kind)) ", " (u.code) }
+                    }
+                }
+                @if units.len() > 100 { p { (l.t("Pokazano pierwsze 100 wyników: zawęź wyszukiwanie.", "The first 100 results are shown: narrow the search.")) } }
+            }
+        }
+        @if let Some(p) = portal {
+            div.cols {
+                section aria-labelledby="mapa-h" {
+                    h2 id="mapa-h" { (l.t("Wybierz województwo na mapie", "Choose a voivodeship on the map")) }
+                    @if let Some(m) = p.map(Layer::Wojewodztwa) {
+                        @let hrefs: Vec<String> = m.units.iter().map(|&u| l.href(&format!("/jst/{}", p.c.codes[u]))).collect();
+                        @let labels: Vec<String> = m.units.iter().map(|&u| heading_name(l, &p.c.names[u], p.c.kinds[u])).collect();
+                        @let areas: Vec<viz::MapArea<'_>> = (0..m.units.len()).map(|k| viz::MapArea { shape: k, fill_class: None, href: &hrefs[k], label: &labels[k], selected: false }).collect();
+                        div.map { (PreEscaped(viz::link_map("mapa-woj", l.t("Mapa województw Polski", "Map of Poland's voivodeships"), &m.geometry, &areas))) }
+                    }
+                    h3 { (l.t("Województwa", "Voivodeships")) }
+                    ul.small {
+                        @for u in (0..p.c.codes.len()).filter(|&u| p.c.kinds[u] == model::UnitKind::Wojewodztwo) {
+                            li { a href=(l.href(&format!("/jst/{}", p.c.codes[u]))) { (heading_name(l, &p.c.names[u], p.c.kinds[u])) } }
+                        }
+                    }
+                }
+                section aria-labelledby="obszary-h" {
+                    h2 id="obszary-h" { (l.t("Obszary usług", "Service areas")) }
+                    (crate::area::area_list(p, l))
+                }
+            }
+        } @else {
+            p.box { (l.t("Wskaźniki nie są jeszcze policzone: zaimportuj katalog wskaźników i dane (albo uruchom miernik demo).", "Indicators are not computed yet: import the indicator catalogue and data (or run miernik demo).")) }
+        }
+        section aria-labelledby="cykl" {
+            h2 id="cykl" { (l.t("Cykl benchmarkingu", "The benchmarking cycle")) }
+            ol {
+                li { strong { (l.t("Zmierz", "Measure")) } " — " (l.t("wskaźniki ilości, jakości, dostępności i kosztu usług.", "indicators of the quantity, quality, availability and cost of services.")) }
+                li { strong { (l.t("Porównaj", "Compare")) } " — " (l.t("z podobnymi jednostkami, sąsiadami, statystycznie najbliższymi albo własną grupą.", "with similar units, neighbours, statistical nearest neighbours or your own group.")) }
+                li { strong { (l.t("Ucz się od najlepszych", "Learn from the best")) } " — " (l.t("liderzy grupy na stronie każdego wskaźnika.", "the group's leaders on every indicator's page.")) }
+                li { strong { (l.t("Planuj i sprawdzaj", "Plan and check")) } " — " (l.t("diagnoza mocnych i słabych stron z trendem na karcie jednostki.", "the diagnosis of strengths and weaknesses, with trends, on the unit card.")) }
+            }
+        }
+    };
+    (title, body)
+}

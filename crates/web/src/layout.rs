@@ -1,0 +1,128 @@
+//! The frame every page shares: head, skip link, header with the language switch and the
+//! synthetic-data banner, footer; the style sheet; helpers for unit names.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use model::UnitKind;
+
+use crate::i18n::{L, switch_language};
+
+/// What the frame needs to know of the request.
+pub struct Frame<'a> {
+    pub l: L,
+    pub demo: bool,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+}
+
+pub const CSS: &str = r#"
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.5}
+.wrap{max-width:72rem;margin:0 auto;padding:0 1rem}
+a{color:#0b4f9c}a:visited{color:#5a2d82}
+a:focus-visible,input:focus-visible,select:focus-visible,button:focus-visible,summary:focus-visible,[tabindex]:focus-visible{outline:3px solid #b35c00;outline-offset:2px}
+a:focus,input:focus,select:focus,button:focus,summary:focus{outline:3px solid #b35c00;outline-offset:2px}
+header.site{background:#0b3d6e;color:#fff}header.site a{color:#fff}
+header.site .wrap{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;padding:.6rem 1rem}
+header.site nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0}
+header.site a:focus,header.site a:focus-visible{outline-color:#ffd27a}
+.brand{font-size:1.25rem;font-weight:700;text-decoration:none}
+.banner{background:#fff3cd;border:2px solid #8a6d00;padding:.5rem 1rem;margin:1rem 0}
+main{padding-bottom:2rem}
+h1{font-size:1.8rem;line-height:1.2;margin:1.2rem 0 .5rem}h2{font-size:1.35rem;margin:1.8rem 0 .5rem}h3{font-size:1.1rem;margin:1.2rem 0 .4rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}
+th,td{border-bottom:1px solid #b5b5b5;padding:.3rem .5rem;text-align:left;vertical-align:middle}
+thead th{border-bottom:2px solid #595959;font-size:.9rem}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+caption{text-align:left;font-weight:700;padding:.25rem 0}
+.scroll{overflow-x:auto;max-width:100%}
+.muted{color:#595959}.small{font-size:.875rem}
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.5rem;margin:1rem 0;padding:0;list-style:none}
+.facts li,.facts>div{border:1px solid #b5b5b5;border-radius:4px;padding:.5rem .75rem}.facts b{display:block;font-size:1.2rem}
+.facts dt{font-weight:700;font-size:.9rem}.facts dd{margin:0}
+form.controls{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:flex-end;background:#f2f5f8;border:1px solid #b5b5b5;border-radius:4px;padding:.75rem;margin:1rem 0}
+form.controls label{display:flex;flex-direction:column;font-size:.9rem;font-weight:600}
+input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #595959;border-radius:3px;background:#fff;color:#1a1a1a}
+button{background:#0b3d6e;color:#fff;border-color:#0b3d6e;cursor:pointer}
+.search{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 1rem}.search input{flex:1 1 16rem;min-width:0;font-size:1.1rem}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem 2rem}
+.box{border:1px solid #b5b5b5;border-radius:4px;padding:.25rem 1rem;margin:1rem 0}
+.good{color:#00573f}.bad{color:#8f2d00}
+.tag{display:inline-block;font-size:.8rem;font-weight:700;border:1px solid currentColor;border-radius:3px;padding:0 .3rem;white-space:nowrap}
+.chart{max-width:42rem}.chart svg{display:block;width:100%;height:auto}
+td svg{display:block}
+.map svg{display:block;width:100%;height:auto;max-width:40rem}
+.sel td,.sel th{background:#fff3cd;font-weight:700}
+.skip{position:absolute;left:-9999px;top:0}.skip:focus{left:1rem;top:1rem;background:#fff;color:#0b4f9c;padding:.5rem;z-index:10}
+footer{border-top:1px solid #b5b5b5;margin-top:2rem;padding:1rem 0;font-size:.9rem;color:#595959}
+details summary{cursor:pointer;font-weight:600}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:40rem){h1{font-size:1.45rem}th,td{padding:.25rem .3rem}.hide-phone{display:none}}
+@media print{header.site,form.controls,.skip{display:none}a{color:#000}}
+"#;
+
+/// A whole page: `title` is the page's own (without the site name).
+pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
+    let l = f.l;
+    let other = switch_language(f.path, f.query, !l.en);
+    let html = html! {
+        (DOCTYPE)
+        html lang=(l.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) @if !title.is_empty() { " — " } "Miernik" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                a.skip href="#tresc" { (l.t("Przejdź do treści", "Skip to content")) }
+                header.site {
+                    div.wrap {
+                        a.brand href=(l.href("/")) { "Miernik" }
+                        nav aria-label=(l.t("Menu główne", "Main menu")) {
+                            ul {
+                                li { a href=(l.href("/")) { (l.t("Szukaj jednostki", "Find a unit")) } }
+                                li { a href=(l.href("/obszar")) { (l.t("Obszary i wskaźniki", "Areas and indicators")) } }
+                                li {
+                                    @if l.en { a href=(other) lang="pl" hreflang="pl" { "Polski" } }
+                                    @else { a href=(other) lang="en" hreflang="en" { "English" } }
+                                }
+                            }
+                        }
+                    }
+                }
+                div.wrap {
+                    @if f.demo {
+                        p.banner role="note" {
+                            strong { (l.t("Dane syntetyczne (demo).", "Synthetic data (demo).")) } " "
+                            (l.t("Jednostki poniżej województw i wszystkie liczby są zmyślone — służą do pokazania, jak działa Miernik.",
+                                 "Units below voivodeships and all numbers are invented, to show how Miernik works."))
+                        }
+                    }
+                    main id="tresc" tabindex="-1" { (body) }
+                    footer {
+                        p { (l.t("Miernik — otwarte oprogramowanie do monitorowania usług publicznych jednostek samorządu terytorialnego.",
+                                 "Miernik — open-source monitoring of the public services of Polish local governments.")) }
+                    }
+                }
+            }
+        }
+    };
+    html.into_string()
+}
+
+/// How a person names a unit: TERC writes powiaty without the word "powiat" and
+/// województwa in capitals.
+pub fn display_name(l: L, name: &str, kind: UnitKind) -> String {
+    match kind {
+        UnitKind::Wojewodztwo => format!("{} {}", l.t("województwo", "voivodeship"), name.to_lowercase()),
+        UnitKind::Powiat => format!("{} {name}", l.t("powiat", "county")),
+        _ => name.to_owned(),
+    }
+}
+
+/// The same, capitalised for a heading.
+pub fn heading_name(l: L, name: &str, kind: UnitKind) -> String {
+    let n = display_name(l, name, kind);
+    let mut chars = n.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,382 @@
+//! The unit card (`/jst/{teryt}`): facts and context, the peer-group switch, the diagnosis
+//! (strengths and weaknesses with trends), then areas → services → indicators, each with
+//! its value, trend and position in the group.
+
+use app::{Computed, NearestSpec, PeerGroup, Store, Trend, UnitCard};
+use maud::{Markup, PreEscaped, html};
+use model::UnitKind;
+
+use crate::PageError;
+use crate::common::{GROUPS, group_canonical, group_param, indicator_name, measure, position_cell, q, typology_words, value_text};
+use crate::i18n::L;
+use crate::layout::{display_name, heading_name};
+use crate::portal::Portal;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct UnitQuery {
+    pub grupa: Option<String>,
+    pub rok: Option<String>,
+}
+
+/// The page's title and body.
+pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCard, query: &UnitQuery) -> Result<(String, Markup), PageError> {
+    let u = &card.unit;
+    let title = heading_name(l, &u.name, u.kind);
+    let unit = portal.and_then(|p| p.c.unit_index(u.code.as_str()).map(|i| (p, i)));
+    let identity = identity(l, card, portal);
+    let Some((p, ui)) = unit else {
+        let note = match portal {
+            None => {
+                html! { p { (l.t("Wskaźniki nie są jeszcze policzone: zaimportuj katalog wskaźników i dane.", "Indicators are not computed yet: import the indicator catalogue and data.")) } }
+            }
+            Some(_) => {
+                html! { p { (l.t("Ta jednostka nie jest porównywana (nie jest obecną JST gminą, powiatem ani województwem).", "This unit is not compared (it is not a current gmina, powiat or voivodeship).")) } }
+            }
+        };
+        return Ok((title.clone(), html! { h1 { (title) } (identity) (note) (children(l, card)) }));
+    };
+    let c = &*p.c;
+    let s = &c.snapshot;
+    let years = s.years();
+    let y = match query.rok.as_deref().filter(|r| !r.is_empty()) {
+        Some(r) => {
+            let year: i32 = r.parse().map_err(|_| PageError::BadRequest(format!("rok={r}")))?;
+            s.year_index(year).ok_or(PageError::BadRequest(format!("rok={r}")))?
+        }
+        None => p.latest_year(ui),
+    };
+    let year = s.first_year() + y as i32;
+    let asked = match query.grupa.as_deref().filter(|g| !g.is_empty()) {
+        Some(g) => group_canonical(g).ok_or_else(|| PageError::BadRequest(format!("grupa={g}")))?,
+        None => "typology".to_owned(),
+    };
+    let spec = NearestSpec::default();
+    let (group, group_note) = match app::peer_group(store, c, ui, y, &asked, &spec).await {
+        Ok(g) => (g, None),
+        Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => {
+            let g = app::peer_group(store, c, ui, y, "typology", &spec).await.map_err(|e| PageError::Server(e.to_string()))?;
+            (g, Some(why))
+        }
+        Err(e) => return Err(PageError::Server(e.to_string())),
+    };
+    let customs = app::custom_groups(store).await.map_err(|e| PageError::Server(e.to_string()))?;
+    let diagnosis = app::diagnose(store, c, u.code.as_str(), year, &group.name, &spec, 5).await.ok();
+    let gp = group_param(&group.name);
+    let link = |i: usize| l.href(&format!("/wskaznik/{}?jst={}&grupa={}&rok={year}", c.definitions[i].code, u.code, q(&gp)));
+    let code = u.code.as_str();
+    let body = html! {
+        h1 { (title) }
+        (identity)
+        (facts(l, p, ui, y))
+        form.controls method="get" action={ "/jst/" (code) } aria-label=(l.t("Wybór grupy porównawczej i roku", "Choose the peer group and year")) {
+            @if l.en { input type="hidden" name="lang" value="en"; }
+            label for="grupa" { (l.t("Porównaj z", "Compare with"))
+                select id="grupa" name="grupa" {
+                    @for (param, canonical) in GROUPS {
+                        option value=(param) selected[group.name == canonical] { (l.group(canonical)) }
+                    }
+                    @for g in &customs {
+                        @let value = format!("custom:{}", g.code);
+                        option value=(value) selected[group.name == value] { (l.t("grupa własna: ", "custom group: ")) (g.name_pl) }
+                    }
+                }
+            }
+            label for="rok" { (l.t("Rok", "Year"))
+                select id="rok" name="rok" {
+                    @for yy in (0..years).rev() {
+                        @let cal = s.first_year() + yy as i32;
+                        option value=(cal) selected[yy == y] { (cal) }
+                    }
+                }
+            }
+            button type="submit" { (l.t("Pokaż", "Show")) }
+        }
+        @if let Some(why) = &group_note {
+            p.box role="status" { (l.t("Tej grupy nie da się utworzyć: ", "This group cannot be formed: ")) (why) ". " (l.t("Pokazano porównanie z podobnymi jednostkami (typologia).", "Showing the comparison with similar units (typology) instead.")) }
+        }
+        (group_summary(l, p, ui, y, &group))
+        @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link)) }
+        h2 id="kontekst" { (l.t("Kontekst", "Context")) }
+        p.small.muted { (l.t("Wskaźniki kontekstowe opisują warunki, w jakich jednostka świadczy usługi; nie ocenia się ich jako lepszych lub gorszych.", "Context indicators describe the conditions in which the unit provides services; they are not judged better or worse.")) }
+        (indicator_table(l, c, ui, y, &group, &link, "ctx", &p.areas.iter().flat_map(|a| a.indicators()).filter(|&i| c.definitions[i].kind == "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>(), &l.t("Wskaźniki kontekstowe", "Context indicators").to_owned()))
+        @for (ai, a) in p.areas.iter().enumerate() {
+            @let monitored: Vec<(usize, Vec<usize>)> = a.services.iter().enumerate().map(|(si, sv)| (si, sv.indicators.iter().copied().filter(|&i| c.definitions[i].kind != "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>())).filter(|(_, v)| !v.is_empty()).collect();
+            @if !monitored.is_empty() {
+                h2 id={ "obszar-" (a.code) } { (l.area(&a.code)) " " a.small href=(l.href(&format!("/obszar/{}?jst={code}", a.code))) { (l.t("o obszarze", "about the area")) } }
+                @for (si, list) in &monitored {
+                    @let sv = &a.services[*si];
+                    (indicator_table(l, c, ui, y, &group, &link, &format!("a{ai}s{si}"), list, l.t(&sv.pl, &sv.en)))
+                }
+            }
+        }
+        (children(l, card))
+    };
+    Ok((title, body))
+}
+
+/// Kind, code, parent, history of codes and names.
+fn identity(l: L, card: &UnitCard, portal: Option<&Portal>) -> Markup {
+    let u = &card.unit;
+    let date = |d: Option<model::Date>| d.map(model::format_date).unwrap_or_else(|| "—".to_owned());
+    let _ = portal;
+    html! {
+        p {
+            (l.kind(u.kind)) ", TERYT " (u.code)
+            @if let (Some(parent), Some(name)) = (&u.parent, &card.parent_name) {
+                " · " (l.t("w jednostce", "in")) " " a href=(l.href(&format!("/jst/{parent}"))) { (display_name(l, name, card.parent_kind.unwrap_or(UnitKind::Kraj))) }
+            }
+            @if !card.is_jst { " · " (l.t("jednostka statystyczna, nie JST", "statistical unit, not a local government")) }
+        }
+        @if let Some(s) = &card.same_jst {
+            p { (l.t("Ta sama JST jako ", "The same local government as a ")) (l.kind(s.kind)) ": " a href=(l.href(&format!("/jst/{}", s.code))) { (s.name) " (" (s.code) ")" } }
+        }
+        @if let Some(to) = u.valid_to {
+            p { strong { (l.t("Jednostka zniesiona lub zmieniona: ", "Unit closed or changed: ")) } (model::format_date(to)) }
+        }
+        @if card.codes.len() > 1 || card.names.len() > 1 {
+            details {
+                summary { (l.t("Historia kodów i nazw", "History of codes and names")) }
+                ul {
+                    @for (c, from, to) in &card.codes { li { (l.t("Kod ", "Code ")) (c) ": " (date(*from)) " – " (date(*to)) } }
+                    @for (n, from, to) in &card.names { li { (l.t("Nazwa ", "Name ")) (n) ": " (date(*from)) " – " (date(*to)) } }
+                }
+            }
+        }
+    }
+}
+
+/// Population, area, density and the typology group, as tiles.
+fn facts(l: L, p: &Portal, u: usize, y: usize) -> Markup {
+    let s = &p.c.snapshot;
+    let latest = |v: usize| (0..=y).rev().find_map(|yy| s.variable(v, u, yy).map(|x| (x, s.first_year() + yy as i32)));
+    let pop = p.population.and_then(latest);
+    let area = p.area_km2.and_then(latest);
+    let typology = s.partition_index("typology").and_then(|t| s.group_of(t, u, y).map(|g| typology_words(l, &s.group_keys(t)[g])));
+    html! {
+        ul.facts aria-label=(l.t("Podstawowe dane", "Basic facts")) {
+            @if let Some((v, yr)) = pop { li { (l.t("Ludność", "Population")) b { (l.num(v, 0)) } span.small.muted { (yr) } } }
+            @if let Some((v, yr)) = area { li { (l.t("Powierzchnia", "Area")) b { (l.num(v, 1)) " km²" } span.small.muted { (yr) } } }
+            @if let (Some((pv, _)), Some((av, _))) = (pop, area) {
+                @if av > 0.0 { li { (l.t("Gęstość zaludnienia", "Population density")) b { (l.num(pv / av, 0)) " " (l.t("os./km²", "per km²")) } } }
+            }
+            @if let Some(t) = typology { li { (l.t("Grupa typologiczna", "Typology group")) b.small { (t) } } }
+        }
+    }
+}
+
+/// Who the unit is compared with: the group in words and, for listed groups, its members
+/// (for nearest neighbours with the distance and what makes them similar).
+fn group_summary(l: L, p: &Portal, u: usize, y: usize, g: &PeerGroup) -> Markup {
+    let c = &*p.c;
+    let s = &c.snapshot;
+    let size = match &g.peers {
+        app::Peers::Fixed { partition, group } => s.members(*partition, *group, y).len(),
+        app::Peers::Listed { members } => members.len(),
+    };
+    let label = match g.name.as_str() {
+        "typology" => {
+            s.partition_index("typology").and_then(|t| s.group_of(t, u, y).map(|gg| typology_words(l, &s.group_keys(t)[gg]))).unwrap_or_default()
+        }
+        "wojewodztwo" => c.codes[u]
+            .as_str()
+            .get(..2)
+            .and_then(|w| c.unit_index(w))
+            .map(|w| display_name(l, &c.names[w], UnitKind::Wojewodztwo))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let context_name = |item: &str| -> String {
+        let code = item.trim_start_matches("log:").split('*').next().unwrap_or(item);
+        if let Some(i) = s.indicator_index(code) {
+            return indicator_name(l, c, i).to_owned();
+        }
+        c.variables
+            .iter()
+            .find(|v| v.code == code)
+            .map(|v| if l.en { v.name_en.clone() } else { v.name_pl.clone() })
+            .unwrap_or_else(|| code.to_owned())
+    };
+    html! {
+        p {
+            strong { (l.t("Grupa porównawcza: ", "Peer group: ")) } (l.group(&g.name))
+            @if !label.is_empty() { " — " (label) }
+            " (" (size) " " (l.t("jednostek", "units")) ")."
+        }
+        @if !g.rows.is_empty() {
+            details open[g.name == "nearest"] {
+                summary { (l.t("Kto jest w grupie", "Who is in the group")) " (" (g.rows.len()) ")" }
+                @if g.name == "nearest" {
+                    p.small { (l.t("Najbliżsi statystycznie: jednostki najbardziej podobne pod względem standaryzowanych zmiennych kontekstowych (metoda CIPFA). Im mniejsza odległość, tym bardziej podobna jednostka; udział mówi, która zmienna najbardziej je różni.",
+                                  "Statistical nearest neighbours: the units most similar on standardised context variables (the CIPFA method). The smaller the distance, the more similar; the share says which variable sets them apart most.")) }
+                }
+                div.scroll {
+                    table {
+                        caption { (l.t("Członkowie grupy", "Group members")) }
+                        thead { tr {
+                            th scope="col" { (l.t("Jednostka", "Unit")) }
+                            @if g.name == "nearest" { th scope="col" class="num" { (l.t("Odległość", "Distance")) } th scope="col" { (l.t("Największe różnice", "Largest differences")) } }
+                        } }
+                        tbody {
+                            @for r in &g.rows {
+                                tr {
+                                    th scope="row" { a href=(l.href(&format!("/jst/{}", r.code))) { (r.name) } " " span.small.muted { (r.code) } }
+                                    @if g.name == "nearest" {
+                                        td.num { (r.distance.map(|d| l.num(d, 2)).unwrap_or_default()) }
+                                        td.small {
+                                            @for (k, (item, share)) in largest(&r.contributions).into_iter().enumerate() {
+                                                @if k > 0 { ", " }
+                                                (context_name(item)) " " (l.num(share * 100.0, 0)) " %"
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn trend_text(l: L, t: Trend) -> Markup {
+    let (pl, en) = app::trend_words(t);
+    html! {
+        @match t {
+            Trend::Improving => span.good { "↑ " (l.t(pl, en)) },
+            Trend::Worsening => span.bad { "↓ " (l.t(pl, en)) },
+            _ => span { (l.t(pl, en)) },
+        }
+    }
+}
+
+/// Strengths and weaknesses: where to start an improvement plan.
+fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize) -> String) -> Markup {
+    let list = |findings: &[app::Finding], strong: bool| {
+        html! {
+            @if findings.is_empty() { p { (l.t("Brak.", "None.")) } }
+            @else {
+                ul {
+                    @for f in findings {
+                        @let i = c.snapshot.indicator_index(&f.indicator).unwrap_or(0);
+                        li {
+                            a href=(link(i)) { (if l.en { &f.name_en } else { &f.name_pl }) }
+                            ": " strong { (l.num(f.value, f.decimals)) } " " (measure(l, c, i))
+                            @if let Some(m) = f.group_median { span.small { " (" (l.t("mediana grupy", "group median")) " " (l.num(m, f.decimals)) ")" } }
+                            br;
+                            span.small {
+                                @if strong { span.good.tag { (l.t("mocna strona", "strength")) } } @else { span.bad.tag { (l.t("słaba strona", "weakness")) } }
+                                " " (l.t("3 lata: ", "3 years: ")) (trend_text(l, f.trend_3y)) "; " (l.t("5 lat: ", "5 years: ")) (trend_text(l, f.trend_5y))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        section.box aria-labelledby="diagnoza" {
+            h2 id="diagnoza" { (l.t("Diagnoza", "Diagnosis")) " " (d.year) }
+            p.small { (l.t("Wskaźniki, na których jednostka najbardziej odbiega od swojej grupy (wg z-score, z uwzględnieniem kierunku: co jest lepsze). Ocenionych wskaźników: ", "The indicators on which the unit stands out most from its group (by z-score, turned so that better is positive). Indicators judged: ")) (d.judged) "." }
+            div.cols {
+                div { h3 { (l.t("Mocne strony", "Strengths")) } (list(&d.strengths, true)) }
+                div { h3 { (l.t("Słabe strony — od czego zacząć", "Weaknesses — where to start")) } (list(&d.weaknesses, false)) }
+            }
+        }
+    }
+}
+
+/// One table of indicators for the unit: value, trend since the first year, position.
+#[allow(clippy::too_many_arguments)]
+fn indicator_table(
+    l: L,
+    c: &Computed,
+    u: usize,
+    y: usize,
+    g: &PeerGroup,
+    link: &dyn Fn(usize) -> String,
+    id: &str,
+    list: &[usize],
+    caption: &str,
+) -> Markup {
+    let s = &c.snapshot;
+    let years = s.years();
+    let first = s.first_year();
+    if list.is_empty() {
+        return html! {};
+    }
+    html! {
+        div.scroll {
+            table {
+                caption { (caption) }
+                thead { tr {
+                    th scope="col" { (l.t("Wskaźnik", "Indicator")) }
+                    th scope="col" class="num" { (l.t("Wartość", "Value")) }
+                    th scope="col" class="hide-phone" { (l.t("Trend", "Trend")) " " (first) "–" (first + y as i32) }
+                    th scope="col" { (l.t("Pozycja w grupie", "Position in the group")) }
+                    th scope="col" class="num hide-phone" { (l.t("Mediana grupy", "Group median")) }
+                } }
+                tbody {
+                    @for &i in list {
+                        @let d = &c.definitions[i];
+                        @let spec = s.indicator(i);
+                        @let (st, pos) = g.compare(s, i, u, y);
+                        // Context indicators are not judged, whatever their catalogue polarity.
+                        @let polarity = if d.kind == "context" { model::Polarity::Neutral } else { spec.polarity };
+                        @let (text, _flag) = value_text(l, c, i, u, y);
+                        @let value = s.value(i, u, y);
+                        @let fmt = |v: f64| l.num(v, d.decimals);
+                        @let series: Vec<Option<f64>> = (0..years.min(y + 1)).map(|yy| s.value(i, u, yy)).collect();
+                        tr {
+                            th scope="row" { a href=(link(i)) { (indicator_name(l, c, i)) } }
+                            td.num { (text) @if value.is_some() { " " span.small.muted { (measure(l, c, i)) } } }
+                            td.hide-phone { (PreEscaped(viz::sparkline(&format!("sp-{id}-{i}"), &sparkline_title(l, &series, first, &fmt), &series))) }
+                            td { (position_cell(l, &format!("qb-{id}-{i}"), polarity, &st, &pos, value, &fmt)) }
+                            td.num.hide-phone { (st.median.map(fmt).unwrap_or_else(|| "—".into())) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "Trend 2010–2024: z 12,3 do 15,0" — the sparkline's text alternative.
+fn sparkline_title(l: L, series: &[Option<f64>], first: i32, fmt: &dyn Fn(f64) -> String) -> String {
+    let known: Vec<(usize, f64)> = series.iter().enumerate().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    match (known.first(), known.last()) {
+        (Some(&(a, va)), Some(&(b, vb))) if a != b => {
+            format!(
+                "{} {}–{}: {} {} {} {}",
+                l.t("Trend", "Trend"),
+                first + a as i32,
+                first + b as i32,
+                l.t("z", "from"),
+                fmt(va),
+                l.t("do", "to"),
+                fmt(vb)
+            )
+        }
+        (Some(&(a, va)), _) => format!("{} {}: {}", l.t("Tylko rok", "Only year"), first + a as i32, fmt(va)),
+        _ => l.t("Brak danych o trendzie", "No trend data").to_owned(),
+    }
+}
+
+fn children(l: L, card: &UnitCard) -> Markup {
+    html! {
+        @if !card.children.is_empty() {
+            h2 { (l.t("Jednostki podrzędne", "Sub-units")) " (" (card.children.len()) ")" }
+            ul.cols.small {
+                @for ch in &card.children { li { a href=(l.href(&format!("/jst/{}", ch.code))) { (display_name(l, &ch.name, ch.kind)) } " — " (l.kind(ch.kind)) } }
+            }
+        }
+    }
+}
+
+/// The three largest contributions to a distance, largest first.
+fn largest(contributions: &[(String, f64)]) -> Vec<&(String, f64)> {
+    let mut top: Vec<&(String, f64)> = contributions.iter().collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    top.truncate(3);
+    top
+}
