@@ -3,7 +3,7 @@
 //! diagnosis of all indicators — strengths and weaknesses with their trends.
 
 use engine::diagnosis::{Reading, Trend};
-use engine::snapshot::Snapshot;
+use engine::snapshot::{RankIndex, Snapshot};
 use engine::stats::{GroupStats, Position};
 use model::TerytCode;
 use store::Store;
@@ -47,6 +47,17 @@ pub struct PeerGroup {
 }
 
 impl PeerGroup {
+    /// As [`PeerGroup::compare`], taking the position from `index` when it is the rank index
+    /// of this group's partition and year (the unit card compares every indicator).
+    pub fn compare_indexed(&self, s: &Snapshot, i: usize, u: usize, y: usize, index: Option<&RankIndex>) -> (GroupStats, Position) {
+        match (&self.peers, index) {
+            (Peers::Fixed { partition, group }, Some(ix)) if ix.partition == *partition && ix.year == y => {
+                (s.group_stats(i, *partition, *group, y).to_stats(), s.position_indexed(ix, i, u).unwrap_or_default())
+            }
+            _ => self.compare(s, i, u, y),
+        }
+    }
+
     /// The group's statistics and the unit's position for indicator `i` in year `y`.
     pub fn compare(&self, s: &Snapshot, i: usize, u: usize, y: usize) -> (GroupStats, Position) {
         match &self.peers {
@@ -73,9 +84,8 @@ pub fn locate(c: &Computed, unit: &str, year: i32) -> Result<(usize, usize), App
 
 /// The index of `year` in the snapshot, or an error naming the years it has.
 pub fn year_index(s: &Snapshot, year: i32) -> Result<usize, AppError> {
-    s.year_index(year).ok_or_else(|| {
-        AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1))
-    })
+    s.year_index(year)
+        .ok_or_else(|| AppError::NotFound(format!("no data for {year}: years {}–{}", s.first_year(), s.first_year() + s.years() as i32 - 1)))
 }
 
 /// Resolves `group` for unit `u` in year index `y`. `spec` says how nearest neighbours are
@@ -135,7 +145,12 @@ pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: 
         let label = format!("nearest: {} of {candidates} on {}{not_applying}", neighbours.len(), labels.join(", "));
         (neighbours.iter().map(|n| n.unit).collect(), rows, label)
     } else if let Some(code) = canonical.strip_prefix("custom:") {
-        let g = store.groups().await?.into_iter().find(|g| g.code == code).ok_or_else(|| AppError::NotFound(format!("no custom group `{code}` (see miernik group list)")))?;
+        let g = store
+            .groups()
+            .await?
+            .into_iter()
+            .find(|g| g.code == code)
+            .ok_or_else(|| AppError::NotFound(format!("no custom group `{code}` (see miernik group list)")))?;
         let m: Vec<usize> = g.members.iter().filter_map(|id| c.unit_ids.iter().position(|x| x == id)).filter(|&v| v != u).collect();
         let rows = m.iter().map(|&v| row(v)).collect();
         (m, rows, format!("custom:{code} ({})", g.name_pl))
@@ -252,19 +267,31 @@ pub async fn diagnose(
     let s = &c.snapshot;
     let (u, y) = locate(c, unit, year)?;
     let g = peer_group(store, c, u, y, group, spec).await?;
-    let mut series: Vec<Vec<Option<f64>>> = Vec::new();
-    let mut stats: Vec<(usize, GroupStats, Position)> = Vec::new();
-    for i in 0..s.indicator_count() {
-        if !s.indicator(i).applies[u] {
-            continue;
-        }
-        let (st, pos) = g.compare(s, i, u, y);
-        series.push((0..=y).map(|yy| s.value(i, u, yy)).collect());
-        stats.push((i, st, pos));
+    let compared: Vec<(usize, GroupStats, Position)> = (0..s.indicator_count())
+        .filter(|&i| s.indicator(i).applies[u])
+        .map(|i| {
+            let (st, pos) = g.compare(s, i, u, y);
+            (i, st, pos)
+        })
+        .collect();
+    Ok(diagnose_compared(c, u, y, g, &compared, top))
+}
+
+/// The diagnosis of unit `u` in year index `y` from comparisons already made: `compared`
+/// holds (indicator, group statistics, position) for every indicator that applies to it.
+/// The unit card compares once and uses the result for its table and its diagnosis.
+pub fn diagnose_compared(c: &Computed, u: usize, y: usize, g: PeerGroup, compared: &[(usize, GroupStats, Position)], top: usize) -> UnitDiagnosis {
+    let s = &c.snapshot;
+    let year = s.first_year() + y as i32;
+    let stats = compared;
+    // One buffer for every indicator's series up to `y`.
+    let mut flat: Vec<Option<f64>> = Vec::with_capacity(stats.len() * (y + 1));
+    for (i, _, _) in stats {
+        flat.extend((0..=y).map(|yy| s.value(*i, u, yy)));
     }
     let readings: Vec<Reading<'_>> = stats
         .iter()
-        .zip(&series)
+        .zip(flat.chunks(y + 1))
         .map(|((i, st, _), values)| Reading { polarity: s.indicator(*i).polarity, values, group_mean: st.mean, group_sd: st.sd })
         .collect();
     let d = engine::diagnosis::diagnose(&readings, top);
@@ -289,7 +316,7 @@ pub async fn diagnose(
             trend_5y: f.trend_5y,
         }
     };
-    Ok(UnitDiagnosis {
+    UnitDiagnosis {
         unit_code: c.codes[u].as_str().to_owned(),
         unit_name: c.names[u].clone(),
         year,
@@ -299,7 +326,7 @@ pub async fn diagnose(
         strengths: d.strengths.iter().map(finding).collect(),
         weaknesses: d.weaknesses.iter().map(finding).collect(),
         peers: g.rows,
-    })
+    }
 }
 
 /// A trend in words, Polish / English.
@@ -324,13 +351,7 @@ pub struct SavedGroup {
 
 /// Saves (or replaces) a custom group of current units given by TERYT codes, all or nothing:
 /// an unknown code, a bad group code or an empty list is refused and nothing is written.
-pub async fn save_custom_group(
-    store: &Store,
-    code: &str,
-    name_pl: &str,
-    name_en: Option<&str>,
-    units: &[String],
-) -> Result<SavedGroup, AppError> {
+pub async fn save_custom_group(store: &Store, code: &str, name_pl: &str, name_en: Option<&str>, units: &[String]) -> Result<SavedGroup, AppError> {
     if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(AppError::Invalid(format!("group code `{code}`: 1–40 letters, digits, `_` or `-`")));
     }
@@ -367,8 +388,7 @@ pub async fn save_custom_group(
 
 /// Every custom group with its members' codes.
 pub async fn custom_groups(store: &Store) -> Result<Vec<SavedGroup>, AppError> {
-    let codes: std::collections::HashMap<i64, String> =
-        store.units().await?.into_iter().map(|u| (u.id, u.code.as_str().to_owned())).collect();
+    let codes: std::collections::HashMap<i64, String> = store.units().await?.into_iter().map(|u| (u.id, u.code.as_str().to_owned())).collect();
     Ok(store
         .groups()
         .await?

@@ -161,6 +161,9 @@ impl Computed {
     /// input says why.
     pub fn flag(&self, i: usize, u: usize, y: usize) -> Flag {
         let has_value = self.snapshot.value(i, u, y).is_some();
+        if self.flags.is_empty() {
+            return if has_value { Flag::Final } else { Flag::Missing };
+        }
         let found = self.inputs.get(i).into_iter().flatten().find_map(|&v| self.flags.get(&(v, u as u32, y as u16)).copied());
         match (has_value, found) {
             (true, Some(f)) if f.carries_value() => f,

@@ -24,7 +24,7 @@ mod units;
 pub use boundaries::{BoundaryImportOptions, BoundaryImportReport, FeatureNote, NeighbourPair, import_boundaries, neighbours};
 pub use checks::{AdditivityCheck, HistoryOutlier, PeerOutlier, SumMismatch, check_additivity, check_history_outliers, check_peer_outliers};
 pub use compare::{
-    Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, locate, peer_group,
+    Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, diagnose_compared, locate, peer_group,
     save_custom_group, trend_words,
 };
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
@@ -41,5 +41,6 @@ pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
 pub use store::{ImportCounts, ImportInfo, Store};
 /// The engine's reading types, for the pages that show them.
 pub use engine::diagnosis::Trend;
+pub use engine::snapshot::RankIndex;
 pub use engine::stats::{GroupStats, Position};
 pub use nearest::NearestSpec;

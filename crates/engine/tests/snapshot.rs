@@ -199,6 +199,21 @@ proptest! {
     }
 
     #[test]
+    fn positions_from_a_rank_index_equal_positions_from_a_pass(w in world()) {
+        let s = build(&w);
+        for p in 0..s.partition_names().count() {
+            for y in 0..w.years {
+                let index = s.rank_index(p, y);
+                for i in 0..s.indicator_count() {
+                    for u in 0..s.units() {
+                        prop_assert_eq!(s.position_indexed(&index, i, u), s.position(i, p, u, y), "i{} y{} p{} u{}", i, y, p, u);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn incremental_change_equals_full_rebuild(w in world(), unit in 0usize..12, year in 0usize..5, a in proptest::option::of(-3i32..6), b in proptest::option::of(-3i32..6)) {
         let unit = unit % w.units;
         let year = year % w.years;
@@ -240,7 +255,12 @@ fn hand_checked_three_units() {
 /// equal to NaN): an incremental change must give exactly what a full build gives.
 fn assert_identical(w: &World, got: &Snapshot, want: &Snapshot) -> Result<(), TestCaseError> {
     let bits = |r: engine::snapshot::StatRow| {
-        [r.min, r.q1, r.median, r.q3, r.max, r.mean, r.sd, r.aggregate].map(f64::to_bits).to_vec().into_iter().chain([u64::from(r.n), u64::from(r.missing)]).collect::<Vec<_>>()
+        [r.min, r.q1, r.median, r.q3, r.max, r.mean, r.sd, r.aggregate]
+            .map(f64::to_bits)
+            .to_vec()
+            .into_iter()
+            .chain([u64::from(r.n), u64::from(r.missing)])
+            .collect::<Vec<_>>()
     };
     for i in 0..3 {
         for y in 0..w.years {

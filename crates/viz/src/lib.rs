@@ -1,16 +1,41 @@
 //! SVG charts and maps from plain data: sparklines, quartile bars, distribution plots, time
-//! series with a band, choropleth maps. No I/O and no dependencies; every word and number
-//! format comes from the caller (the page's language). Every chart is one `<svg role="img">`
-//! with a `<title>` and `<desc>`; ids are prefixed by the caller's `id` so a page can hold
-//! many; information is never told by colour alone (the unit's marker is a shape, the best
-//! end of a bar is marked with "+"); no input makes it panic or write NaN.
+//! series with a band (this file), choropleth and link maps (`map.rs`), class breaks, ticks and
+//! the palette (`breaks.rs`).
+//!
+//! No I/O and no dependencies. Every word and every number format comes from the caller (the
+//! page's language): labels are `&str`, numbers go through a `&dyn Fn(f64) -> String`.
+//!
+//! Contract of every function that draws:
+//!
+//! * it returns one `<svg>` element, server-rendered, without JavaScript; charts carry
+//!   `role="img"` and `aria-labelledby` pointing at their `<title>` (and `<desc>`); maps, whose
+//!   areas are links, carry `role="group"` instead, because the children of an `img` are
+//!   hidden from assistive technology and the links must stay reachable;
+//! * every id inside is derived from the caller's `id` (`{id}-t`, `{id}-d`, `{id}-nd`), so a
+//!   page holding many charts must give each a different `id`; characters other than ASCII
+//!   letters, digits, `-` and `_` become `_` and an id not starting with a letter gets a `v`
+//!   in front (so it is valid in CSS selectors and `url(#…)` references);
+//! * every caller-provided string is XML-escaped;
+//! * coordinates are written with at most one decimal and no input (empty, all missing, NaN,
+//!   infinities, 1e308, min = max) makes it panic or write NaN or inf;
+//! * text is #1a1a1a on white (contrast 17:1), lines and marks that carry meaning have at least
+//!   3:1 against white, and information is never told by colour alone: the unit's marker is a
+//!   shape (a black diamond or triangle with a white outline), the best end of a quartile bar
+//!   is marked "+", the median is dashed, "no data" on a map is hatched.
+//!
+//! ```
+//! use viz::{Direction, Quartiles, quartile_bar};
+//! let q = Quartiles { min: 0.0, q1: 20.0, median: 35.0, q3: 60.0, max: 100.0 };
+//! let svg = quartile_bar("qb-1", "Mediana 35, ta gmina 72", &q, Some(72.0), Direction::HigherBetter);
+//! assert!(svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" id="qb-1" role="img" aria-labelledby="qb-1-t""#));
+//! ```
 
 mod breaks;
 mod map;
 
-use std::fmt::Write;
+use std::fmt::{self, Display, Write};
 
-pub use breaks::{class_of, natural_breaks, nice_ticks, palette, quantile_breaks};
+pub use breaks::{MAX_CLASSES, class_of, natural_breaks, nice_ticks, palette, quantile_breaks};
 pub use map::{Legend, MapArea, MapGeometry, Shape, choropleth, link_map};
 
 /// Which way is better.
@@ -31,7 +56,7 @@ pub struct Quartiles {
     pub max: f64,
 }
 
-/// One year of a time series: the unit and its group's quartiles.
+/// One year of a time series: the unit's value and its group's quartiles.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SeriesPoint {
     pub year: i32,
@@ -41,7 +66,7 @@ pub struct SeriesPoint {
     pub q3: Option<f64>,
 }
 
-/// The captions of a time series' three layers (an empty `unit` leaves it out).
+/// The captions of a time series' three layers (an empty `unit` leaves the unit's line out).
 #[derive(Debug, Clone, Copy)]
 pub struct SeriesLegend<'a> {
     pub unit: &'a str,
@@ -49,153 +74,269 @@ pub struct SeriesLegend<'a> {
     pub band: &'a str,
 }
 
-/// XML-escapes text for element content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
+/// Text written XML-escaped (element content and attribute values alike); characters XML 1.0
+/// does not allow become spaces.
+pub(crate) struct Esc<'a>(pub &'a str);
+
+impl Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let mut from = 0;
+        for (i, c) in s.char_indices() {
+            let rep = match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                '\t' | '\n' | '\r' => continue,
+                c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => " ",
+                _ => continue,
+            };
+            f.write_str(&s[from..i])?;
+            f.write_str(rep)?;
+            from = i + c.len_utf8();
         }
+        f.write_str(&s[from..])
     }
+}
+
+/// A coordinate with at most one decimal ("12.3", "12", "-0.5"); 0 for non-finite, clamped
+/// to ±10⁹ (far outside any drawing). Written straight into the output (no allocation):
+/// charts write thousands of them.
+pub(crate) struct N(pub f64);
+
+impl Display for N {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_tenths(f, tenths(self.0), false)
+    }
+}
+
+/// `x` in whole tenths, clamped so it always fits (0 for non-finite).
+pub(crate) fn tenths(x: f64) -> i64 {
+    if x.is_finite() { (x.clamp(-1e9, 1e9) * 10.0).round() as i64 } else { 0 }
+}
+
+/// Writes `t` tenths as a decimal: "12.3", "-4", ".5" (without the leading zero when `short`).
+pub(crate) fn write_tenths(f: &mut impl Write, t: i64, short: bool) -> fmt::Result {
+    let a = t.unsigned_abs();
+    if t < 0 {
+        f.write_char('-')?;
+    }
+    let (int, frac) = (a / 10, a % 10);
+    if int != 0 || !short || frac == 0 {
+        write!(f, "{int}")?;
+    }
+    if frac != 0 {
+        write!(f, ".{frac}")?;
+    }
+    Ok(())
+}
+
+/// The caller's id made safe for XML ids, IDREFs, CSS selectors and `url(#…)`.
+pub(crate) fn clean_id(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 1);
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.push('v');
+    }
+    out.extend(id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }));
     out
 }
 
-/// A coordinate with at most one decimal ("12.3", "12"); 0 for non-finite.
-pub(crate) fn n(x: f64) -> String {
-    if !x.is_finite() {
-        return "0".into();
-    }
-    let r = (x * 10.0).round() / 10.0;
-    if r == r.trunc() { format!("{}", r as i64) } else { format!("{r:.1}") }
+/// How the root element is sized.
+#[derive(Clone, Copy)]
+enum Size {
+    /// Fills its container's width (`width="100%"`), the height follows the viewBox.
+    Fluid,
+    /// A fixed size in CSS pixels for table cells, shrinking when the cell is narrower.
+    Fixed,
 }
 
-fn open(out: &mut String, id: &str, title: &str, desc: Option<&str>, w: f64, h: f64, fixed: bool) {
-    let labelled = if desc.is_some() { format!("{id}-t {id}-d") } else { format!("{id}-t") };
-    let size = if fixed { format!(r#"width="{}" height="{}""#, n(w), n(h)) } else { r#"width="100%""#.to_owned() };
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" role="img" aria-labelledby="{labelled}" viewBox="0 0 {} {}" {size} preserveAspectRatio="xMidYMid meet"><title id="{id}-t">{}</title>"#,
-        n(w),
-        n(h),
-        esc(title)
-    );
-    if let Some(d) = desc {
-        let _ = write!(out, r#"<desc id="{id}-d">{}</desc>"#, esc(d));
+fn open(out: &mut String, id: &str, title: &str, desc: Option<&str>, w: f64, h: f64, size: Size) -> String {
+    let id = clean_id(id);
+    let d = if desc.is_some() { format!(" {id}-d") } else { String::new() };
+    let _ =
+        write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" role="img" aria-labelledby="{id}-t{d}" viewBox="0 0 {} {}" "#, N(w), N(h));
+    let _ = match size {
+        Size::Fluid => write!(out, r#"width="100%" preserveAspectRatio="xMidYMid meet">"#),
+        Size::Fixed => write!(out, r#"width="{}" height="{}" style="max-width:100%;height:auto" preserveAspectRatio="xMidYMid meet">"#, N(w), N(h)),
+    };
+    let _ = write!(out, r#"<title id="{id}-t">{}</title>"#, Esc(title));
+    if let Some(desc) = desc {
+        let _ = write!(out, r#"<desc id="{id}-d">{}</desc>"#, Esc(desc));
     }
+    id
 }
 
-/// A linear scale from `lo..hi` onto `a..b` (the middle when the domain is one point).
+/// A linear scale from `lo..hi` onto `a..b` (the middle when the domain is one point); halves
+/// keep `hi - lo` finite even for ±1e308.
 fn scale(lo: f64, hi: f64, a: f64, b: f64) -> impl Fn(f64) -> f64 {
-    move |x| if hi > lo { a + (x - lo) / (hi - lo) * (b - a) } else { (a + b) / 2.0 }
+    let span = hi / 2.0 - lo / 2.0;
+    move |x| if span > 0.0 && span.is_finite() { a + ((x / 2.0 - lo / 2.0) / span).clamp(-1.0, 2.0) * (b - a) } else { (a + b) / 2.0 }
 }
 
+/// The smallest and largest finite value.
 fn finite_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     values.filter(|v| v.is_finite()).fold(None, |acc, v| Some(acc.map_or((v, v), |(a, b): (f64, f64)| (a.min(v), b.max(v)))))
 }
 
-/// A small trend line (80 × 20) for a table cell: gaps where years are missing, the last
-/// point marked.
+/// The first and last tick (or the range itself when there are none).
+fn tick_range(ticks: &[f64], lo: f64, hi: f64) -> (f64, f64) {
+    (ticks.first().copied().unwrap_or(lo), ticks.last().copied().unwrap_or(hi))
+}
+
+/// The text colour: 17:1 on white.
+const INK: &str = "#1a1a1a";
+
+/// A small trend line (80 × 20 CSS px) for a table cell: a gap where a year is missing (a lone
+/// year between gaps is a small dot), the last year with a value a bigger dot. `title` is the
+/// accessible name and tooltip, so it should say what the line shows in words.
 pub fn sparkline(id: &str, title: &str, values: &[Option<f64>]) -> String {
     let (w, h) = (80.0, 20.0);
-    let mut out = String::with_capacity(160 + values.len() * 14);
-    open(&mut out, id, title, None, w, h, true);
+    let mut out = String::with_capacity(300 + values.len() * 14);
+    open(&mut out, id, title, None, w, h, Size::Fixed);
     let vals: Vec<Option<f64>> = values.iter().map(|v| v.filter(|x| x.is_finite())).collect();
     if let Some((lo, hi)) = finite_range(vals.iter().flatten().copied()) {
         let x = scale(0.0, (vals.len().max(2) - 1) as f64, 3.0, w - 4.0);
         let y = scale(lo, hi, h - 3.0, 3.0);
-        let mut d = String::new();
+        let _ = write!(out, r##"<path d=""##);
         let mut pen = false;
         for (i, v) in vals.iter().enumerate() {
             match v {
                 Some(v) => {
-                    let _ = write!(d, "{}{} {}", if pen { 'L' } else { 'M' }, n(x(i as f64)), n(y(*v)));
+                    let _ = write!(out, "{}{} {}", if pen { 'L' } else { 'M' }, N(x(i as f64)), N(y(*v)));
                     pen = true;
                 }
                 None => pen = false,
             }
         }
-        let _ = write!(out, r##"<path d="{d}" fill="none" stroke="#1f4e79" stroke-width="1.5"/>"##);
-        if let Some((i, v)) = vals.iter().enumerate().rev().find_map(|(i, v)| v.map(|v| (i, v))) {
-            let _ = write!(out, r##"<circle cx="{}" cy="{}" r="2.5" fill="#1f4e79"/>"##, n(x(i as f64)), n(y(v)));
+        let _ = write!(out, r##"" fill="none" stroke="#1f4e79" stroke-width="1.5" stroke-linejoin="round"/>"##);
+        let last = vals.iter().rposition(Option::is_some);
+        for (i, v) in vals.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let alone = (i == 0 || vals[i - 1].is_none()) && vals.get(i + 1).is_none_or(Option::is_none);
+            if Some(i) == last || alone {
+                let r = if Some(i) == last { 2.5 } else { 1.5 };
+                let _ = write!(out, r##"<circle cx="{}" cy="{}" r="{r}" fill="#1f4e79"/>"##, N(x(i as f64)), N(y(*v)));
+            }
         }
     }
     out.push_str("</svg>");
     out
 }
 
-/// Quarters' colours worst → best (PuOr, colour-blind safe) and for neutral indicators.
-const WORST_TO_BEST: [&str; 4] = ["#e66101", "#fdb863", "#b2abd2", "#5e3c99"];
-const NEUTRAL: [&str; 4] = ["#e0e0e0", "#c2c2c2", "#a3a3a3", "#858585"];
+/// Quarters' colours worst → best: light orange to dark blue (the orange–blue axis that
+/// colour-blind readers tell apart), the best quarter darkest.
+const WORST_TO_BEST: [&str; 4] = ["#fdb863", "#fee0b6", "#9ecae1", "#2166ac"];
+/// Neutral indicators: the middle half darker than the outer quarters, no order of merit.
+const NEUTRAL: [&str; 4] = ["#e0e0e0", "#a6a6a6", "#a6a6a6", "#e0e0e0"];
 
-/// A bar (160 × 24) from the group's minimum to its maximum split at the quartiles, the
-/// quarters shaded from worst to best by `dir` (the best end also marked "+"), the median a
-/// white tick, the unit's value a black diamond on a line.
+/// The five numbers in order with missing ones taken from a neighbour; none when all are missing.
+fn five(q: &Quartiles) -> Option<[f64; 5]> {
+    let mut v = [q.min, q.q1, q.median, q.q3, q.max];
+    let first = v.iter().copied().find(|x| x.is_finite())?;
+    let mut prev = first;
+    for x in &mut v {
+        if x.is_finite() {
+            prev = *x;
+        } else {
+            *x = prev;
+        }
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v)
+}
+
+/// A bar (160 × 24 CSS px) from the group's minimum to its maximum split at the quartiles into
+/// four quarters, shaded from worst (light orange) to best (dark blue) by `dir`, the best end
+/// also marked "+" (none for [`Direction::Neutral`], whose middle half is the darker grey).
+/// The median is a white-edged dark tick, the unit's value a black diamond with a white
+/// outline on a full-height line; `value` outside min..max widens the scale to show it.
+/// The bar has no words of its own: `title` must say it all (median, quartiles, the value).
 pub fn quartile_bar(id: &str, title: &str, q: &Quartiles, value: Option<f64>, dir: Direction) -> String {
     let (w, h) = (160.0, 24.0);
-    let mut out = String::with_capacity(900);
-    open(&mut out, id, title, None, w, h, true);
-    let Some((lo, hi)) = finite_range([q.min, q.q1, q.median, q.q3, q.max].into_iter().chain(value)) else {
+    let mut out = String::with_capacity(1200);
+    open(&mut out, id, title, None, w, h, Size::Fixed);
+    let value = value.filter(|v| v.is_finite());
+    let Some(cuts) = five(q) else {
+        out.push_str("</svg>");
+        return out;
+    };
+    let Some((lo, hi)) = finite_range(cuts.into_iter().chain(value)) else {
         out.push_str("</svg>");
         return out;
     };
     let (left, right) = (10.0, w - 10.0);
     let x = scale(lo, hi, left, right);
-    let cut = [q.min, q.q1, q.median, q.q3, q.max].map(|v| if v.is_finite() { x(v) } else { left });
+    let cut = cuts.map(&x);
     let colours: [&str; 4] = match dir {
         Direction::HigherBetter => WORST_TO_BEST,
         Direction::LowerBetter => [WORST_TO_BEST[3], WORST_TO_BEST[2], WORST_TO_BEST[1], WORST_TO_BEST[0]],
         Direction::Neutral => NEUTRAL,
     };
     for k in 0..4 {
-        let (a, b) = (cut[k].min(cut[k + 1]), cut[k].max(cut[k + 1]));
-        let _ = write!(out, r#"<rect x="{}" y="7" width="{}" height="10" fill="{}"/>"#, n(a), n((b - a).max(0.0)), colours[k]);
+        let _ = write!(out, r#"<rect x="{}" y="7" width="{}" height="10" fill="{}"/>"#, N(cut[k]), N(cut[k + 1] - cut[k]), colours[k]);
+    }
+    // White seams between the quarters (their colours alone would not part them), then the frame.
+    for c in [cut[1], cut[3]] {
+        let _ = write!(out, r##"<line x1="{c}" x2="{c}" y1="7" y2="17" stroke="#fff"/>"##, c = N(c));
     }
     let _ = write!(
         out,
         r##"<rect x="{}" y="7" width="{}" height="10" fill="none" stroke="#595959" stroke-width=".75"/>"##,
-        n(cut[0]),
-        n((cut[4] - cut[0]).max(0.0))
+        N(cut[0]),
+        N(cut[4] - cut[0])
     );
-    let _ = write!(out, r##"<line x1="{m}" x2="{m}" y1="6" y2="18" stroke="#fff" stroke-width="2"/>"##, m = n(cut[2]));
-    match dir {
-        Direction::HigherBetter => {
-            let _ = write!(out, r##"<text x="{}" y="16" font-size="11" font-weight="700" fill="#1a1a1a">+</text>"##, n(right + 2.0));
-        }
-        Direction::LowerBetter => {
-            let _ = write!(out, r##"<text x="1" y="16" font-size="11" font-weight="700" fill="#1a1a1a">+</text>"##);
-        }
-        Direction::Neutral => {}
+    let _ = write!(
+        out,
+        r##"<line x1="{m}" x2="{m}" y1="5" y2="19" stroke="#fff" stroke-width="3"/><line x1="{m}" x2="{m}" y1="5" y2="19" stroke="{INK}"/>"##,
+        m = N(cut[2])
+    );
+    let plus = match dir {
+        Direction::HigherBetter => Some(w - 7.5),
+        Direction::LowerBetter => Some(1.5),
+        Direction::Neutral => None,
+    };
+    if let Some(px) = plus {
+        let _ = write!(out, r#"<text x="{}" y="16" font-size="11" font-weight="700" fill="{INK}">+</text>"#, N(px));
     }
-    if let Some(v) = value.filter(|v| v.is_finite()) {
+    if let Some(v) = value {
         let vx = x(v);
         let _ = write!(
             out,
-            r##"<line x1="{vx}" x2="{vx}" y1="2" y2="22" stroke="#000" stroke-width="1.5"/><path d="M{vx} 6L{r} 12L{vx} 18L{l} 12Z" fill="#000" stroke="#fff" stroke-width="1"/>"##,
-            vx = n(vx),
-            r = n(vx + 5.0),
-            l = n(vx - 5.0)
+            r##"<line x1="{vx}" x2="{vx}" y1="1" y2="23" stroke="#000" stroke-width="1.5"/><path d="M{vx} 5L{r} 12L{vx} 19L{l} 12Z" fill="#000" stroke="#fff"/>"##,
+            vx = N(vx),
+            r = N(vx + 5.0),
+            l = N(vx - 5.0)
         );
     }
     out.push_str("</svg>");
     out
 }
 
-/// A deterministic jitter in 0..1 for the `i`-th dot.
-fn jitter(i: usize) -> f64 {
-    let mut z = (i as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+/// A deterministic jitter in 0..1 from a dot's index and value (splitmix64).
+fn jitter(i: usize, v: f64) -> f64 {
+    let mut z = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ v.to_bits();
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A group's values (640 × 160): one dot a unit (a histogram above 400 units), an axis with
-/// nice ticks, the median dashed, the selected value a labelled black triangle.
+/// The median of sorted values.
+fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some(sorted[n / 2 - 1] / 2.0 + sorted[n / 2] / 2.0),
+    }
+}
+
+/// A group's values (640 × 160): one dot a unit, scattered up and down by a deterministic
+/// jitter (a 40-bin histogram above 400 values), an x axis with about five nice ticks
+/// formatted by `fmt`, the group's median a dashed line, the selected value a black line with
+/// a black triangle and the text "`selected_label` `fmt(value)`" above it. Non-finite values
+/// are skipped. `desc` should say in words what the chart shows (the page's sentence).
 pub fn distribution(
     id: &str,
     title: &str,
@@ -206,67 +347,65 @@ pub fn distribution(
     fmt: &dyn Fn(f64) -> String,
 ) -> String {
     let (w, h) = (640.0, 160.0);
-    let (left, right, top, axis) = (36.0, w - 36.0, 26.0, 120.0);
-    let mut out = String::with_capacity(2048 + values.len().min(400) * 48);
-    open(&mut out, id, title, Some(desc), w, h, false);
-    let vals: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (left, right, top, axis) = (36.0, w - 36.0, 30.0, 122.0);
+    let mut vals: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let selected = selected.filter(|v| v.is_finite());
+    let mut out = String::with_capacity(2048 + vals.len().min(400) * 40);
+    open(&mut out, id, title, Some(desc), w, h, Size::Fluid);
     let Some((lo, hi)) = finite_range(vals.iter().copied().chain(selected)) else {
         out.push_str("</svg>");
         return out;
     };
     let ticks = nice_ticks(lo, hi, 5);
-    let (t0, t1) = (ticks.first().copied().unwrap_or(lo), ticks.last().copied().unwrap_or(hi));
+    let (t0, t1) = tick_range(&ticks, lo, hi);
     let x = scale(t0, t1, left, right);
     if vals.len() > 400 {
         let bins = 40usize;
         let mut counts = vec![0usize; bins];
+        let bin = scale(t0, t1, 0.0, bins as f64);
         for &v in &vals {
-            let b = (((v - t0) / (t1 - t0).max(f64::MIN_POSITIVE)) * bins as f64).floor();
-            counts[(b.max(0.0) as usize).min(bins - 1)] += 1;
+            counts[(bin(v).floor().max(0.0) as usize).min(bins - 1)] += 1;
         }
         let most = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
         let bw = (right - left) / bins as f64;
-        for (b, &c) in counts.iter().enumerate() {
-            let bh = (axis - top) * c as f64 / most;
-            let _ = write!(
-                out,
-                r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#6b8fb3"/>"##,
-                n(left + b as f64 * bw + 0.5),
-                n(axis - bh),
-                n(bw - 1.0),
-                n(bh)
-            );
+        out.push_str(r##"<g fill="#4f7cac">"##);
+        for (b, &c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let bh = ((axis - top) * c as f64 / most).max(1.0);
+            let _ = write!(out, r#"<rect x="{}" y="{}" width="{}" height="{}"/>"#, N(left + b as f64 * bw + 0.5), N(axis - bh), N(bw - 1.0), N(bh));
         }
-    } else {
+        out.push_str("</g>");
+    } else if !vals.is_empty() {
+        out.push_str(r##"<g fill="#4f7cac" fill-opacity=".45" stroke="#2b5580" stroke-width=".75">"##);
         for (i, &v) in vals.iter().enumerate() {
-            let _ = write!(
-                out,
-                r##"<circle cx="{}" cy="{}" r="3.5" fill="#6b8fb3" fill-opacity=".75"/>"##,
-                n(x(v)),
-                n(top + 12.0 + jitter(i) * (axis - top - 24.0))
-            );
+            let _ = write!(out, r#"<circle cx="{}" cy="{}" r="3.5"/>"#, N(x(v)), N(top + 8.0 + jitter(i, v) * (axis - top - 16.0)));
         }
+        out.push_str("</g>");
     }
-    let _ = write!(out, r##"<line x1="{}" x2="{}" y1="{a}" y2="{a}" stroke="#595959"/>"##, n(left), n(right), a = n(axis));
-    for t in &ticks {
+    let _ = write!(out, r##"<line x1="{}" x2="{}" y1="{a}" y2="{a}" stroke="#595959"/>"##, N(left), N(right), a = N(axis));
+    out.push_str(r##"<g font-size="13" text-anchor="middle" fill="#1a1a1a">"##);
+    for &t in &ticks {
         let _ = write!(
             out,
-            r##"<line x1="{tx}" x2="{tx}" y1="{a}" y2="{b}" stroke="#595959"/><text x="{tx}" y="{ty}" font-size="12" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
-            esc(&fmt(*t)),
-            tx = n(x(*t)),
-            a = n(axis),
-            b = n(axis + 5.0),
-            ty = n(axis + 19.0)
+            r##"<line x1="{tx}" x2="{tx}" y1="{a}" y2="{b}" stroke="#595959"/><text x="{tx}" y="{ty}">{}</text>"##,
+            Esc(&fmt(t)),
+            tx = N(x(t)),
+            a = N(axis),
+            b = N(axis + 5.0),
+            ty = N(axis + 20.0)
         );
     }
-    if !vals.is_empty() {
-        let mut sorted = vals.clone();
-        sorted.sort_by(f64::total_cmp);
-        let hmed = (sorted.len() - 1) as f64 * 0.5;
-        let med = sorted[hmed.floor() as usize] + (hmed - hmed.floor()) * (sorted[hmed.ceil() as usize] - sorted[hmed.floor() as usize]);
-        let _ = write!(out, r##"<line x1="{m}" x2="{m}" y1="{}" y2="{}" stroke="#1a1a1a" stroke-dasharray="4 3"/>"##, n(top), n(axis), m = n(x(med)));
+    out.push_str("</g>");
+    vals.sort_by(f64::total_cmp);
+    if let Some(med) = median(&vals) {
+        let _ = write!(
+            out,
+            r#"<line x1="{m}" x2="{m}" y1="{}" y2="{}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 3"/>"#,
+            N(top),
+            N(axis),
+            m = N(x(med))
+        );
     }
-    if let Some(v) = selected.filter(|v| v.is_finite()) {
+    if let Some(v) = selected {
         let sx = x(v);
         let anchor = if sx > w * 0.75 {
             "end"
@@ -275,238 +414,220 @@ pub fn distribution(
         } else {
             "middle"
         };
+        let text = fmt(v);
+        let label = selected_label.trim();
         let _ = write!(
             out,
-            r##"<line x1="{sx}" x2="{sx}" y1="{}" y2="{}" stroke="#000" stroke-width="2"/><path d="M{sx} {}L{} {}L{} {}Z" fill="#000" stroke="#fff"/><text x="{sx}" y="14" font-size="12" font-weight="700" text-anchor="{anchor}" fill="#1a1a1a">{}</text>"##,
-            n(top - 4.0),
-            n(axis),
-            n(top - 2.0),
-            n(sx + 6.0),
-            n(top - 10.0),
-            n(sx - 6.0),
-            n(top - 10.0),
-            esc(&format!("{selected_label} {}", fmt(v))),
-            sx = n(sx)
+            r##"<line x1="{sx}" x2="{sx}" y1="{}" y2="{}" stroke="#000" stroke-width="2"/><path d="M{sx} {}L{} {}L{} {}Z" fill="#000" stroke="#fff"/><text x="{sx}" y="14" font-size="13" font-weight="700" text-anchor="{anchor}" fill="{INK}">{}{}{}</text>"##,
+            N(top - 4.0),
+            N(axis),
+            N(top),
+            N(sx + 6.0),
+            N(top - 10.0),
+            N(sx - 6.0),
+            N(top - 10.0),
+            Esc(label),
+            if label.is_empty() { "" } else { " " },
+            Esc(&text),
+            sx = N(sx)
         );
     }
     out.push_str("</svg>");
     out
 }
 
-/// A time series (640 × 240): the group's interquartile band, its median dashed, the unit's
-/// line solid with points, a y axis of nice ticks, the years below and a legend on top.
+/// The width a text of `s` takes at `size` px, roughly (average sans-serif glyph).
+fn text_width(s: &str, size: f64) -> f64 {
+    s.chars().count() as f64 * size * 0.56
+}
+
+/// A time series (640 × 240, taller when the legend needs two rows): the group's interquartile
+/// band (light blue fill), its median (dashed grey line), the unit's line (solid black, a
+/// white-edged dot a year); a y axis of about five nice ticks formatted by `fmt`, the years
+/// below (at most about ten labels), and a legend with the three captions on top. Points are
+/// drawn in year order; missing values leave gaps. `desc` should say in words what it shows.
 pub fn time_series(id: &str, title: &str, desc: &str, points: &[SeriesPoint], legend: &SeriesLegend<'_>, fmt: &dyn Fn(f64) -> String) -> String {
-    let (w, h) = (640.0, 240.0);
-    let (left, right, top, bottom) = (64.0, w - 12.0, 34.0, h - 26.0);
-    let mut out = String::with_capacity(3072 + points.len() * 120);
-    open(&mut out, id, title, Some(desc), w, h, false);
-    let all = points.iter().flat_map(|p| [p.unit, p.q1, p.median, p.q3]).flatten();
-    let (Some((lo, hi)), Some(y0), Some(y1)) = (finite_range(all), points.iter().map(|p| p.year).min(), points.iter().map(|p| p.year).max()) else {
+    let w = 640.0;
+    let fs = 13.0;
+    let mut pts: Vec<SeriesPoint> = points.to_vec();
+    pts.sort_by_key(|p| p.year);
+    let ok = |v: Option<f64>| v.filter(|v| v.is_finite());
+    let show_unit = !legend.unit.is_empty();
+    // The legend's items, laid out in rows first: it decides where the plot starts.
+    let items: Vec<(u8, &str)> = [(0, legend.band), (1, legend.median), (2, legend.unit)].into_iter().filter(|(k, _)| *k != 2 || show_unit).collect();
+    let mut placed: Vec<(u8, &str, f64, f64)> = Vec::new();
+    let (mut lx, mut ly) = (64.0, 14.0);
+    for (k, text) in items {
+        let need = 26.0 + text_width(text, fs);
+        if lx + need > w - 8.0 && lx > 64.0 {
+            lx = 64.0;
+            ly += 20.0;
+        }
+        placed.push((k, text, lx, ly));
+        lx += need + 18.0;
+    }
+    let top = ly + 20.0;
+    let h = top + 206.0;
+    let (left, right, bottom) = (64.0, w - 12.0, h - 30.0);
+    let mut out = String::with_capacity(3072 + pts.len() * 160);
+    open(&mut out, id, title, Some(desc), w, h, Size::Fluid);
+    let all = pts.iter().flat_map(|p| [if show_unit { p.unit } else { None }, p.q1, p.median, p.q3]).flatten();
+    let (Some((lo, hi)), Some(first), Some(last)) = (finite_range(all), pts.first(), pts.last()) else {
         out.push_str("</svg>");
         return out;
     };
+    let (y0, y1) = (f64::from(first.year), f64::from(last.year));
     let ticks = nice_ticks(lo, hi, 5);
-    let (t0, t1) = (ticks.first().copied().unwrap_or(lo), ticks.last().copied().unwrap_or(hi));
+    let (t0, t1) = tick_range(&ticks, lo, hi);
     let y = scale(t0, t1, bottom, top);
-    let x = scale(f64::from(y0), f64::from(y1), left + 8.0, right - 8.0);
-    for t in &ticks {
+    let x = scale(y0, y1, left + 10.0, right - 10.0);
+    out.push_str(r##"<g font-size="13" fill="#1a1a1a">"##);
+    for &t in &ticks {
         let _ = write!(
             out,
-            r##"<line x1="{}" x2="{}" y1="{ty}" y2="{ty}" stroke="#d9d9d9"/><text x="{}" y="{}" font-size="12" text-anchor="end" fill="#1a1a1a">{}</text>"##,
-            n(left),
-            n(right),
-            n(left - 6.0),
-            n(y(*t) + 4.0),
-            esc(&fmt(*t)),
-            ty = n(y(*t))
+            r##"<line x1="{}" x2="{}" y1="{ty}" y2="{ty}" stroke="#d9d9d9"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
+            N(left),
+            N(right),
+            N(left - 6.0),
+            N(y(t) + 4.5),
+            Esc(&fmt(t)),
+            ty = N(y(t))
         );
     }
-    let every = ((points.len() as f64) / 8.0).ceil().max(1.0) as usize;
-    for (k, p) in points.iter().enumerate() {
-        if k % every == 0 || k + 1 == points.len() {
-            let _ = write!(
-                out,
-                r##"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
-                n(x(f64::from(p.year))),
-                n(h - 8.0),
-                p.year
-            );
+    let years = last.year.saturating_sub(first.year).max(0) as usize + 1;
+    let every = years.div_ceil(10).max(1);
+    let mut labelled: Option<i32> = None;
+    for p in &pts {
+        let due = labelled.is_none_or(|l| p.year >= l.saturating_add(every as i32));
+        if due {
+            let _ = write!(out, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, N(x(f64::from(p.year))), N(h - 10.0), p.year);
+            labelled = Some(p.year);
         }
     }
-    // The band, one polygon per run of years that have both quartiles.
+    out.push_str("</g>");
+    let _ = write!(out, r##"<line x1="{}" x2="{}" y1="{b}" y2="{b}" stroke="#595959"/>"##, N(left), N(right), b = N(bottom));
+    // The band: one polygon per run of years having both quartiles.
     let mut run: Vec<(f64, f64, f64)> = Vec::new();
     let flush = |run: &mut Vec<(f64, f64, f64)>, out: &mut String| {
         if run.len() >= 2 {
-            let mut d = String::new();
+            out.push_str(r#"<path d=""#);
             for (i, (px, a, _)) in run.iter().enumerate() {
-                let _ = write!(d, "{}{} {}", if i == 0 { 'M' } else { 'L' }, n(*px), n(*a));
+                let _ = write!(out, "{}{} {}", if i == 0 { 'M' } else { 'L' }, N(*px), N(*a));
             }
             for (px, _, b) in run.iter().rev() {
-                let _ = write!(d, "L{} {}", n(*px), n(*b));
+                let _ = write!(out, "L{} {}", N(*px), N(*b));
             }
-            let _ = write!(out, r##"<path d="{d}Z" fill="#c6dbef"/>"##);
+            out.push_str(r##"Z" fill="#c6dbef"/>"##);
+        } else if let Some((px, a, b)) = run.first() {
+            // A lone year: a short vertical bar.
+            let _ = write!(out, r##"<rect x="{}" y="{}" width="6" height="{}" fill="#c6dbef"/>"##, N(px - 3.0), N(a.min(*b)), N((a - b).abs()));
         }
         run.clear();
     };
-    for p in points {
-        match (p.q1.filter(|v| v.is_finite()), p.q3.filter(|v| v.is_finite())) {
+    for p in &pts {
+        match (ok(p.q1), ok(p.q3)) {
             (Some(a), Some(b)) => run.push((x(f64::from(p.year)), y(a), y(b))),
             _ => flush(&mut run, &mut out),
         }
     }
     flush(&mut run, &mut out);
-    let line = |get: &dyn Fn(&SeriesPoint) -> Option<f64>| {
-        let mut d = String::new();
+    let line = |out: &mut String, get: &dyn Fn(&SeriesPoint) -> Option<f64>, attrs: &str| {
+        if !pts.iter().any(|p| ok(get(p)).is_some()) {
+            return;
+        }
+        out.push_str(r#"<path d=""#);
         let mut pen = false;
-        for p in points {
-            match get(p).filter(|v| v.is_finite()) {
+        for p in &pts {
+            match ok(get(p)) {
                 Some(v) => {
-                    let _ = write!(d, "{}{} {}", if pen { 'L' } else { 'M' }, n(x(f64::from(p.year))), n(y(v)));
+                    let _ = write!(out, "{}{} {}", if pen { 'L' } else { 'M' }, N(x(f64::from(p.year))), N(y(v)));
                     pen = true;
                 }
                 None => pen = false,
             }
         }
-        d
+        let _ = write!(out, r#"" fill="none" {attrs}/>"#);
     };
-    let _ = write!(out, r##"<path d="{}" fill="none" stroke="#1a1a1a" stroke-width="1.5" stroke-dasharray="6 4"/>"##, line(&|p| p.median));
-    if !legend.unit.is_empty() {
-        let _ = write!(out, r##"<path d="{}" fill="none" stroke="#b35c00" stroke-width="2.5"/>"##, line(&|p| p.unit));
-        for p in points {
-            if let Some(v) = p.unit.filter(|v| v.is_finite()) {
-                let _ = write!(out, r##"<circle cx="{}" cy="{}" r="3.5" fill="#b35c00" stroke="#fff"/>"##, n(x(f64::from(p.year))), n(y(v)));
+    const MEDIAN: &str = r##"stroke="#595959" stroke-width="2" stroke-dasharray="6 4""##;
+    const UNIT: &str = r##"stroke="#000" stroke-width="2.5" stroke-linejoin="round""##;
+    line(&mut out, &|p| p.median, MEDIAN);
+    if show_unit {
+        line(&mut out, &|p| p.unit, UNIT);
+        out.push_str(r##"<g fill="#000" stroke="#fff" stroke-width="1.5">"##);
+        for p in &pts {
+            if let Some(v) = ok(p.unit) {
+                let _ = write!(out, r#"<circle cx="{}" cy="{}" r="4"/>"#, N(x(f64::from(p.year))), N(y(v)));
             }
         }
+        out.push_str("</g>");
     }
-    // Legend.
-    let mut lx = left;
-    let _ = write!(
-        out,
-        r##"<rect x="{}" y="8" width="18" height="12" fill="#c6dbef"/><text x="{}" y="18" font-size="12" fill="#1a1a1a">{}</text>"##,
-        n(lx),
-        n(lx + 24.0),
-        esc(legend.band)
-    );
-    lx += 34.0 + 6.5 * legend.band.chars().count() as f64;
-    let _ = write!(
-        out,
-        r##"<line x1="{}" x2="{}" y1="14" y2="14" stroke="#1a1a1a" stroke-width="1.5" stroke-dasharray="6 4"/><text x="{}" y="18" font-size="12" fill="#1a1a1a">{}</text>"##,
-        n(lx),
-        n(lx + 18.0),
-        n(lx + 24.0),
-        esc(legend.median)
-    );
-    lx += 34.0 + 6.5 * legend.median.chars().count() as f64;
-    if !legend.unit.is_empty() {
-        let _ = write!(
-            out,
-            r##"<line x1="{}" x2="{}" y1="14" y2="14" stroke="#b35c00" stroke-width="2.5"/><text x="{}" y="18" font-size="12" fill="#1a1a1a">{}</text>"##,
-            n(lx),
-            n(lx + 18.0),
-            n(lx + 24.0),
-            esc(legend.unit)
-        );
+    out.push_str(r##"<g font-size="13" fill="#1a1a1a">"##);
+    for (k, text, lx, ly) in placed {
+        let _ = match k {
+            0 => write!(out, r##"<rect x="{}" y="{}" width="20" height="12" fill="#c6dbef"/>"##, N(lx), N(ly - 10.0)),
+            1 => write!(out, r#"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" {MEDIAN}/>"#, N(lx), N(lx + 20.0), ly = N(ly - 4.0)),
+            _ => write!(
+                out,
+                r##"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" {UNIT}/><circle cx="{}" cy="{ly}" r="4" fill="#000" stroke="#fff" stroke-width="1.5"/>"##,
+                N(lx),
+                N(lx + 20.0),
+                N(lx + 10.0),
+                ly = N(ly - 4.0)
+            ),
+        };
+        let _ = write!(out, r#"<text x="{}" y="{}">{}</text>"#, N(lx + 26.0), N(ly), Esc(text));
     }
-    out.push_str("</svg>");
+    out.push_str("</g></svg>");
     out
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
+mod tests {
     use super::*;
 
-    /// Tags balance and attributes are quoted: enough to catch broken output.
-    pub fn well_formed(svg: &str) {
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
-        assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
-        let mut stack: Vec<String> = Vec::new();
-        let mut rest = svg;
-        while let Some(at) = rest.find('<') {
-            let end = rest[at..].find('>').expect("tag closes") + at;
-            let tag = &rest[at + 1..end];
-            assert_eq!(tag.matches('"').count() % 2, 0, "quotes in <{tag}>");
-            if let Some(name) = tag.strip_prefix('/') {
-                assert_eq!(stack.pop().as_deref(), Some(name), "closing </{name}>");
-            } else if !tag.ends_with('/') {
-                stack.push(tag.split_whitespace().next().unwrap_or("").to_owned());
-            }
-            rest = &rest[end + 1..];
-        }
-        assert!(stack.is_empty(), "unclosed {stack:?}");
-    }
-
-    fn fmt(v: f64) -> String {
-        format!("{v:.1}")
+    #[test]
+    fn numbers_have_at_most_one_decimal_and_never_nan() {
+        let s = |x: f64| N(x).to_string();
+        assert_eq!(s(12.34), "12.3");
+        assert_eq!(s(-4.0), "-4");
+        assert_eq!(s(-0.04), "0");
+        assert_eq!(s(0.05), "0.1");
+        assert_eq!(s(f64::NAN), "0");
+        assert_eq!(s(f64::INFINITY), "0");
+        assert_eq!(s(1e300), "1000000000", "clamped far outside any drawing");
+        let mut t = String::new();
+        write_tenths(&mut t, -5, true).unwrap();
+        write_tenths(&mut t, 5, true).unwrap();
+        write_tenths(&mut t, 0, true).unwrap();
+        assert_eq!(t, "-.5.50");
     }
 
     #[test]
-    fn charts_escape_what_they_are_given_and_say_what_they_are() {
-        let s = sparkline("sp-1", "<script>alert(1)</script>", &[Some(1.0), None, Some(3.0), Some(2.0)]);
-        assert!(s.contains("&lt;script&gt;") && !s.contains("<script>"));
-        assert!(s.contains(r#"role="img""#) && s.contains(r#"aria-labelledby="sp-1-t""#));
-        assert!(s.contains(r#"d="M3 17M51.7 3L76 10""#), "a gap where a year is missing: {s}");
-        well_formed(&s);
-        let q = Quartiles { min: 0.0, q1: 25.0, median: 50.0, q3: 75.0, max: 100.0 };
-        let hb = quartile_bar("qb", "t", &q, Some(90.0), Direction::HigherBetter);
-        let lb = quartile_bar("qb", "t", &q, Some(90.0), Direction::LowerBetter);
-        assert!(hb.contains(">+</text>") && lb.contains(">+</text>"), "the best end is marked, not only coloured");
-        assert!(hb.find(WORST_TO_BEST[0]).unwrap() < hb.find(WORST_TO_BEST[3]).unwrap(), "worst on the left when higher is better");
-        assert!(lb.find(WORST_TO_BEST[3]).unwrap() < lb.find(WORST_TO_BEST[0]).unwrap(), "best on the left when lower is better");
-        assert!(hb.contains("M136 6"), "the marker at 90 % of the bar (10 + 0.9 × 140): {hb}");
-        well_formed(&hb);
+    fn escaping_covers_the_five_characters_and_control_codes() {
+        assert_eq!(Esc(r#"<a href="x">'&'</a>"#).to_string(), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(Esc("a\u{1}b\nć").to_string(), "a b\nć");
     }
 
     #[test]
-    fn distribution_and_time_series_draw_their_layers() {
-        let vals: Vec<f64> = (0..50).map(f64::from).collect();
-        let d = distribution("r", "t", "d", &vals, Some(10.0), "Gmina & co", &fmt);
-        assert_eq!(d.matches("<circle").count(), 50);
-        assert!(d.contains("Gmina &amp; co 10.0"));
-        well_formed(&d);
-        let many: Vec<f64> = (0..1000).map(|i| f64::from(i % 97)).collect();
-        let hist = distribution("r", "t", "d", &many, None, "", &fmt);
-        assert_eq!(hist.matches("<circle").count(), 0, "a histogram above 400 units");
-        assert!(hist.matches("<rect").count() >= 40);
-        well_formed(&hist);
-        let pts: Vec<SeriesPoint> = (2010..2025)
-            .map(|y| SeriesPoint { year: y, unit: (y != 2015).then_some(f64::from(y - 2000)), q1: Some(5.0), median: Some(10.0), q3: Some(15.0) })
-            .collect();
-        let legend = SeriesLegend { unit: "Kraków", median: "mediana", band: "Q1–Q3" };
-        let t = time_series("s", "t", "d", &pts, &legend, &fmt);
-        assert_eq!(t.matches("<circle").count(), 14, "a point a year with a value");
-        assert!(t.contains("Kraków") && t.contains("mediana") && t.contains("Q1–Q3"));
-        well_formed(&t);
+    fn ids_are_made_safe() {
+        assert_eq!(clean_id("mapa-w"), "mapa-w");
+        assert_eq!(clean_id("sp-1 \"x\""), "sp-1__x_");
+        assert_eq!(clean_id("12"), "v12");
+        assert_eq!(clean_id(""), "v");
     }
 
     #[test]
-    fn no_input_makes_a_chart_panic_or_write_nan() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let specials = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 1e308, -1e308, 1e-308, 5.0];
-        for round in 0..300 {
-            let len = (next() % 30) as usize;
-            let vals: Vec<f64> =
-                (0..len).map(|_| if next() % 3 == 0 { specials[(next() % 9) as usize] } else { (next() % 1000) as f64 / 7.0 - 50.0 }).collect();
-            let opt: Vec<Option<f64>> = vals.iter().map(|&v| (next() % 4 != 0).then_some(v)).collect();
-            let sel = opt.first().copied().flatten();
-            well_formed(&sparkline("a", "t", &opt));
-            well_formed(&distribution("b", "t", "d", &vals, sel, "x", &fmt));
-            let q = [0, 1, 2, 3, 4].map(|k| vals.get(k).copied().unwrap_or(1.0));
-            let dir = [Direction::HigherBetter, Direction::LowerBetter, Direction::Neutral][round % 3];
-            well_formed(&quartile_bar("c", "t", &Quartiles { min: q[0], q1: q[1], median: q[2], q3: q[3], max: q[4] }, sel, dir));
-            let pts: Vec<SeriesPoint> = opt
-                .iter()
-                .enumerate()
-                .map(|(i, v)| SeriesPoint { year: 2000 + i as i32, unit: *v, q1: *v, median: v.map(|v| v + 1.0), q3: None })
-                .collect();
-            well_formed(&time_series("d", "t", "d", &pts, &SeriesLegend { unit: "u", median: "m", band: "b" }, &fmt));
-            let _ = quantile_breaks(&vals, (next() % 8) as usize);
-            let _ = natural_breaks(&vals, (next() % 8) as usize);
-        }
+    fn the_scale_is_finite_at_the_extremes() {
+        let s = scale(-1e308, 1e308, 0.0, 100.0);
+        assert_eq!(s(0.0), 50.0);
+        assert_eq!(scale(3.0, 3.0, 0.0, 10.0)(3.0), 5.0);
+    }
+
+    #[test]
+    fn five_numbers_fill_gaps_and_sort() {
+        let q = Quartiles { min: f64::NAN, q1: 3.0, median: 1.0, q3: f64::INFINITY, max: 4.0 };
+        assert_eq!(five(&q), Some([1.0, 1.0, 3.0, 3.0, 4.0]), "a missing number takes the one before it");
+        assert_eq!(five(&Quartiles { min: f64::NAN, q1: f64::NAN, median: f64::NAN, q3: f64::NAN, max: f64::NAN }), None);
     }
 }

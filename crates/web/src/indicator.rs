@@ -555,7 +555,11 @@ fn distribution_and_series(
         l.t("Rozkład wartości w grupie", "Distribution of values in the group"),
         group_words,
         values.len(),
-        l.t("każdy punkt to jedna jednostka", "each dot is one unit"),
+        if values.len() > 400 {
+            l.t("wysokość słupka to liczba jednostek w przedziale", "a bar's height is the number of units in its range")
+        } else {
+            l.t("każdy punkt to jedna jednostka", "each dot is one unit")
+        },
         if u.is_some() { l.t("; zaznaczona: ", "; marked: ") } else { "" },
         if let Some(v) = selected { format!("{unit_name} {}", fmt(v)) } else { String::new() }
     );

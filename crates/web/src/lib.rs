@@ -118,8 +118,17 @@ async fn watch(store: app::Store, live: Arc<app::LiveSnapshot>, state: Option<Ar
             Ok(Some(v)) => {
                 tracing::info!(version = v, "indicator snapshot rebuilt");
                 // Prepare the pages' view now, not on the first request.
-                if let Some(s) = &state {
-                    s.portal().await;
+                if let Some(s) = &state
+                    && let Some(p) = s.portal().await
+                {
+                    // And the typology ranks of the newest year, which unit cards read first.
+                    let _ = tokio::task::spawn_blocking(move || {
+                        let snap = &p.c.snapshot;
+                        if let (Some(t), Some(y)) = (snap.partition_index("typology"), snap.years().checked_sub(1)) {
+                            p.rank_index(t, y);
+                        }
+                    })
+                    .await;
                 }
             }
             Ok(None) => {}
@@ -386,7 +395,7 @@ async fn not_found(State(state): State<Arc<AppState>>, uri: Uri, headers: Header
 /// (without the cache): what `miernik bench pages` times.
 pub async fn render_unit_card(store: &app::Store, portal: &Portal, card: &app::UnitCard, grupa: Option<&str>, demo: bool) -> Result<String, String> {
     let l = L::PL;
-    let query = unit::UnitQuery { grupa: grupa.map(str::to_owned), rok: None };
+    let query = unit::UnitQuery { grupa: grupa.map(str::to_owned), rok: None, obszar: None };
     let path = format!("/jst/{}", card.unit.code);
     let frame = Frame { l, demo, path: &path, query: None };
     match unit::render(store, Some(portal), l, card, &query).await {

@@ -91,6 +91,9 @@ pub struct Portal {
     pub population: Option<usize>,
     pub area_km2: Option<usize>,
     pub unit_by_id: HashMap<i64, usize>,
+    /// Rank indexes of (partition, year) already asked for, newest last; a few are kept
+    /// (8.7 MB each at 750 indicators × 2,900 units).
+    ranks: std::sync::Mutex<Vec<Arc<app::RankIndex>>>,
 }
 
 impl Portal {
@@ -152,7 +155,25 @@ impl Portal {
             .collect();
         let population = c.snapshot.variable_index("ludnosc");
         let area_km2 = c.snapshot.variable_index("powierzchnia");
-        Portal { version, built: SystemTime::now(), c, areas, maps, population, area_km2, unit_by_id }
+        Portal { version, built: SystemTime::now(), c, areas, maps, population, area_km2, unit_by_id, ranks: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// The rank index of partition `p` in year index `y`, built on first use (one sort per
+    /// group and indicator, tens of milliseconds at Poland's scale) and kept for the version.
+    pub fn rank_index(&self, p: usize, y: usize) -> Arc<app::RankIndex> {
+        const KEEP: usize = 6;
+        if let Some(ix) = self.ranks.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|ix| ix.partition == p && ix.year == y) {
+            return ix.clone();
+        }
+        let ix = Arc::new(self.c.snapshot.rank_index(p, y));
+        let mut kept = self.ranks.lock().unwrap_or_else(|e| e.into_inner());
+        if !kept.iter().any(|k| k.partition == p && k.year == y) {
+            if kept.len() == KEEP {
+                kept.remove(0);
+            }
+            kept.push(ix.clone());
+        }
+        ix
     }
 
     pub fn map(&self, layer: Layer) -> Option<&MapLayer> {

@@ -2,7 +2,7 @@
 //! (strengths and weaknesses with trends), then areas → services → indicators, each with
 //! its value, trend and position in the group.
 
-use app::{Computed, NearestSpec, PeerGroup, Store, Trend, UnitCard};
+use app::{Computed, GroupStats, NearestSpec, PeerGroup, Position, Store, Trend, UnitCard};
 use maud::{Markup, PreEscaped, html};
 use model::UnitKind;
 
@@ -16,7 +16,16 @@ use crate::portal::Portal;
 pub struct UnitQuery {
     pub grupa: Option<String>,
     pub rok: Option<String>,
+    /// The one section shown in full on a long card (`kontekst`, an area code, `wszystkie`).
+    pub obszar: Option<String>,
 }
+
+/// Up to this many applying indicators a card shows every section in full; beyond it (SMUP's
+/// 750 make a 1.5 MB page) one section at a time, the others as a one-line summary with a link.
+const CARD_ALL: usize = 150;
+
+/// A section of the card: its code (`kontekst` or an area) and its services' (name, indicators).
+type Section = (String, Vec<(String, Vec<usize>)>);
 
 /// The page's title and body.
 pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCard, query: &UnitQuery) -> Result<(String, Markup), PageError> {
@@ -59,8 +68,28 @@ pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCar
         }
         Err(e) => return Err(PageError::Server(e.to_string())),
     };
+    let shown = query.obszar.as_deref().filter(|o| !o.is_empty()).map(str::to_owned);
+    if let Some(o) = shown.as_deref().filter(|o| !matches!(*o, "wszystkie" | "kontekst") && p.area(o).is_none()) {
+        return Err(PageError::BadRequest(format!("obszar={o}")));
+    }
     let customs = app::custom_groups(store).await.map_err(|e| PageError::Server(e.to_string()))?;
-    let diagnosis = app::diagnose(store, c, u.code.as_str(), year, &group.name, &spec, 5).await.ok();
+    // Every applying indicator compared with the group once: for the tables and the diagnosis.
+    let index = match &group.peers {
+        app::Peers::Fixed { partition, .. } => Some(p.rank_index(*partition, y)),
+        app::Peers::Listed { .. } => None,
+    };
+    let compared: Vec<(usize, GroupStats, Position)> = (0..s.indicator_count())
+        .filter(|&i| s.indicator(i).applies[ui])
+        .map(|i| {
+            let (st, pos) = group.compare_indexed(s, i, ui, y, index.as_deref());
+            (i, st, pos)
+        })
+        .collect();
+    let mut by_indicator: Vec<Option<(GroupStats, Position)>> = vec![None; s.indicator_count()];
+    for (i, st, pos) in &compared {
+        by_indicator[*i] = Some((*st, *pos));
+    }
+    let diagnosis = Some(app::diagnose_compared(c, ui, y, group.clone(), &compared, 5));
     let gp = group_param(&group.name);
     let link = |i: usize| l.href(&format!("/wskaznik/{}?jst={}&grupa={}&rok={year}", c.definitions[i].code, u.code, q(&gp)));
     let code = u.code.as_str();
@@ -96,16 +125,38 @@ pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCar
         }
         (group_summary(l, p, ui, y, &group))
         @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link)) }
-        h2 id="kontekst" { (l.t("Kontekst", "Context")) }
-        p.small.muted { (l.t("Wskaźniki kontekstowe opisują warunki, w jakich jednostka świadczy usługi; nie ocenia się ich jako lepszych lub gorszych.", "Context indicators describe the conditions in which the unit provides services; they are not judged better or worse.")) }
-        (indicator_table(l, c, ui, y, &group, &link, "ctx", &p.areas.iter().flat_map(|a| a.indicators()).filter(|&i| c.definitions[i].kind == "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>(), &l.t("Wskaźniki kontekstowe", "Context indicators").to_owned()))
-        @for (ai, a) in p.areas.iter().enumerate() {
-            @let monitored: Vec<(usize, Vec<usize>)> = a.services.iter().enumerate().map(|(si, sv)| (si, sv.indicators.iter().copied().filter(|&i| c.definitions[i].kind != "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>())).filter(|(_, v)| !v.is_empty()).collect();
-            @if !monitored.is_empty() {
-                h2 id={ "obszar-" (a.code) } { (l.area(&a.code)) " " a.small href=(l.href(&format!("/obszar/{}?jst={code}", a.code))) { (l.t("o obszarze", "about the area")) } }
-                @for (si, list) in &monitored {
-                    @let sv = &a.services[*si];
-                    (indicator_table(l, c, ui, y, &group, &link, &format!("a{ai}s{si}"), list, l.t(&sv.pl, &sv.en)))
+        @let context: Vec<usize> = p.areas.iter().flat_map(|a| a.indicators()).filter(|&i| c.definitions[i].kind == "context" && s.indicator(i).applies[ui]).collect();
+        @let sections: Vec<Section> = std::iter::once(("kontekst".to_owned(), vec![(l.t("Wskaźniki kontekstowe", "Context indicators").to_owned(), context)]))
+            .chain(p.areas.iter().map(|a| (a.code.clone(), a.services.iter().map(|sv| (l.t(&sv.pl, &sv.en).to_owned(), sv.indicators.iter().copied().filter(|&i| c.definitions[i].kind != "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>())).filter(|(_, v)| !v.is_empty()).collect())))
+            .filter(|(_, services): &Section| services.iter().any(|(_, v)| !v.is_empty()))
+            .collect();
+        @let everything = compared.len() <= CARD_ALL || shown.as_deref() == Some("wszystkie");
+        @let open_one = shown.clone().filter(|o| o != "wszystkie").or_else(|| sections.first().map(|(code, _)| code.clone()));
+        @if !everything {
+            p.small { (l.t("Wskaźników jest wiele: pokazano jeden obszar, pozostałe w skrócie. ", "There are many indicators: one area is shown, the others in short. "))
+                a href=(l.href(&format!("/jst/{code}?grupa={}&rok={year}&obszar=wszystkie", q(&gp)))) { (l.t("Pokaż wszystkie obszary", "Show every area")) } }
+        }
+        @for (si, (section, services)) in sections.iter().enumerate() {
+            @let title = if section == "kontekst" { l.t("Kontekst", "Context").to_owned() } else { l.area(section) };
+            h2 id={ "obszar-" (section) } {
+                (title)
+                @if section != "kontekst" { " " a.small href=(l.href(&format!("/obszar/{section}?jst={code}"))) { (l.t("o obszarze", "about the area")) } }
+            }
+            @if section == "kontekst" {
+                p.small.muted { (l.t("Wskaźniki kontekstowe opisują warunki, w jakich jednostka świadczy usługi; nie ocenia się ich jako lepszych lub gorszych.", "Context indicators describe the conditions in which the unit provides services; they are not judged better or worse.")) }
+            }
+            @if everything || open_one.as_deref() == Some(section.as_str()) {
+                @for (k, (service, list)) in services.iter().enumerate() {
+                    (indicator_table(l, c, ui, y, &by_indicator, &link, &format!("s{si}-{k}"), list, service))
+                }
+            } @else {
+                @let all: Vec<usize> = services.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+                @let best = all.iter().filter(|&&i| section != "kontekst" && s.indicator(i).polarity != model::Polarity::Neutral && by_indicator[i].is_some_and(|(_, p)| p.quartile == Some(1))).count();
+                @let worst = all.iter().filter(|&&i| section != "kontekst" && s.indicator(i).polarity != model::Polarity::Neutral && by_indicator[i].is_some_and(|(_, p)| p.quartile == Some(4))).count();
+                p {
+                    (all.len()) " " (l.t("wskaźników", "indicators"))
+                    @if section != "kontekst" { " · " span.good { "▲ " (best) " " (l.t("w najlepszej ćwiartce", "in the best quarter")) } " · " span.bad { "▼ " (worst) " " (l.t("w najsłabszej", "in the weakest")) } }
+                    " · " a href={ (l.href(&format!("/jst/{code}?grupa={}&rok={year}&obszar={section}", q(&gp)))) "#obszar-" (section) } { (l.t("Pokaż", "Show")) " " (title) }
                 }
             }
         }
@@ -293,7 +344,7 @@ fn indicator_table(
     c: &Computed,
     u: usize,
     y: usize,
-    g: &PeerGroup,
+    compared: &[Option<(GroupStats, Position)>],
     link: &dyn Fn(usize) -> String,
     id: &str,
     list: &[usize],
@@ -320,7 +371,7 @@ fn indicator_table(
                     @for &i in list {
                         @let d = &c.definitions[i];
                         @let spec = s.indicator(i);
-                        @let (st, pos) = g.compare(s, i, u, y);
+                        @let (st, pos) = compared[i].unwrap_or_default();
                         // Context indicators are not judged, whatever their catalogue polarity.
                         @let polarity = if d.kind == "context" { model::Polarity::Neutral } else { spec.polarity };
                         @let (text, _flag) = value_text(l, c, i, u, y);

@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// Accessibility check of Miernik portal pages in headless Chromium.
+//
+// Usage:
+//   node tests/a11y/axe.mjs [--screenshots DIR] BASE_URL PATH [PATH ...]
+//
+//   BASE_URL   e.g. http://127.0.0.1:18080
+//   PATH       e.g. /  /jst/0201011  /?q=a  /wskaznik/EDU_01
+//              A path written as `404:/some/path` must answer 404 (the 404 page is
+//              checked by axe too); every other path must answer 200.
+//   --screenshots DIR   save full-page PNGs DIR/<name>-desktop.png and DIR/<name>-phone.png
+//              (<name> from the path, with `-en` for the ?lang=en variant).
+//
+// Each path is loaded 4 times: desktop (1280x800) and phone (390x844, mobile, touch), each
+// in Polish (the path as given) and in English (`lang=en` appended to the query string).
+// On each load:
+//   - the HTTP status is checked (200, or 404 for `404:` paths);
+//   - axe-core runs with the WCAG 2.0/2.1 A and AA rules (tags wcag2a, wcag2aa, wcag21a,
+//     wcag21aa); every violated rule is printed with its impact, help text, and the first 3
+//     offending nodes (CSS target and HTML snippet);
+//   - keyboard: Tab is pressed up to TAB_PRESSES times (env A11Y_TABS, default 6); each
+//     focused element must show a visible focus indicator (computed outline-style not
+//     'none' with a non-zero width, or a box-shadow; for a link inside an SVG, such as a
+//     map region, a change of its shapes' stroke/fill on focus counts too) and must lie at
+//     least partly inside the viewport. Failures are reported as a violation with id `focus-visible`.
+//
+// Output: one block per load, then `axe: N pages, V violations` where N counts loads
+// (paths x 2 widths x 2 languages) and V counts violated rules summed over the loads
+// (one rule failing on one load = 1, whatever the number of nodes), and last
+// `a11y: P passed, F failed` (one test per load: passed = expected status and no
+// violation), the plain closing line that CI reads as a test count.
+// Exit status: 0 when V = 0 and every status was as expected; 1 otherwise; 2 on bad usage
+// or when the browser cannot start.
+//
+// Env: CHROMIUM_PATH (default /usr/bin/chromium), A11Y_TABS (default 6), A11Y_VERBOSE=1
+// (print every element the Tab presses focus, with its outline and position).
+
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const TAB_PRESSES = Number.parseInt(process.env.A11Y_TABS || '6', 10);
+const VERBOSE = process.env.A11Y_VERBOSE === '1';
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const VIEWPORTS = [
+  { name: 'desktop', options: { viewport: { width: 1280, height: 800 } } },
+  {
+    name: 'phone',
+    options: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  },
+];
+
+function usage(msg) {
+  if (msg) console.error(`axe.mjs: ${msg}`);
+  console.error('usage: node tests/a11y/axe.mjs [--screenshots DIR] BASE_URL PATH [PATH ...]');
+  console.error('       a PATH written as 404:/some/path must answer 404; others must answer 200');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  let shots = null;
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--screenshots') {
+      if (i + 1 >= argv.length) usage('--screenshots needs a directory');
+      shots = argv[++i];
+    } else if (a.startsWith('--screenshots=')) {
+      shots = a.slice('--screenshots='.length);
+    } else if (a === '-h' || a === '--help') {
+      usage();
+    } else {
+      rest.push(a);
+    }
+  }
+  if (rest.length < 2) usage('need a BASE_URL and at least one PATH');
+  const base = rest[0].replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(base)) usage(`BASE_URL must start with http:// or https:// (got ${rest[0]})`);
+  const pages = rest.slice(1).map((p) => {
+    let expected = 200;
+    const m = /^(\d{3}):(.*)$/.exec(p);
+    if (m) {
+      expected = Number(m[1]);
+      p = m[2];
+    }
+    if (!p.startsWith('/')) p = `/${p}`;
+    return { path: p, expected };
+  });
+  return { base, pages, shots };
+}
+
+// `lang=en` added to the query string, keeping any existing query and fragment.
+function withLangEn(p) {
+  const hashAt = p.indexOf('#');
+  const hash = hashAt >= 0 ? p.slice(hashAt) : '';
+  const noHash = hashAt >= 0 ? p.slice(0, hashAt) : p;
+  const qAt = noHash.indexOf('?');
+  if (qAt < 0) return `${noHash}?lang=en${hash}`;
+  const query = noHash.slice(qAt + 1);
+  const params = query.split('&').filter((kv) => kv !== '' && !/^lang(=|$)/.test(kv));
+  params.push('lang=en');
+  return `${noHash.slice(0, qAt)}?${params.join('&')}${hash}`;
+}
+
+// A file-name-safe name for a path: "/" -> home, "/jst/02" -> jst-02, "/?q=a" -> home-q-a.
+function slug(p) {
+  const [pathname, query = ''] = p.split('#')[0].split('?');
+  let s = pathname.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9_.-]+/g, '-');
+  if (s === '') s = 'home';
+  const q = query
+    .split('&')
+    .filter((kv) => kv && !/^lang(=|$)/.test(kv))
+    .join('-')
+    .replace(/[^A-Za-z0-9_.-]+/g, '-');
+  if (q) s += `-${q}`;
+  return s.replace(/-+/g, '-').slice(0, 120);
+}
+
+function shorten(s, n = 200) {
+  s = String(s).replace(/\s+/g, ' ').trim();
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+// Tab through the page and check the focus indicator of each focused element.
+async function checkFocus(page) {
+  const failures = [];
+  const seen = new Set();
+  // Start from the top of the document, with nothing focused.
+  await page.evaluate(() => {
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    window.scrollTo(0, 0);
+  });
+  for (let i = 0; i < TAB_PRESSES; i++) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || el === document.documentElement) return null;
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      const vw = window.innerWidth;
+      const vh = window.innerHeight;
+      const ow = Number.parseFloat(cs.outlineWidth) || 0;
+      const outline = cs.outlineStyle !== 'none' && cs.outlineStyle !== 'hidden' && (ow > 0 || cs.outlineStyle === 'auto');
+      const shadow = cs.boxShadow && cs.boxShadow !== 'none';
+      // A link inside an SVG (a map region) usually shows focus by restyling its shape
+      // (stroke, fill) rather than by an outline: accept a change of those on focus.
+      let svgRestyle = false;
+      if (!outline && !shadow && el instanceof SVGElement) {
+        const shapes = [el, ...el.querySelectorAll('*')].slice(0, 5);
+        const look = () =>
+          shapes.map((n) => {
+            const c = getComputedStyle(n);
+            return [c.stroke, c.strokeWidth, c.fill, c.opacity, c.outlineStyle].join('|');
+          }).join(';');
+        const focused = look();
+        el.blur();
+        const blurred = look();
+        el.focus();
+        svgRestyle = focused !== blurred;
+      }
+      const onScreen = r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < vw && r.top < vh;
+      let sel = el.tagName.toLowerCase();
+      if (el.id) sel += `#${el.id}`;
+      else if (el.classList.length) sel += `.${[...el.classList].join('.')}`;
+      if (el.getAttribute('href')) sel += `[href="${el.getAttribute('href')}"]`;
+      const html = el.outerHTML;
+      return {
+        sel,
+        html: html.length > 300 ? html.slice(0, 300) : html,
+        outline,
+        shadow,
+        svgRestyle,
+        onScreen,
+        style: `outline: ${cs.outlineStyle} ${cs.outlineWidth}; box-shadow: ${cs.boxShadow}`,
+        rect: `${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}`,
+      };
+    });
+    if (!info) break; // focus left the document or nothing is focusable
+    if (VERBOSE) console.log(`    focus ${i + 1}: ${info.sel} (${info.style}${info.svgRestyle ? '; svg shape restyled' : ''}; at ${info.rect})`);
+    if (seen.has(info.sel + info.html)) break; // wrapped around
+    seen.add(info.sel + info.html);
+    const problems = [];
+    if (!info.outline && !info.shadow && !info.svgRestyle) problems.push(`no outline or box-shadow (${info.style})`);
+    if (!info.onScreen) problems.push(`focused element is outside the viewport (${info.rect})`);
+    if (problems.length) failures.push({ target: `Tab ${i + 1}: ${info.sel}`, html: info.html, why: problems.join('; ') });
+  }
+  return failures;
+}
+
+async function main() {
+  const { base, pages, shots } = parseArgs(process.argv.slice(2));
+  if (shots) mkdirSync(shots, { recursive: true });
+
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  } catch (e) {
+    console.error(`axe.mjs: cannot start Chromium at ${CHROMIUM}: ${e.message}`);
+    process.exit(2);
+  }
+
+  let loads = 0;
+  let violations = 0;
+  let nodes = 0;
+  const statusErrors = [];
+  const byRule = new Map();
+  const failedLoads = new Set(); // labels of loads with a violation or an unexpected status
+
+  try {
+    for (const vp of VIEWPORTS) {
+      const context = await browser.newContext({ ...vp.options, locale: 'pl-PL' });
+      const page = await context.newPage();
+      page.setDefaultTimeout(30000);
+      for (const { path: p, expected } of pages) {
+        for (const lang of ['pl', 'en']) {
+          const urlPath = lang === 'en' ? withLangEn(p) : p;
+          const url = base + urlPath;
+          const label = `[${vp.name} ${lang}] ${urlPath}`;
+          loads++;
+          let status = null;
+          // Each load starts fresh: no language (or other) cookie left by the previous one.
+          await context.clearCookies();
+          try {
+            const resp = await page.goto(url, { waitUntil: 'load', timeout: 30000 });
+            status = resp ? resp.status() : null;
+          } catch (e) {
+            console.log(`${label}: LOAD FAILED: ${shorten(e.message, 300)}`);
+            statusErrors.push(`${label}: load failed`);
+            failedLoads.add(label);
+            continue;
+          }
+          const statusOk = status === expected;
+          if (!statusOk) {
+            statusErrors.push(`${label}: status ${status}, expected ${expected}`);
+            failedLoads.add(label);
+          }
+
+          if (shots) {
+            const name = slug(p) + (lang === 'en' ? '-en' : '');
+            await page.screenshot({ path: path.join(shots, `${name}-${vp.name}.png`), fullPage: true });
+          }
+
+          await page.addScriptTag({ path: AXE_PATH });
+          const result = await page.evaluate(
+            (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+            WCAG_TAGS,
+          );
+          const found = result.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact || 'n/a',
+            help: v.help,
+            helpUrl: v.helpUrl,
+            count: v.nodes.length,
+            nodes: v.nodes.slice(0, 3).map((n) => ({
+              target: n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' '),
+              html: n.html,
+            })),
+          }));
+          const focus = await checkFocus(page);
+          if (focus.length) {
+            found.push({
+              id: 'focus-visible',
+              impact: 'serious',
+              help: 'Keyboard focus must be visible (outline or box-shadow) and on screen',
+              helpUrl: 'https://www.w3.org/WAI/WCAG21/Understanding/focus-visible.html',
+              count: focus.length,
+              nodes: focus.slice(0, 3).map((f) => ({ target: `${f.target} — ${f.why}`, html: f.html })),
+            });
+          }
+
+          const head = `${label}: status ${status}${statusOk ? '' : ` (EXPECTED ${expected})`}, ${found.length} violation${found.length === 1 ? '' : 's'}`;
+          console.log(head);
+          if (found.length) failedLoads.add(label);
+          for (const v of found) {
+            violations++;
+            nodes += v.count;
+            const r = byRule.get(v.id) || { impact: v.impact, loads: 0, nodes: 0, example: `${label}: ${v.nodes[0] ? v.nodes[0].target : ''}` };
+            r.loads++;
+            r.nodes += v.count;
+            byRule.set(v.id, r);
+            console.log(`  - ${v.id} [${v.impact}] ${v.help} (${v.count} node${v.count === 1 ? '' : 's'}) ${v.helpUrl}`);
+            for (const n of v.nodes) {
+              console.log(`      target: ${n.target}`);
+              console.log(`      html:   ${shorten(n.html)}`);
+            }
+          }
+        }
+      }
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+
+  if (byRule.size) {
+    console.log(`violations by rule (${nodes} offending nodes in all):`);
+    for (const [id, r] of [...byRule.entries()].sort((a, b) => b[1].nodes - a[1].nodes)) {
+      console.log(`  ${id} [${r.impact}]: ${r.loads} page load(s), ${r.nodes} node(s); e.g. ${r.example}`);
+    }
+  }
+  if (statusErrors.length) {
+    console.log(`unexpected status on ${statusErrors.length} page load(s):`);
+    for (const s of statusErrors) console.log(`  ${s}`);
+  }
+  console.log(`axe: ${loads} pages, ${violations} violations`);
+  // The plain closing line CI reads as a test count: one test per page load.
+  console.log(`a11y: ${loads - failedLoads.size} passed, ${failedLoads.size} failed`);
+  process.exit(violations > 0 || statusErrors.length > 0 ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(`axe.mjs: ${e.stack || e}`);
+  process.exit(2);
+});
