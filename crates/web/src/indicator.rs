@@ -24,6 +24,11 @@ pub struct IndicatorQuery {
     pub tabela: Option<String>,
 }
 
+/// Writes the focused or hovered map area's label under the map.
+const MAP_INFO_JS: &str = "(function(){var i=document.getElementById('mapa-info'),m=document.getElementById('mapa-w');if(!i||!m)return;\
+function show(e){var a=e.target.closest&&e.target.closest('a');if(a&&a.getAttribute('aria-label'))i.textContent=a.getAttribute('aria-label');}\
+m.addEventListener('focusin',show);m.addEventListener('mouseover',show);})();";
+
 /// How the ranking is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sort {
@@ -379,6 +384,9 @@ fn map_section(
         h2 id="mapa" { (l.t("Mapa", "Map")) }
         p { (summary) " " a href={ (base("tabela=pelna")) "#ranking" } { (l.t("Tabela z wartościami wszystkich jednostek", "Table with the values of every unit")) } }
         div.map { (PreEscaped(viz::choropleth("mapa-w", &title, &summary, &m.geometry, &areas, &legend, reverse))) }
+        // Keyboard users see the focused area's name and value too (a mouse gets the tooltip).
+        p.small id="mapa-info" aria-hidden="true" { (l.t("Najedź na obszar lub przejdź do niego klawiszem Tab, aby zobaczyć nazwę i wartość.", "Hover over an area or Tab to it to see its name and value.")) }
+        script { (PreEscaped(MAP_INFO_JS)) }
         @if reverse { p.small.muted { (l.t("Im ciemniejszy kolor, tym niższa wartość — tu lepsza.", "The darker the colour, the lower the value — better here.")) } }
         @else if spec.polarity == Polarity::HigherBetter { p.small.muted { (l.t("Im ciemniejszy kolor, tym wyższa wartość — tu lepsza.", "The darker the colour, the higher the value — better here.")) } }
         @else { p.small.muted { (l.t("Im ciemniejszy kolor, tym wyższa wartość.", "The darker the colour, the higher the value.")) } }
