@@ -83,7 +83,9 @@ pub fn render(p: &Portal, l: L, code: &str, query: &AreaQuery) -> Result<(String
                             @let y = match unit { Some(u) => (0..s.years()).rev().find(|&y| s.value(i, u, y).is_some()), None => (0..s.years()).rev().find(|&y| s.year_values(i, y).iter().any(|v| !v.is_nan())) };
                             @let median = y.zip(country).and_then(|(y, part)| {
                                 // The country group of the first kind the indicator applies to.
-                                let u0 = unit.or_else(|| (0..s.units()).find(|&u| s.indicator(i).applies[u]))?;
+                                // (of the finest level it applies to: gminy before cities, powiaty, województwa)
+                                let finest = |u: usize| crate::portal::Layer::of(c.kinds[u]).map(|l| l as u8).unwrap_or(u8::MAX);
+                                let u0 = unit.or_else(|| (0..s.units()).filter(|&u| s.indicator(i).applies[u]).min_by_key(|&u| (finest(u), c.kinds[u] == model::UnitKind::MiastoNaPrawachPowiatu, u)))?;
                                 s.group_of(part, u0, y).map(|g| s.group_stats(i, part, g, y).to_stats().median)
                             }).flatten();
                             @let href = match unit { Some(u) => l.href(&format!("/wskaznik/{}?jst={}", d.code, c.codes[u])), None => l.href(&format!("/wskaznik/{}", d.code)) };
