@@ -41,6 +41,6 @@ pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
 pub use store::{ImportCounts, ImportInfo, Store};
 /// The engine's reading types, for the pages that show them.
 pub use engine::diagnosis::Trend;
-pub use engine::snapshot::RankIndex;
+pub use engine::snapshot::{RankIndex, Snapshot};
 pub use engine::stats::{GroupStats, Position};
 pub use nearest::NearestSpec;

@@ -32,7 +32,7 @@ pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCar
     let u = &card.unit;
     let title = heading_name(l, &u.name, u.kind);
     let unit = portal.and_then(|p| p.c.unit_index(u.code.as_str()).map(|i| (p, i)));
-    let identity = identity(l, card, portal);
+    let identity = identity(l, card);
     let Some((p, ui)) = unit else {
         let note = match portal {
             None => {
@@ -166,10 +166,9 @@ pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCar
 }
 
 /// Kind, code, parent, history of codes and names.
-fn identity(l: L, card: &UnitCard, portal: Option<&Portal>) -> Markup {
+fn identity(l: L, card: &UnitCard) -> Markup {
     let u = &card.unit;
     let date = |d: Option<model::Date>| d.map(model::format_date).unwrap_or_else(|| "—".to_owned());
-    let _ = portal;
     html! {
         p {
             (l.kind(u.kind)) ", TERYT " (u.code)
@@ -202,7 +201,7 @@ fn facts(l: L, p: &Portal, u: usize, y: usize) -> Markup {
     let latest = |v: usize| (0..=y).rev().find_map(|yy| s.variable(v, u, yy).map(|x| (x, s.first_year() + yy as i32)));
     let pop = p.population.and_then(latest);
     let area = p.area_km2.and_then(latest);
-    let typology = s.partition_index("typology").and_then(|t| s.group_of(t, u, y).map(|g| typology_words(l, &s.group_keys(t)[g])));
+    let typology = typology_of(l, s, u, y);
     html! {
         ul.facts aria-label=(l.t("Podstawowe dane", "Basic facts")) {
             @if let Some((v, yr)) = pop { li { (l.t("Ludność", "Population")) b { (l.num(v, 0)) } span.small.muted { (yr) } } }
@@ -225,9 +224,7 @@ fn group_summary(l: L, p: &Portal, u: usize, y: usize, g: &PeerGroup) -> Markup 
         app::Peers::Listed { members } => members.len(),
     };
     let label = match g.name.as_str() {
-        "typology" => {
-            s.partition_index("typology").and_then(|t| s.group_of(t, u, y).map(|gg| typology_words(l, &s.group_keys(t)[gg]))).unwrap_or_default()
-        }
+        "typology" => typology_of(l, s, u, y).unwrap_or_default(),
         "wojewodztwo" => c.codes[u]
             .as_str()
             .get(..2)
@@ -430,4 +427,10 @@ fn largest(contributions: &[(String, f64)]) -> Vec<&(String, f64)> {
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.truncate(3);
     top
+}
+
+/// The unit's typology group in year index `y`, in words.
+fn typology_of(l: L, s: &app::Snapshot, u: usize, y: usize) -> Option<String> {
+    let t = s.partition_index("typology")?;
+    s.group_of(t, u, y).map(|g| typology_words(l, &s.group_keys(t)[g]))
 }
