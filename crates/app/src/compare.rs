@@ -13,7 +13,8 @@ use crate::nearest::{Nearest, NearestSpec, nearest};
 use crate::{AppError, Computed};
 
 /// The group names `compare` and `diagnose` accept.
-pub const GROUP_HELP: &str = "country (kraj), wojewodztwo, typology (typologia), neighbours (sasiedzi), nearest (najblizsi) or custom:CODE";
+pub const GROUP_HELP: &str =
+    "country (kraj), wojewodztwo, typology (typologia), neighbours (sasiedzi), nearest (najblizsi), custom:CODE or list:CODE,CODE,…";
 
 /// Who a unit is compared with.
 #[derive(Debug, Clone)]
@@ -47,6 +48,15 @@ pub struct PeerGroup {
 }
 
 impl PeerGroup {
+    /// The members (the unit included), in snapshot order for a fixed group, as listed
+    /// otherwise.
+    pub fn members(&self, s: &Snapshot, y: usize) -> Vec<usize> {
+        match &self.peers {
+            Peers::Fixed { partition, group } => s.members(*partition, *group, y).iter().map(|&v| v as usize).collect(),
+            Peers::Listed { members } => members.iter().map(|&v| v as usize).collect(),
+        }
+    }
+
     /// As [`PeerGroup::compare`], taking the position from `index` when it is the rank index
     /// of this group's partition and year (the unit card compares every indicator).
     pub fn compare_indexed(&self, s: &Snapshot, i: usize, u: usize, y: usize, index: Option<&RankIndex>) -> (GroupStats, Position) {
@@ -144,6 +154,24 @@ pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: 
         let not_applying = if skipped.is_empty() { String::new() } else { format!(" ({} not for this kind of unit)", skipped.join(", ")) };
         let label = format!("nearest: {} of {candidates} on {}{not_applying}", neighbours.len(), labels.join(", "));
         (neighbours.iter().map(|n| n.unit).collect(), rows, label)
+    } else if let Some(list) = canonical.strip_prefix("list:").or_else(|| canonical.strip_prefix("lista:")) {
+        let mut m = Vec::new();
+        for raw in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let code = TerytCode::parse_lenient(raw).map_err(|e| AppError::Invalid(format!("list: `{raw}`: {e}")))?;
+            let v = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("list: no unit {} with data", code.as_str())))?;
+            if v != u && !m.contains(&v) {
+                m.push(v);
+            }
+        }
+        if m.is_empty() {
+            return Err(AppError::Invalid("list: name at least one other unit by its TERYT code".into()));
+        }
+        if m.len() > 500 {
+            return Err(AppError::Invalid(format!("list: {} units, at most 500", m.len())));
+        }
+        let rows = m.iter().map(|&v| row(v)).collect();
+        let label = format!("list of {} units", m.len() + 1);
+        (m, rows, label)
     } else if let Some(code) = canonical.strip_prefix("custom:") {
         let g = store
             .groups()

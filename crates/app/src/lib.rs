@@ -16,6 +16,7 @@ mod import_obs;
 mod indicators;
 mod live;
 pub mod nearest;
+pub mod query;
 mod rng;
 pub mod synth;
 mod territory;
@@ -25,7 +26,7 @@ pub use boundaries::{BoundaryImportOptions, BoundaryImportReport, FeatureNote, N
 pub use checks::{AdditivityCheck, HistoryOutlier, PeerOutlier, SumMismatch, check_additivity, check_history_outliers, check_peer_outliers};
 pub use compare::{
     Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, diagnose_compared, locate, peer_group,
-    save_custom_group, trend_words,
+    save_custom_group, trend_words, year_index,
 };
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};

@@ -31,11 +31,13 @@
 //! ```
 
 mod breaks;
+mod charts;
 mod map;
 
 use std::fmt::{self, Display, Write};
 
 pub use breaks::{MAX_CLASSES, class_of, natural_breaks, nice_ticks, palette, quantile_breaks};
+pub use charts::{SERIES, Series, bars, lines};
 pub use map::{Legend, MapArea, MapGeometry, Shape, choropleth, link_map};
 
 /// Which way is better.
@@ -437,7 +439,7 @@ pub fn distribution(
 }
 
 /// The width a text of `s` takes at `size` px, roughly (average sans-serif glyph).
-fn text_width(s: &str, size: f64) -> f64 {
+pub(crate) fn text_width(s: &str, size: f64) -> f64 {
     s.chars().count() as f64 * size * 0.56
 }
 

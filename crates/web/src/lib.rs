@@ -4,9 +4,11 @@
 //! ETag / Last-Modified / 304 and gzip ([`cache`]); unknown units and indicators get a 404
 //! page, bad parameters a 400 page, and no input a browser can send gives a 500.
 
+pub mod api;
 mod area;
 pub mod cache;
 mod common;
+mod download;
 mod home;
 pub mod i18n;
 mod indicator;
@@ -48,11 +50,18 @@ pub struct AppState {
     /// What the pages read, for the snapshot version it was built from.
     portal: tokio::sync::Mutex<Option<Arc<Portal>>>,
     cache: PageCache,
+    /// The most cells one data query may span.
+    max_cells: usize,
 }
 
 impl AppState {
     pub fn new(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>) -> Arc<AppState> {
-        Arc::new(AppState { store, demo, live, portal: tokio::sync::Mutex::new(None), cache: PageCache::default() })
+        AppState::with_max_cells(store, demo, live, app::query::MAX_CELLS)
+    }
+
+    /// As [`AppState::new`], with another limit on the cells of one data query.
+    pub fn with_max_cells(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, max_cells: usize) -> Arc<AppState> {
+        Arc::new(AppState { store, demo, live, portal: tokio::sync::Mutex::new(None), cache: PageCache::default(), max_cells })
     }
 
     /// The portal of the current snapshot, built on first use after a swap (one builder at
@@ -96,6 +105,7 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/obszar/{code}", get(area_page))
         .route("/sugestie", get(suggestions))
         .route("/health", get(health))
+        .nest("/api/v1", api::routes())
         .fallback(not_found)
         .with_state(state)
 }

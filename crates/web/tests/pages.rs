@@ -10,6 +10,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+mod api;
+
 /// One demo database file for the whole test binary (generating it takes seconds); each
 /// test opens its own store and snapshot on it (a pool belongs to one test's runtime).
 fn demo_file() -> &'static std::path::Path {
