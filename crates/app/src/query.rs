@@ -143,8 +143,8 @@ pub fn parse_units(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
     Ok(out)
 }
 
-/// Years: `all`, `last`, `2020`, `2015-2020`, separated by commas; each must be a year of
-/// the snapshot.
+/// Years: `all`, `last`, `2020`, `2015-2020`, `2015-last`, separated by commas; each must
+/// be a year of the snapshot.
 pub fn parse_years(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
     let s = &c.snapshot;
     let first = s.first_year();
@@ -155,6 +155,9 @@ pub fn parse_years(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
     let last = first + n as i32 - 1;
     let range = || format!("years with data: {first}–{last}");
     let year = |t: &str| -> Result<usize, QueryError> {
+        if matches!(t.trim(), "last" | "ostatni") {
+            return Ok(n - 1);
+        }
         let y: i32 = t.trim().parse().map_err(|_| err("years", format!("`{}` is not a year ({})", clip(t), range())))?;
         s.year_index(y).ok_or_else(|| err("years", format!("no data for {y} ({})", range())))
     };
@@ -342,6 +345,8 @@ mod tests {
         let first = c.snapshot.first_year();
         assert_eq!(parse_years(&c, &format!("{},{}-{}", first + 2, first, first + 2)).unwrap(), vec![2, 0, 1]);
         assert_eq!(parse_years(&c, "last").unwrap(), vec![c.snapshot.years() - 1]);
+        let n = c.snapshot.years();
+        assert_eq!(parse_years(&c, &format!("{}-last", first + 1)).unwrap(), (1..n).collect::<Vec<_>>());
         let code = c.definitions[2].code.clone();
         assert_eq!(parse_indicators(&c, &format!("{code},{code}")).unwrap(), vec![2]);
     }

@@ -226,7 +226,11 @@ pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
     );
     if todo > 0 {
         let (anon, keyed) = (bdl::quota::human(est.without_key), bdl::quota::human(est.with_key));
-        let hint = if a.conn.client_id.is_some() { "klucz podany / key given" } else { "klucz: --client-id lub BDL_CLIENT_ID / key: --client-id or BDL_CLIENT_ID" };
+        let hint = if a.conn.client_id.is_some() {
+            "klucz podany / key given"
+        } else {
+            "klucz: --client-id lub BDL_CLIENT_ID / key: --client-id or BDL_CLIENT_ID"
+        };
         eprintln!(
             "BDL: czas pobierania ~{anon} bez klucza, ~{keyed} z kluczem X-ClientId / fetch time ~{anon} without a key, ~{keyed} with X-ClientId ({hint})"
         );

@@ -36,11 +36,7 @@ fn generate(path: &Path, rows: u64, units: &[String]) -> Result<()> {
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
+    status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok())
 }
 
 /// Runs a command, returning (seconds, peak RSS in MiB as last seen, stdout).
@@ -183,7 +179,10 @@ pub fn compute(units: usize, indicators: usize, years: usize, dump: Option<PathB
             println!("{json}");
         }
         crate::SummaryFormat::Text => {
-            println!("{} units × {} indicators ({} variables) × {} years; {} groups in 3 fixed partitions", r.units, r.indicators, r.variables, r.years, r.groups);
+            println!(
+                "{} units × {} indicators ({} variables) × {} years; {} groups in 3 fixed partitions",
+                r.units, r.indicators, r.variables, r.years, r.groups
+            );
             println!("generated in {:.2} s (not timed below)", r.generate_seconds);
             println!("full recompute (values, group statistics, ranks): {:.3} s   target ≤ 1 s", r.seconds);
             println!("every ranking table again, group by group as readers ask: {:.3} s", r.ranks_seconds);
@@ -231,8 +230,7 @@ pub fn boundaries(file: Option<PathBuf>, terc: Vec<PathBuf>, format: crate::Summ
     for t in &terc {
         run_measured(miernik(&url)?.args(["import", "units"]).arg(t))?;
     }
-    let (secs, rss, out) =
-        run_measured(miernik(&url)?.args(["import", "boundaries"]).arg(&file).args(["--date", "2019-12-31", "--format", "json"]))?;
+    let (secs, rss, out) = run_measured(miernik(&url)?.args(["import", "boundaries"]).arg(&file).args(["--date", "2019-12-31", "--format", "json"]))?;
     let _ = std::fs::remove_dir_all(&dir);
     let summary: serde_json::Value = serde_json::from_str(out.trim()).context("the import's summary is not JSON")?;
     let peer = "no peer: geopandas/shapely (sjoin touches) is not installed here, and GDAL's ogr2ogr neither";
@@ -309,7 +307,8 @@ pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize
             let u = gminy[(x % gminy.len() as u64) as usize];
             let c = card(u);
             let t = Instant::now();
-            let html = web::render_unit_card(&store, &portal, &c, Some(group), false).await.map_err(|e| anyhow!("unit card of {}: {e}", c.unit.code))?;
+            let html =
+                web::render_unit_card(&store, &portal, &c, Some(group), false).await.map_err(|e| anyhow!("unit card of {}: {e}", c.unit.code))?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             bytes = bytes.max(html.len());
         }
@@ -325,14 +324,193 @@ pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize
                 .iter()
                 .map(|(g, p50, p99, max, bytes)| serde_json::json!({"group": g, "p50_ms": p50, "p99_ms": p99, "max_ms": max, "html_bytes": bytes}))
                 .collect();
-            println!("{}", serde_json::json!({"units": units, "indicators": indicators, "years": years, "renders": renders, "snapshot_seconds": build_seconds, "unit_card": groups}));
+            println!(
+                "{}",
+                serde_json::json!({"units": units, "indicators": indicators, "years": years, "renders": renders, "snapshot_seconds": build_seconds, "unit_card": groups})
+            );
         }
         crate::SummaryFormat::Text => {
             println!("{units} units × {indicators} indicators × {years} years (snapshot built in {build_seconds:.2} s, not timed below)");
             for (g, p50, p99, max, bytes) in &report {
-                println!("unit card, group {g:<10} p50 {p50:6.2} ms  p99 {p99:6.2} ms  max {max:6.2} ms  ({:.0} KiB of HTML)   target p99 ≤ 5 ms", *bytes as f64 / 1024.0);
+                println!(
+                    "unit card, group {g:<10} p50 {p50:6.2} ms  p99 {p99:6.2} ms  max {max:6.2} ms  ({:.0} KiB of HTML)   target p99 ≤ 5 ms",
+                    *bytes as f64 / 1024.0
+                );
             }
         }
     }
     Ok(())
+}
+
+/// A writer that only counts bytes.
+struct Count(u64);
+
+impl std::io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// This process's peak resident memory so far, in MiB.
+fn own_peak_mib() -> f64 {
+    peak_rss_kib(std::process::id()).unwrap_or(0) as f64 / 1024.0
+}
+
+/// The best of `runs` timings of `f`, in milliseconds, and its last result.
+fn best_ms<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let v = f()?;
+        best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        last = Some(v);
+    }
+    last.map(|v| (best, v)).ok_or_else(|| anyhow!("no run"))
+}
+
+/// `miernik bench query`: a data query of `pick` indicators × every unit × every year of
+/// the synthetic country, as the API answers it (parse, one JSON page, every cell walked)
+/// and exported (CSV, XLSX), against the sqlite3 shell running the same query over a long
+/// table of the same cells.
+pub fn query(units: usize, indicators: usize, years: usize, pick: usize, format: crate::SummaryFormat) -> Result<()> {
+    if units < 100 || indicators == 0 || pick == 0 || pick > indicators || !(2..=60).contains(&years) {
+        bail!("--units at least 100, --pick from 1 to --indicators, --years from 2 to 60");
+    }
+    let t = Instant::now();
+    let c = app::synth::bench_computed(units, indicators, years);
+    let build_seconds = t.elapsed().as_secs_f64();
+    let codes: Vec<String> = c.definitions.iter().take(pick).map(|d| d.code.clone()).collect();
+    let list = codes.join(",");
+    let (parse_ms, q) = best_ms(5, || app::query::DataQuery::parse(&c, &list, "all", "all", &[]).map_err(|e| anyhow!("{e}")))?;
+    let cells = q.cells();
+    let (page_ms, page_bytes) = best_ms(5, || {
+        let q = app::query::DataQuery::parse(&c, &list, "all", "all", &[]).map_err(|e| anyhow!("{e}"))?;
+        let page = web::api::data_page(&c, &q, 0, web::api::MAX_DATA_LIMIT, "/data", None);
+        Ok(serde_json::to_vec(&page)?.len())
+    })?;
+    let (walk_ms, checksum) = best_ms(3, || {
+        Ok(q.walk(&c, app::query::STANDARD_ORDER, 0).map(|x| x.value.unwrap_or(0.0) + f64::from(x.flag.is_some() as u8)).sum::<f64>())
+    })?;
+    let meta = web::download::meta(&c, &q, false, "bench");
+    let peak_before = own_peak_mib();
+    let (csv_ms, csv_bytes) = best_ms(1, || {
+        let mut n = Count(0);
+        web::download::write_to(&c, &q, export::Format::Csv, export::Layout::Long, &meta, &mut n).map_err(|e| anyhow!("{e}"))?;
+        Ok(n.0)
+    })?;
+    let wide = export::Layout::Wide { columns: export::Dim::Year };
+    let (xlsx_ms, xlsx_bytes) = best_ms(1, || {
+        let mut n = Count(0);
+        web::download::write_to(&c, &q, export::Format::Xlsx, wide, &meta, &mut n).map_err(|e| anyhow!("{e}"))?;
+        Ok(n.0)
+    })?;
+    let peak_after = own_peak_mib();
+    let peer = sqlite_peer(&c, &q, &codes)?;
+    let ratio = |ours: f64, theirs: Option<f64>| theirs.map(|p| p / ours);
+    match format {
+        crate::SummaryFormat::Json => {
+            let json = serde_json::json!({
+                "units": units, "indicators": indicators, "years": years, "picked": pick, "cells": cells,
+                "snapshot_seconds": build_seconds,
+                "parse_ms": parse_ms, "first_page_ms": page_ms, "first_page_bytes": page_bytes, "walk_all_ms": walk_ms,
+                "csv_ms": csv_ms, "csv_bytes": csv_bytes, "xlsx_wide_ms": xlsx_ms, "xlsx_bytes": xlsx_bytes,
+                "peak_rss_before_exports_mb": peak_before, "peak_rss_after_exports_mb": peak_after,
+                "peer_page_ms": peer.map(|p| p.0), "peer_scan_ms": peer.map(|p| p.1), "peer_csv_ms": peer.map(|p| p.2),
+                "checksum": checksum,
+            });
+            println!("{json}");
+        }
+        crate::SummaryFormat::Text => {
+            println!("{units} units × {indicators} indicators × {years} years (snapshot built in {build_seconds:.2} s, not timed below)");
+            println!("query: {pick} indicators × {} units × {years} years = {cells} cells", q.units.len());
+            println!("parse the query:                         {parse_ms:8.2} ms");
+            println!(
+                "API answer (parse + first page of {} cells as JSON, {:.0} KiB): {page_ms:8.2} ms   target ≤ 200 ms{}",
+                web::api::MAX_DATA_LIMIT,
+                page_bytes as f64 / 1024.0,
+                ratio(page_ms, peer.map(|p| p.0)).map(|r| format!("   sqlite3 LIMIT page / ours: {r:.1}×")).unwrap_or_default()
+            );
+            println!(
+                "every cell of the query, value and flag: {walk_ms:8.2} ms   target ≤ 200 ms{}",
+                ratio(walk_ms, peer.map(|p| p.1)).map(|r| format!("   sqlite3 scan / ours: {r:.1}×")).unwrap_or_default()
+            );
+            println!(
+                "CSV export of the whole query (streamed, {:.0} MiB): {csv_ms:8.0} ms{}",
+                csv_bytes as f64 / 1048576.0,
+                ratio(csv_ms, peer.map(|p| p.2)).map(|r| format!("   sqlite3 CSV / ours: {r:.1}×")).unwrap_or_default()
+            );
+            println!("XLSX export, a column per year (streamed, {:.0} MiB): {xlsx_ms:8.0} ms", xlsx_bytes as f64 / 1048576.0);
+            println!(
+                "peak RSS before the exports {peak_before:.0} MiB, after {peak_after:.0} MiB: the exports added {:.0} MiB for {:.0} MiB written",
+                peak_after - peak_before,
+                (csv_bytes + xlsx_bytes) as f64 / 1048576.0
+            );
+            if let Some((page, scan, csv)) = peer {
+                println!("peer sqlite3 (long table, indexed): page {page:.1} ms, scan {scan:.1} ms, CSV {csv:.0} ms");
+            } else {
+                println!("peer: sqlite3 shell not installed (apt-get install sqlite3) — no comparison");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sqlite3 shell over a long table of the query's cells (indexed by indicator): the
+/// first page, a scan of every cell, the CSV of all — milliseconds, best of three each.
+fn sqlite_peer(c: &app::Computed, q: &app::query::DataQuery, codes: &[String]) -> Result<Option<(f64, f64, f64)>> {
+    if Command::new("sqlite3").arg("-version").output().is_err() {
+        return Ok(None);
+    }
+    let dir = std::env::temp_dir().join(format!("miernik-bench-query-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let csv_path = dir.join("cells.csv");
+    {
+        let mut w = csv::Writer::from_path(&csv_path)?;
+        let first = c.snapshot.first_year();
+        for x in q.walk(c, app::query::STANDARD_ORDER, 0) {
+            let value = x.value.map(|v| v.to_string()).unwrap_or_default();
+            let year = (first + q.years[x.year as usize] as i32).to_string();
+            w.write_record([
+                codes[x.indicator as usize].as_str(),
+                c.codes[q.units[x.unit as usize]].as_str(),
+                year.as_str(),
+                value.as_str(),
+                x.flag.map(|f| f.as_str()).unwrap_or(""),
+            ])?;
+        }
+        w.flush()?;
+    }
+    let db = dir.join("peer.db");
+    let load = format!(
+        "CREATE TABLE cells(indicator TEXT, unit TEXT, year INTEGER, value REAL, flag TEXT);\n.mode csv\n.import {} cells\nCREATE INDEX cells_i ON cells(indicator, unit, year);\nANALYZE;\n",
+        csv_path.display()
+    );
+    std::fs::write(dir.join("load.sql"), load)?;
+    run_measured(Command::new("sqlite3").arg(&db).arg(format!(".read {}", dir.join("load.sql").display())))?;
+    let inlist = codes.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(",");
+    let select = format!("SELECT indicator, unit, year, value, flag FROM cells WHERE indicator IN ({inlist}) ORDER BY indicator, unit, year");
+    let scripts = [
+        format!(".mode json\n.output {}\n{select} LIMIT 10000;\n", dir.join("page.json").display()),
+        format!("SELECT count(*), total(value) FROM cells WHERE indicator IN ({inlist});\n"),
+        format!(".mode csv\n.output {}\n{select};\n", dir.join("all.csv").display()),
+    ];
+    let mut out = [0.0; 3];
+    for (k, s) in scripts.iter().enumerate() {
+        let path = dir.join(format!("q{k}.sql"));
+        std::fs::write(&path, s)?;
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let (t, _, _) = run_measured(Command::new("sqlite3").arg("-readonly").arg(&db).arg(format!(".read {}", path.display())))?;
+            best = best.min(t * 1000.0);
+        }
+        out[k] = best;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Some((out[0], out[1], out[2])))
 }

@@ -182,9 +182,75 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Export any indicators × units × years (CSV, Excel CSV, XLSX with a metadata sheet,
+    /// JSON, JSON-stat), streamed: the same query as the API's /api/v1/data
+    Export {
+        /// Indicator codes, area:CODE or all, separated by commas
+        #[arg(long)]
+        indicators: String,
+        /// TERYT codes, gminy, powiaty, wojewodztwa, a unit kind, in:CODE or all, separated by commas
+        #[arg(long, default_value = "")]
+        units: String,
+        /// Years: 2020, 2015-2020, last or all, separated by commas
+        #[arg(long, default_value = "all")]
+        years: String,
+        /// Add the members of this peer group of --unit (typology, neighbours, nearest, wojewodztwo, country, custom:CODE, lista:CODE,CODE)
+        #[arg(long, requires = "unit")]
+        group: Option<String>,
+        /// The unit whose group --group is (it is added too)
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// One column per year, unit or indicator instead of one row per value (CSV, XLSX)
+        #[arg(long)]
+        columns: Option<String>,
+        /// Language of names and headers: pl or en
+        #[arg(long, default_value = "pl")]
+        lang: String,
+        /// The file to write (default: standard output; XLSX needs a file)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The unit report for the raport o stanie gminy: summary, strengths and weaknesses, every
+    /// area's indicators against the group with charts, 5-year trends, definitions and sources
+    Report {
+        /// TERYT code of the unit
+        #[arg(long)]
+        unit: String,
+        /// The year (default: the unit's newest year with data)
+        #[arg(long)]
+        year: Option<i32>,
+        /// typology, neighbours, nearest, wojewodztwo, country, custom:CODE or lista:CODE,CODE
+        #[arg(long, default_value = "typology")]
+        group: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// Language: pl or en
+        #[arg(long, default_value = "pl")]
+        lang: String,
+        /// The file to write
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Benchmarks that compare Miernik with a peer measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ExportFormat {
+    Csv,
+    CsvPl,
+    Xlsx,
+    Json,
+    Jsonstat,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Html,
+    Pdf,
 }
 
 #[derive(Subcommand)]
@@ -383,6 +449,22 @@ enum BenchCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// A data query of --pick indicators × every unit × every year of the synthetic country:
+    /// the API's answer (parse, first JSON page), every cell walked, the CSV and XLSX exports
+    /// streamed (time, bytes, memory), against the sqlite3 shell running the same query
+    Query {
+        #[arg(long, default_value_t = 2900)]
+        units: usize,
+        #[arg(long, default_value_t = 750)]
+        indicators: usize,
+        #[arg(long, default_value_t = 15)]
+        years: usize,
+        /// Indicators in the query
+        #[arg(long, default_value_t = 50)]
+        pick: usize,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
     /// Render the unit card in process at Poland's scale (the synthetic country of `bench
     /// compute`): p50 / p99 / max milliseconds per whole page, for random units, against
     /// the typology and the nearest-neighbour groups. The HTTP peer, nginx, is run by
@@ -411,9 +493,7 @@ pub enum SummaryFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MIERNIK_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MIERNIK_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -500,6 +580,63 @@ async fn open_demo(url: &str) -> Result<app::Store> {
 
 /// The snapshot, with a word on stderr when the database holds the synthetic demo, so no
 /// number of it is taken for a real one.
+/// Writes `bytes` to `path` through a temporary file beside it, so a failure leaves no
+/// half-written file.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("{}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}", path.display()))
+}
+
+/// `miernik export`: the query streamed to the file (through a temporary file beside it)
+/// or to standard output.
+fn export_query(
+    c: &app::Computed,
+    q: &app::query::DataQuery,
+    format: ExportFormat,
+    columns: Option<&str>,
+    lang: &str,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    let format = match format {
+        ExportFormat::Csv => export::Format::Csv,
+        ExportFormat::CsvPl => export::Format::CsvPl,
+        ExportFormat::Xlsx => export::Format::Xlsx,
+        ExportFormat::Json => export::Format::Json,
+        ExportFormat::Jsonstat => export::Format::JsonStat,
+    };
+    let en = match lang {
+        "pl" => false,
+        "en" => true,
+        other => anyhow::bail!("--lang {other}: pl or en"),
+    };
+    let layout = web::download::layout(columns).map_err(|e| anyhow!("--columns {e}"))?;
+    let meta = web::download::meta(c, q, en, "miernik export");
+    match out {
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let r = web::download::write_to(c, q, format, layout, &meta, &mut w).map_err(|e| anyhow!("{e}")).and_then(|()| {
+                use std::io::Write;
+                w.flush().map_err(|e| anyhow!("{}: {e}", tmp.display()))
+            });
+            if let Err(e) = r {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            std::fs::rename(&tmp, path).with_context(|| format!("{}", path.display()))?;
+            eprintln!("{}: {} {}", path.display(), q.cells(), "wartości / values");
+            Ok(())
+        }
+        None if format == export::Format::Xlsx => anyhow::bail!("--format xlsx needs --out FILE"),
+        None => {
+            let stdout = std::io::stdout().lock();
+            web::download::write_to(c, q, format, layout, &meta, std::io::BufWriter::new(stdout)).map_err(|e| anyhow!("{e}"))
+        }
+    }
+}
+
 async fn compute(store: &app::Store) -> Result<app::Computed, app::AppError> {
     if app::is_demo(store).await.unwrap_or(false) {
         eprintln!("uwaga: dane syntetyczne (demo), nie prawdziwe / note: synthetic demo data, not real");
@@ -545,7 +682,13 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 SummaryFormat::Text => println!(
                     "{}: zmienne / variables: {} new, {} updated; wskaźniki / indicators: {} new, {} changed, {} unchanged, {} retired",
-                    file.display(), r.variables_new, r.variables_updated, r.indicators_new, r.indicators_changed, r.indicators_unchanged, r.indicators_retired
+                    file.display(),
+                    r.variables_new,
+                    r.variables_updated,
+                    r.indicators_new,
+                    r.indicators_changed,
+                    r.indicators_unchanged,
+                    r.indicators_retired
                 ),
             }
             Ok(())
@@ -598,7 +741,13 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 SummaryFormat::Text => println!(
                     "{} wskaźników / indicators × {} JST × {} lat / years ({}–{}): {} wartości / values in {:.2} s",
-                    s.indicator_count(), s.units(), s.years(), s.first_year(), s.first_year() + s.years() as i32 - 1, present, secs
+                    s.indicator_count(),
+                    s.units(),
+                    s.years(),
+                    s.first_year(),
+                    s.first_year() + s.years() as i32 - 1,
+                    present,
+                    secs
                 ),
             }
             Ok(())
@@ -655,12 +804,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bdl(cmd) => bdl_cmd::metadata(cmd).await,
         Command::Import(ImportCommand::Observations(args)) => {
             let store = open(&cli.db).await?;
-            let variable = args
-                .variable
-                .as_deref()
-                .map(VariableCode::parse)
-                .transpose()
-                .map_err(|e| anyhow!("--variable: {e}"))?;
+            let variable = args.variable.as_deref().map(VariableCode::parse).transpose().map_err(|e| anyhow!("--variable: {e}"))?;
             let opts = app::ObsImportOptions {
                 variable,
                 sheet: args.sheet,
@@ -740,6 +884,59 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             output::print_imports(&imports?, format)
         }
+        Command::Export { indicators, units, years, group, unit, format, columns, lang, out } => {
+            let store = open(&cli.db).await?;
+            let r = async {
+                let c = compute(&store).await?;
+                let extra = match (&group, &unit) {
+                    (Some(g), Some(code)) => {
+                        let u = c
+                            .unit_index(TerytCode::parse_lenient(code).map_err(|e| anyhow!("--unit: {e}"))?.as_str())
+                            .ok_or_else(|| anyhow!("--unit {code}: no unit with data"))?;
+                        let y = c.snapshot.years().saturating_sub(1);
+                        app::peer_group(&store, &c, u, y, g, &app::NearestSpec::default())
+                            .await
+                            .map_err(|e| anyhow!("--group: {e}"))?
+                            .members(&c.snapshot, y)
+                    }
+                    (None, Some(code)) => {
+                        vec![
+                            c.unit_index(TerytCode::parse_lenient(code).map_err(|e| anyhow!("--unit: {e}"))?.as_str())
+                                .ok_or_else(|| anyhow!("--unit {code}: no unit with data"))?,
+                        ]
+                    }
+                    _ => Vec::new(),
+                };
+                let q = app::query::DataQuery::parse(&c, &indicators, &units, &years, &extra).map_err(|e| anyhow!("--{e}"))?;
+                Ok::<_, anyhow::Error>((c, q))
+            }
+            .await;
+            store.close().await;
+            let (c, q) = r?;
+            export_query(&c, &q, format, columns.as_deref(), &lang, out.as_deref())
+        }
+        Command::Report { unit, year, group, format, lang, out } => {
+            let store = open(&cli.db).await?;
+            let r = async {
+                let demo = app::is_demo(&store).await.unwrap_or(false);
+                let c = std::sync::Arc::new(compute(&store).await?);
+                let portal = web::portal::Portal::new(1, c, &[]);
+                let code = TerytCode::parse_lenient(&unit).map_err(|e| anyhow!("--unit: {e}"))?;
+                let l = web::i18n::L { en: lang == "en" };
+                let year = year.map(|y| y.to_string());
+                web::report::build(&store, &portal, l, &code, year.as_deref(), Some(&group), demo).await.map_err(|e| anyhow!("{e}"))
+            }
+            .await;
+            store.close().await;
+            let report = r?;
+            let bytes = match format {
+                ReportFormat::Html => web::report::html(&report).into_bytes(),
+                ReportFormat::Pdf => web::report::pdf(&report),
+            };
+            write_atomically(&out, &bytes)?;
+            eprintln!("raport / report: {} ({} B)", out.display(), bytes.len());
+            Ok(())
+        }
         Command::Bench(BenchCommand::Import { rows, dir }) => bench::import(rows, dir).await,
         Command::Bench(BenchCommand::Boundaries { file, terc, format }) => bench::boundaries(file, terc, format),
         Command::Import(ImportCommand::Boundaries(a)) => {
@@ -761,9 +958,10 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             output::print_neighbours(&r?, format)
         }
-        Command::Bench(BenchCommand::Compute { units, indicators, years, dump, format }) => {
-            bench::compute(units, indicators, years, dump, format)
+        Command::Bench(BenchCommand::Compute { units, indicators, years, dump, format }) => bench::compute(units, indicators, years, dump, format),
+        Command::Bench(BenchCommand::Query { units, indicators, years, pick, format }) => bench::query(units, indicators, years, pick, format),
+        Command::Bench(BenchCommand::Pages { units, indicators, years, renders, format }) => {
+            bench::pages(units, indicators, years, renders, format).await
         }
-        Command::Bench(BenchCommand::Pages { units, indicators, years, renders, format }) => bench::pages(units, indicators, years, renders, format).await,
     }
 }

@@ -22,9 +22,7 @@ pub fn progress_bar() -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} import {bytes}/{total_bytes} [{bar:30}] {percent}% ({eta})",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} import {bytes}/{total_bytes} [{bar:30}] {percent}% ({eta})") {
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
@@ -62,14 +60,7 @@ fn emit(format: Format, header: &[&str], rows: Vec<Vec<String>>, json_rows: Vec<
                 }
             }
             let line = |cells: Vec<&str>| {
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_owned()
+                cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_owned()
             };
             writeln!(out, "{}", line(header.to_vec()))?;
             for r in &rows {
@@ -175,10 +166,7 @@ pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &
         }
     }
     if format == SummaryFormat::Json {
-        println!(
-            "{}",
-            json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected})
-        );
+        println!("{}", json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected}));
     } else {
         println!(
             "{}: {} rows read, {} inserted, {} changed, {} unchanged, {} rejected{}",
@@ -324,12 +312,7 @@ pub fn print_check(r: &app::AdditivityCheck, format: Format) -> Result<()> {
     for (code, name, with, all) in r.incomplete.iter().take(20) {
         eprintln!("incomplete: {code} {name}: {with} of {all} sub-units have a value");
     }
-    eprintln!(
-        "{} units checked, {} do not add up, {} with sub-units missing values",
-        r.checked,
-        r.mismatches.len(),
-        r.incomplete.len()
-    );
+    eprintln!("{} units checked, {} do not add up, {} with sub-units missing values", r.checked, r.mismatches.len(), r.incomplete.len());
     Ok(())
 }
 
@@ -480,12 +463,8 @@ pub fn print_diagnosis(d: &app::UnitDiagnosis, format: Format) -> Result<()> {
             change(f.change_5y, f.trend_5y),
         ]
     };
-    let rows = d
-        .strengths
-        .iter()
-        .map(|f| row("mocna strona / strength", f))
-        .chain(d.weaknesses.iter().map(|f| row("słaba strona / weakness", f)))
-        .collect();
+    let rows =
+        d.strengths.iter().map(|f| row("mocna strona / strength", f)).chain(d.weaknesses.iter().map(|f| row("słaba strona / weakness", f))).collect();
     emit(format, &header, rows, Vec::new())?;
     eprintln!(
         "{} {}, {}, {}: {} wskaźników ocenionych / indicators judged (score: z-score turned by polarity, + is good)",
@@ -580,12 +559,7 @@ pub fn print_budget_report(r: &app::BudgetImportReport, format: SummaryFormat) -
     if !created.is_empty() {
         let shown: Vec<&str> = created.iter().take(8).map(String::as_str).collect();
         let more = created.len() - shown.len();
-        eprintln!(
-            "new variables: {} ({}{})",
-            created.len(),
-            shown.join(", "),
-            if more > 0 { format!(", … and {more} more") } else { String::new() }
-        );
+        eprintln!("new variables: {} ({}{})", created.len(), shown.join(", "), if more > 0 { format!(", … and {more} more") } else { String::new() });
     }
     if format == SummaryFormat::Json {
         let c = &r.obs.counts;
@@ -619,8 +593,19 @@ pub fn print_boundary_report(r: &app::BoundaryImportReport, format: SummaryForma
         SummaryFormat::Text => {
             println!(
                 "{}: {} ({}), poziom / level {}: {} obiektów / features, {} dopasowanych / matched; granice / boundaries: {} new, {} changed, {} unchanged, {} removed; {} par sąsiadów / neighbour pairs; {} → {} wierzchołków / vertices",
-                r.file, r.crs, r.source, r.level, r.features, r.matched, r.counts.inserted, r.counts.changed,
-                r.counts.unchanged, r.counts.removed, r.neighbour_pairs, r.vertices_read, r.vertices_stored
+                r.file,
+                r.crs,
+                r.source,
+                r.level,
+                r.features,
+                r.matched,
+                r.counts.inserted,
+                r.counts.changed,
+                r.counts.unchanged,
+                r.counts.removed,
+                r.neighbour_pairs,
+                r.vertices_read,
+                r.vertices_stored
             );
             if !r.unmatched.is_empty() {
                 println!("niedopasowane / unmatched features ({}):", r.unmatched.len());
@@ -647,10 +632,8 @@ pub fn print_boundary_report(r: &app::BoundaryImportReport, format: SummaryForma
 
 pub fn print_neighbours(pairs: &[app::NeighbourPair], format: Format) -> Result<()> {
     let header = ["level", "code", "name", "neighbour_code", "neighbour_name"];
-    let rows = pairs
-        .iter()
-        .map(|p| vec![p.level.to_owned(), p.code.clone(), p.name.clone(), p.neighbour_code.clone(), p.neighbour_name.clone()])
-        .collect();
+    let rows =
+        pairs.iter().map(|p| vec![p.level.to_owned(), p.code.clone(), p.name.clone(), p.neighbour_code.clone(), p.neighbour_name.clone()]).collect();
     let json_rows = pairs
         .iter()
         .map(|p| json!({"level": p.level, "code": p.code, "name": p.name, "neighbour_code": p.neighbour_code, "neighbour_name": p.neighbour_name}))

@@ -23,10 +23,7 @@ async fn the_demo_country_has_boundaries_and_neighbours_to_compare_with() {
     // country has a GeoJSON boundary from the demo, inside Poland's box.
     let level: HashMap<i64, Level> = units.iter().map(|u| (u.id, u.kind.level())).collect();
     let with_boundary: HashMap<i64, _> = boundaries.iter().map(|b| (b.unit_id, b)).collect();
-    let mapped: Vec<_> = units
-        .iter()
-        .filter(|u| u.valid_to.is_none() && (u.kind.is_gmina() || !matches!(u.kind.level(), Level::Gmina)))
-        .collect();
+    let mapped: Vec<_> = units.iter().filter(|u| u.valid_to.is_none() && (u.kind.is_gmina() || !matches!(u.kind.level(), Level::Gmina))).collect();
     let gminy = mapped.iter().filter(|u| u.kind.is_gmina()).count();
     assert!(gminy > 300, "a country of gminy: {gminy}");
     for u in &mapped {
@@ -63,8 +60,17 @@ async fn the_demo_country_has_boundaries_and_neighbours_to_compare_with() {
         })
         .expect("an indicator of every gmina");
     let c = db.json(&[
-        "compare", "--unit", gmina.code.as_str(), "--indicator", &indicator.code, "--year", "2024", "--group", "neighbours",
-        "--format", "json",
+        "compare",
+        "--unit",
+        gmina.code.as_str(),
+        "--indicator",
+        &indicator.code,
+        "--year",
+        "2024",
+        "--group",
+        "neighbours",
+        "--format",
+        "json",
     ]);
     assert_eq!(c["unit"], gmina.code.as_str());
     let n = c["group_stats"]["n"].as_u64().expect("n") + c["group_stats"]["missing"].as_u64().expect("missing");
@@ -86,4 +92,46 @@ async fn numbers_from_the_demo_say_they_are_synthetic() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stderr).contains("synthetic demo data"), "{args:?}");
     }
+}
+
+#[tokio::test]
+async fn export_and_report_write_whole_files_and_refuse_bad_queries_without_leaving_any() {
+    let db = Db::new();
+    let store = db.store().await;
+    assert!(app::load_demo(&store).await.expect("the demo loads"));
+    store.close().await;
+    // CSV to standard output: a header and a row per value.
+    let csv = db.ok(&["export", "--indicators", "EDU_01,DEM_01", "--units", "0201022,02", "--years", "2020-last"]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "unit_code,unit_name,indicator_code,indicator_name,year,value,measure_unit,flag");
+    assert_eq!(rows.len() - 1, 2 * 2 * 5, "2 indicators × 2 units × 2020–2024");
+    // XLSX to a file, read back: the same number in the same place as the CSV.
+    let xlsx = db.path("e.xlsx");
+    db.ok(&["export", "--indicators", "EDU_01", "--units", "0201022", "--years", "2024", "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("a workbook");
+    use calamine::{DataType, Reader};
+    let sheet = wb.worksheet_range_at(0).expect("a sheet").expect("readable");
+    let from_csv = db.ok(&["export", "--indicators", "EDU_01", "--units", "0201022", "--years", "2024"]);
+    let value: f64 = from_csv.lines().nth(1).unwrap().split(',').nth(5).unwrap().parse().unwrap();
+    let header: Vec<String> = sheet.rows().next().expect("a header").iter().map(|c| c.to_string()).collect();
+    let at = header.iter().position(|h| h == "Wartość").expect("a value column");
+    let cell = sheet.rows().nth(1).expect("a data row")[at].get_float().expect("a number");
+    assert!((cell - value).abs() < 1e-9, "{cell} vs {value}");
+    // A bad query says which parameter and writes nothing.
+    let bad = db.path("bad.csv");
+    let err = db.fails(&["export", "--indicators", "EDU_01", "--units", "0201022", "--years", "1800", "--out", bad.to_str().unwrap()]);
+    assert!(err.contains("years") && err.contains("1800"), "{err}");
+    assert!(!bad.exists() && !bad.with_extension("partial").exists(), "nothing half-written");
+    // The report as PDF and HTML.
+    let pdf = db.path("r.pdf");
+    db.ok(&["report", "--unit", "0201022", "--format", "pdf", "--out", pdf.to_str().unwrap()]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 20_000);
+    let html = db.path("r.html");
+    db.ok(&["report", "--unit", "0201022", "--year", "2022", "--group", "kraj", "--out", html.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("wskaźniki 2022") && text.contains("cały kraj"), "the year and group asked for");
+    let err = db.fails(&["report", "--unit", "0201022", "--group", "planety", "--out", db.path("x.html").to_str().unwrap()]);
+    assert!(err.contains("grupa") || err.contains("group"), "{err}");
+    assert!(!db.path("x.html").exists());
 }

@@ -18,22 +18,24 @@ fn deps_of(krate: &str) -> Vec<String> {
         }
         if in_deps
             && let Some((name, _)) = l.split_once(['=', '.'])
-                && !name.trim().is_empty() && !name.starts_with('#') {
-                    deps.push(name.trim().to_owned());
-                }
+            && !name.trim().is_empty()
+            && !name.starts_with('#')
+        {
+            deps.push(name.trim().to_owned());
+        }
     }
     deps
 }
 
 #[test]
 fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
-    for krate in ["model", "ingest", "formula", "engine", "viz"] {
-        for banned in ["tokio", "sqlx", "axum"] {
+    for krate in ["model", "ingest", "formula", "engine", "viz", "export", "pdf"] {
+        for banned in ["tokio", "sqlx", "axum", "store", "app"] {
             assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
         }
     }
     for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("clap", "cli"), ("ureq", "bdl")] {
-        for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli", "bdl"] {
+        for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli", "bdl", "export", "pdf"] {
             if krate != owner {
                 assert!(!deps_of(krate).contains(&dep.to_owned()), "only {owner} may depend on {dep}, not {krate}");
             }
@@ -53,6 +55,17 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
     assert!(deps_of("bdl").contains(&"ureq".to_owned()), "the check reads bdl's manifest");
     assert!(deps_of("formula").is_empty(), "formula depends on nothing");
     assert!(deps_of("viz").is_empty(), "viz depends on nothing");
+    // The writers of files know nothing of the store or the engine: they take plain rows.
+    for krate in ["export", "pdf"] {
+        for banned in ["engine", "store", "app", "web", "tokio"] {
+            assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
+        }
+    }
+    assert!(
+        deps_of("pdf").iter().all(|d| ["pdf-writer", "ttf-parser", "dejavu", "subsetter", "miniz_oxide"].contains(&d.as_str())),
+        "pdf: {:?}",
+        deps_of("pdf")
+    );
 }
 
 #[test]

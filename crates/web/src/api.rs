@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use model::{Flag, TerytCode, UnitKind};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
@@ -67,7 +68,78 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// The OpenAPI document, made once.
 pub fn openapi_text() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")))
+    DOC.get_or_init(|| {
+        let doc = serde_json::to_value(ApiDoc::openapi()).map(finish);
+        doc.and_then(|d| serde_json::to_string_pretty(&d)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    })
+}
+
+/// What utoipa's attributes cannot say, added to its document: the `@…` patterns, the
+/// headers of every answer (ETag, Cache-Control; Content-Disposition of downloads), the 304
+/// of a current If-None-Match, the 400 of an unknown or repeated parameter, and every
+/// property of the answers' objects as required (each is always written, `null` when it
+/// has no value; the JSON-stat dataset's `status` only when a cell is flagged).
+fn finish(mut doc: Value) -> Value {
+    fn patterns(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, x) in map.iter_mut() {
+                    match x {
+                        Value::String(m) if k == "pattern" && m.starts_with('@') => {
+                            *x = Value::String(pattern(m).unwrap_or_else(|| panic!("no pattern {m}")));
+                        }
+                        _ => patterns(x),
+                    }
+                }
+            }
+            Value::Array(list) => list.iter_mut().for_each(patterns),
+            _ => {}
+        }
+    }
+    patterns(&mut doc);
+    let header = |description: &str| json!({"description": description, "schema": {"type": "string"}});
+    doc["components"]["headers"] = json!({
+        "ETag": header("The answer's tag: send it back in If-None-Match to get a 304 while the answer is the same."),
+        "Cache-Control": header("`public, max-age=60` for answers, `no-store` for errors."),
+        "Content-Disposition": header("Downloads (format csv, csv-pl, xlsx, jsonstat): `attachment; filename=\"miernik-dane-DATE.EXT\"`."),
+    });
+    let reference = |name: &str| json!({"$ref": format!("#/components/headers/{name}")});
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(op) = item.get_mut("get") else { continue };
+            let has_params = op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
+            let responses = &mut op["responses"];
+            let mut headers = json!({"ETag": reference("ETag"), "Cache-Control": reference("Cache-Control")});
+            if path == "/api/v1/data" {
+                headers["Content-Disposition"] = reference("Content-Disposition");
+            }
+            responses["200"]["headers"] = headers;
+            responses["304"] = json!({
+                "description": "Bez zmian / Not modified: the If-None-Match tag is the answer's current one",
+                "headers": {"ETag": reference("ETag")},
+            });
+            if has_params && responses.get("400").is_none() {
+                responses["400"] = json!({
+                    "description": "Zły parametr / Bad parameter",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiErrorBody"}}},
+                });
+            }
+            for (status, r) in responses.as_object_mut().into_iter().flatten() {
+                if status != "200" && status != "304" {
+                    r["headers"] = json!({"Cache-Control": reference("Cache-Control")});
+                }
+            }
+        }
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in schemas.iter_mut() {
+            let Some(props) = schema.get("properties").and_then(Value::as_object) else { continue };
+            let required: Vec<Value> =
+                props.keys().filter(|k| !(name == "JsonStatDataset" && *k == "status")).map(|k| Value::String(k.clone())).collect();
+            schema["required"] = Value::Array(required);
+        }
+    }
+    doc
 }
 
 async fn openapi_json(headers: HeaderMap) -> Response {
@@ -179,18 +251,47 @@ fn path_param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError
     p.map(|Path(s)| s).map_err(|e| ApiError::bad("code", e.body_text()))
 }
 
-/// An optional text parameter: absent or blank is none.
+/// An optional free-text parameter: absent or blank is none.
 fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A free-text parameter of at most `max` characters (as the document's `maxLength` counts
+/// them: code points); blank is none.
+fn free<'a>(v: &'a Option<String>, parameter: &str, max: usize) -> Result<Option<&'a str>, ApiError> {
+    match v.as_deref() {
+        Some(s) if s.chars().count() > max => Err(ApiError::bad(parameter, format!("{} characters, at most {max}", s.chars().count()))),
+        _ => Ok(text(v)),
+    }
+}
+
+/// A parameter the document constrains (a pattern, an enum, a number): given, it is taken
+/// as it is - an empty value or one with spaces is refused, not read as absent.
+fn exact<'a>(v: &'a Option<String>, parameter: &str, what: &str) -> Result<Option<&'a str>, ApiError> {
+    match v.as_deref() {
+        Some("") => Err(ApiError::bad(parameter, format!("empty: give {what}, or leave `{parameter}` out"))),
+        other => Ok(other),
+    }
+}
+
+/// A whole number from `min` to `max` (plain digits), or `default` when absent.
 fn int(v: &Option<String>, parameter: &str, default: usize, min: usize, max: usize) -> Result<usize, ApiError> {
-    match text(v) {
+    let what = format!("a whole number from {min} to {max}");
+    match exact(v, parameter, &what)? {
         None => Ok(default),
         Some(s) => match s.parse::<usize>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::bad(parameter, format!("`{}`: a whole number from {min} to {max}", clip(s)))),
+            Ok(n) if s.bytes().all(|b| b.is_ascii_digit()) && (min..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad(parameter, format!("`{}`: {what}", clip(s)))),
         },
+    }
+}
+
+/// One of `allowed`, or none when absent.
+fn choice<'a>(v: &'a Option<String>, parameter: &str, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
+    let what = format!("one of {}", allowed.join(", "));
+    match exact(v, parameter, &what)? {
+        Some(s) if !allowed.contains(&s) => Err(ApiError::bad(parameter, format!("`{}`: {what}", clip(s)))),
+        other => Ok(other),
     }
 }
 
@@ -198,8 +299,70 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
+/// TERYT codes as the API takes them: `PL`, a województwo (2 digits, even, 02-32), a powiat
+/// (4) or a gmina (7, ending in its type digit), or BDL's 7-digit padded forms (`0000000`,
+/// `0200000`, `0201000`) - what [`unit_code`] takes.
+const TERYT_RE: &str = "([Pp][Ll]|0000000|(0[2468]|1[02468]|2[02468]|3[02])(00000|(0[1-9]|[1-9][0-9])(000|(0[1-9]|[1-9][0-9])[1234589])?)?)";
+/// The group names [`group_param`] takes besides `custom:` and `list:`.
+const GROUP_NAMES: [&str; 11] =
+    ["country", "kraj", "wojewodztwo", "typology", "typologia", "neighbours", "sasiedzi", "sąsiedzi", "nearest", "najblizsi", "najbliżsi"];
+
+/// The patterns of the document, each named by a marker in the parameters' `pattern = "@…"`
+/// (utoipa takes only a literal there): `@teryt`, `@indicator`, `@group`.
+pub fn pattern(marker: &str) -> Option<String> {
+    Some(match marker {
+        "@teryt" => format!("^{TERYT_RE}$"),
+        "@indicator" => "^[A-Za-z0-9_]{1,32}$".to_owned(),
+        "@group" => format!("^({}|custom:[A-Za-z0-9_-]{{1,40}}|lista?:{TERYT_RE}(,{TERYT_RE})*)$", GROUP_NAMES.join("|")),
+        _ => return None,
+    })
+}
+
+/// The largest offset of a page: 2^53 - 1, the largest whole number every JSON reader keeps exactly.
+pub const MAX_OFFSET: usize = 9_007_199_254_740_991;
+
+/// A TERYT code, exactly as the pattern `@teryt` says (no spaces, nothing around it).
 fn unit_code(s: &str, parameter: &str) -> Result<TerytCode, ApiError> {
-    TerytCode::parse_lenient(s.trim()).map_err(|e| ApiError::bad(parameter, format!("`{}`: {e}", clip(s))))
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::bad(parameter, format!("`{}`: a TERYT code is PL or 2, 4 or 7 digits", clip(s))));
+    }
+    TerytCode::parse_lenient(s).map_err(|e| ApiError::bad(parameter, format!("`{}`: {e}", clip(s))))
+}
+
+fn unit_param(v: &Option<String>, parameter: &str) -> Result<Option<TerytCode>, ApiError> {
+    exact(v, parameter, "a TERYT code")?.map(|s| unit_code(s, parameter)).transpose()
+}
+
+/// An indicator code, as the pattern `@indicator` says.
+fn indicator_code<'a>(s: &'a str, parameter: &str) -> Result<&'a str, ApiError> {
+    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(ApiError::bad(parameter, format!("`{}`: an indicator code is 1-32 letters, digits or `_`", clip(s))));
+    }
+    Ok(s)
+}
+
+/// A peer group, as the pattern `@group` says; `typology` when absent.
+fn group_param<'a>(v: &'a Option<String>, parameter: &str) -> Result<&'a str, ApiError> {
+    let Some(g) = exact(v, parameter, "a group")? else { return Ok("typology") };
+    if g.chars().count() > 4000 {
+        return Err(ApiError::bad(parameter, format!("{} characters, at most 4000", g.chars().count())));
+    }
+    if GROUP_NAMES.contains(&g) {
+        return Ok(g);
+    }
+    if let Some(code) = g.strip_prefix("custom:") {
+        if (1..=40).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Ok(g);
+        }
+        return Err(ApiError::bad(parameter, format!("`{}`: a custom group's code is 1-40 letters, digits, `_` or `-`", clip(g))));
+    }
+    if let Some(list) = g.strip_prefix("list:").or_else(|| g.strip_prefix("lista:")) {
+        for code in list.split(',') {
+            unit_code(code, parameter).map_err(|e| ApiError::bad(parameter, format!("list: {}", e.body.message)))?;
+        }
+        return Ok(g);
+    }
+    Err(ApiError::bad(parameter, format!("`{}`: use {}", clip(g), app::GROUP_HELP)))
 }
 
 async fn portal(state: &AppState) -> Result<Arc<Portal>, ApiError> {
@@ -293,15 +456,16 @@ pub struct UnitsParams {
     #[param(max_length = 100)]
     q: Option<String>,
     /// Only units of this kind.
-    #[param(value_type = Option<KindParam>)]
+    #[param(value_type = Option<KindParam>, inline)]
     kind: Option<String>,
     /// Only units whose parent (województwo or powiat) has this TERYT code.
-    #[param(value_type = Option<String>, pattern = r"^([0-9]{2}|[0-9]{4}|[0-9]{7})$")]
+    #[param(value_type = Option<String>, pattern = "@teryt")]
     parent: Option<String>,
     /// Page size.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
+    /// Items skipped (the `next` link of a page has the next one's).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9007199254740991_i64, default = 0)]
     offset: Option<String>,
 }
 
@@ -345,13 +509,11 @@ async fn units(
 ) -> ApiResult {
     let q = params(q)?;
     let limit = int(&q.limit, "limit", 100, 1, MAX_LIMIT)?;
-    let offset = int(&q.offset, "offset", 0, 0, usize::MAX)?;
-    let kind = text(&q.kind).map(|k| UnitKind::parse(k).map_err(|e| ApiError::bad("kind", e.to_string()))).transpose()?;
-    let parent = text(&q.parent).map(|c| unit_code(c, "parent")).transpose()?;
-    let search = text(&q.q).map(str::to_owned);
-    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-        return Err(ApiError::bad("q", "at most 100 characters"));
-    }
+    let offset = int(&q.offset, "offset", 0, 0, MAX_OFFSET)?;
+    let kinds: Vec<&str> = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
+    let kind = choice(&q.kind, "kind", &kinds)?.map(|k| UnitKind::parse(k).map_err(|e| ApiError::bad("kind", e.to_string()))).transpose()?;
+    let parent = unit_param(&q.parent, "parent")?;
+    let search = free(&q.q, "q", 100)?.map(str::to_owned);
     let filter = app::UnitFilter { kind, parent, search };
     let list = app::list_units(&state.store, crate::today(), &filter).await.map_err(|e| ApiError::app("q", e))?;
     let p = state.portal().await;
@@ -368,7 +530,7 @@ async fn find_unit(state: &AppState, code: &str) -> Result<app::UnitListing, Api
 }
 
 /// One unit valid today.
-#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", params(("code" = String, Path, description = "TERYT code")),
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt")),
     responses((status = 200, description = "Jednostka / The unit", body = UnitDto), (status = 400, description = "Zły kod / Bad code", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki / No such unit", body = ApiErrorBody)))]
 async fn unit(State(state): State<Arc<AppState>>, headers: HeaderMap, code: Result<Path<String>, PathRejection>) -> ApiResult {
     let code = path_param(code)?;
@@ -423,9 +585,11 @@ pub struct IndicatorsParams {
     /// Only the indicators of this service (its Polish or English name, as in `/api/v1/areas`).
     #[param(max_length = 200)]
     service: Option<String>,
+    /// Page size.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 100)]
     limit: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
+    /// Items skipped (the `next` link of a page has the next one's).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9007199254740991_i64, default = 0)]
     offset: Option<String>,
 }
 
@@ -459,11 +623,11 @@ async fn indicators(
 ) -> ApiResult {
     let q = params(q)?;
     let limit = int(&q.limit, "limit", 100, 1, MAX_LIMIT)?;
-    let offset = int(&q.offset, "offset", 0, 0, usize::MAX)?;
+    let offset = int(&q.offset, "offset", 0, 0, MAX_OFFSET)?;
+    let needle = free(&q.q, "q", 100)?.map(model::fold);
+    let area = free(&q.area, "area", 64)?;
+    let service = free(&q.service, "service", 200)?.map(model::fold);
     let p = portal(&state).await?;
-    let needle = text(&q.q).map(model::fold);
-    let area = text(&q.area);
-    let service = text(&q.service).map(model::fold);
     let matching: Vec<&app::IndicatorDef> =
         p.c.definitions
             .iter()
@@ -481,12 +645,13 @@ async fn indicators(
 }
 
 /// One indicator.
-#[utoipa::path(get, path = "/api/v1/indicators/{code}", tag = "indicators", params(("code" = String, Path, description = "Indicator code")),
-    responses((status = 200, description = "Wskaźnik / The indicator", body = IndicatorDto), (status = 404, description = "Nie ma takiego wskaźnika / No such indicator", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/indicators/{code}", tag = "indicators", params(("code" = String, Path, description = "Indicator code", pattern = "@indicator")),
+    responses((status = 200, description = "Wskaźnik / The indicator", body = IndicatorDto), (status = 400, description = "Zły kod / Bad code", body = ApiErrorBody), (status = 404, description = "Nie ma takiego wskaźnika / No such indicator", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn indicator(State(state): State<Arc<AppState>>, headers: HeaderMap, code: Result<Path<String>, PathRejection>) -> ApiResult {
     let code = path_param(code)?;
+    let code = indicator_code(&code, "code")?;
     let p = portal(&state).await?;
-    let d = p.c.definitions.iter().find(|d| d.code == code).ok_or_else(|| ApiError::not_found("code", format!("no indicator `{}`", clip(&code))))?;
+    let d = p.c.definitions.iter().find(|d| d.code == code).ok_or_else(|| ApiError::not_found("code", format!("no indicator `{}`", clip(code))))?;
     respond_json(&headers, &indicator_dto(d))
 }
 
@@ -564,6 +729,51 @@ pub struct DataPage {
     pub cells: Vec<CellDto>,
 }
 
+/// The JSON answers of `/api/v1/data`: a page of cells, or (format jsonstat) a dataset.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(no_recursion)]
+pub enum DataAnswer {
+    Page(DataPage),
+    JsonStat(JsonStatDataset),
+}
+
+/// A JSON-stat 2.0 dataset (<https://json-stat.org/format/>) of the whole query: dimensions
+/// `indicator`, `unit` and `year`, in that order.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct JsonStatDataset {
+    /// `2.0`.
+    #[schema(pattern = "^2\\.0$")]
+    version: String,
+    /// `dataset`.
+    #[schema(pattern = "^dataset$")]
+    class: String,
+    label: String,
+    source: String,
+    /// When the file was made (RFC 3339).
+    updated: String,
+    /// The query's address.
+    href: String,
+    /// `["indicator", "unit", "year"]`.
+    id: Vec<String>,
+    /// The number of indicators, units and years.
+    size: Vec<u64>,
+    #[schema(value_type = Object)]
+    role: Value,
+    /// Each dimension's labels and category index; indicators carry their measure unit and decimals.
+    #[schema(value_type = Object)]
+    dimension: Value,
+    /// The cells in row-major order of `id`; null where there is no value.
+    value: Vec<Option<f64>>,
+    /// Flags of cells, by index: p preliminary, e estimated, c confidential, - not occurred, m missing (only when a cell is flagged).
+    #[schema(value_type = Object)]
+    status: Value,
+    /// `lang` and the legend of the flags.
+    #[schema(value_type = Object)]
+    extension: Value,
+}
+
 /// Export formats of data.
 #[derive(Debug, ToSchema)]
 #[allow(non_camel_case_types, dead_code)]
@@ -581,16 +791,16 @@ pub enum FormatParam {
 #[into_params(parameter_in = Query)]
 pub struct DataParams {
     /// Indicator codes, `area:CODE` (all of an area) or `all`, separated by commas.
-    #[param(max_length = 4000, example = "all")]
+    #[param(value_type = String, max_length = 4000, example = "all")]
     indicators: Option<String>,
     /// TERYT codes, `gminy`, `powiaty`, `wojewodztwa`, a unit kind, `in:CODE` (all units inside a województwo or powiat) or `all`, separated by commas.
     #[param(max_length = 20000, example = "gminy")]
     units: Option<String>,
-    /// Add the members of this peer group of `unit`: typology, neighbours, nearest, wojewodztwo, country, custom:CODE or list:CODE,CODE.
-    #[param(max_length = 4000)]
+    /// Add the members of this peer group of `unit` (which `group` needs): typology, neighbours, nearest, wojewodztwo, country, custom:CODE or list:CODE,CODE.
+    #[param(value_type = Option<String>, max_length = 4000, pattern = "@group")]
     group: Option<String>,
     /// The unit whose group `group` is (and which is added itself).
-    #[param(value_type = Option<String>, pattern = r"^([0-9]{2}|[0-9]{4}|[0-9]{7})$")]
+    #[param(value_type = Option<String>, pattern = "@teryt")]
     unit: Option<String>,
     /// Years: `2020`, `2015-2020`, `last` or `all` (the default), separated by commas.
     #[param(max_length = 200, example = "last")]
@@ -598,25 +808,33 @@ pub struct DataParams {
     /// Cells per page (JSON only; the other formats hold the whole query).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, default = 1000)]
     limit: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
+    /// Cells skipped (JSON only; the `next` link of a page has the next one's).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9007199254740991_i64, default = 0)]
     offset: Option<String>,
     /// json (paged), csv (UTF-8), csv-pl (Excel: `;` and decimal comma), xlsx (with a metadata sheet) or jsonstat (JSON-stat 2.0).
-    #[param(value_type = Option<FormatParam>)]
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
     /// Language of the names and headers in the files: pl (default) or en.
-    #[param(value_type = Option<LangParam>)]
+    #[param(value_type = Option<LangParam>, inline)]
     lang: Option<String>,
-    /// CSV and XLSX only: one column per year, unit or indicator (a pivot) instead of one row per cell.
-    #[param(value_type = Option<ColumnsParam>)]
+    /// CSV and XLSX only: one column per year, unit or indicator (a pivot; also by their Polish names lata, jednostki, wskazniki) instead of one row per cell (none, the default).
+    #[param(value_type = Option<ColumnsParam>, inline)]
     columns: Option<String>,
 }
+
+/// The values of `columns`, as [`crate::download::layout`] takes them.
+const COLUMNS: [&str; 7] = ["none", "year", "unit", "indicator", "lata", "jednostki", "wskazniki"];
 
 #[derive(Debug, ToSchema)]
 #[allow(non_camel_case_types, dead_code)]
 pub enum ColumnsParam {
+    none,
     year,
     unit,
     indicator,
+    lata,
+    jednostki,
+    wskazniki,
 }
 
 #[derive(Debug, ToSchema)]
@@ -626,33 +844,54 @@ pub enum LangParam {
     en,
 }
 
+/// The texts of a data query, checked as the document says (before the snapshot is read).
+struct DataTexts<'a> {
+    indicators: &'a str,
+    units: &'a str,
+    years: &'a str,
+    /// The unit, and its group when one is asked for.
+    unit: Option<(TerytCode, Option<&'a str>)>,
+}
+
+fn data_texts(q: &DataParams) -> Result<DataTexts<'_>, ApiError> {
+    let indicators = free(&q.indicators, "indicators", 4000)?;
+    let units = free(&q.units, "units", 20_000)?.unwrap_or("");
+    let years = free(&q.years, "years", 200)?.unwrap_or("all");
+    let group = if q.group.is_some() { Some(group_param(&q.group, "group")?) } else { None };
+    let unit = unit_param(&q.unit, "unit")?;
+    let indicators = indicators.ok_or_else(|| ApiError::bad("indicators", "name at least one indicator (codes, area:CODE or all)"))?;
+    let unit = match (unit, group) {
+        (Some(u), g) => Some((u, g)),
+        (None, Some(_)) => return Err(ApiError::bad("unit", "a group needs the unit whose group it is")),
+        (None, None) => None,
+    };
+    Ok(DataTexts { indicators, units, years, unit })
+}
+
 /// The query the parameters name, with the group's members resolved.
-async fn resolve_query(state: &AppState, c: &app::Computed, q: &DataParams) -> Result<app::query::DataQuery, ApiError> {
-    let indicators = text(&q.indicators).ok_or_else(|| ApiError::bad("indicators", "name at least one indicator (codes, area:CODE or all)"))?;
+async fn resolve_query(state: &AppState, c: &app::Computed, t: &DataTexts<'_>) -> Result<app::query::DataQuery, ApiError> {
     let mut extra = Vec::new();
-    if let Some(group) = text(&q.group) {
-        let code = text(&q.unit).ok_or_else(|| ApiError::bad("unit", "a group needs the unit whose group it is"))?;
-        let code = unit_code(code, "unit")?;
+    if let Some((code, group)) = &t.unit {
         let u = c.unit_index(code.as_str()).ok_or_else(|| ApiError::not_found("unit", format!("no unit {} with data", code.as_str())))?;
-        let y = c.snapshot.years().saturating_sub(1);
-        let g = app::peer_group(&state.store, c, u, y, group, &app::NearestSpec::default()).await.map_err(|e| ApiError::app("group", e))?;
-        extra = g.members(&c.snapshot, y);
-    } else if let Some(code) = text(&q.unit) {
-        let code = unit_code(code, "unit")?;
-        extra.push(c.unit_index(code.as_str()).ok_or_else(|| ApiError::not_found("unit", format!("no unit {} with data", code.as_str())))?);
+        match group {
+            Some(group) => {
+                let y = c.snapshot.years().saturating_sub(1);
+                let g = app::peer_group(&state.store, c, u, y, group, &app::NearestSpec::default()).await.map_err(|e| ApiError::app("group", e))?;
+                extra = g.members(&c.snapshot, y);
+            }
+            None => extra.push(u),
+        }
     }
-    let units = text(&q.units).unwrap_or("");
-    Ok(app::query::DataQuery::parse_limited(c, indicators, units, text(&q.years).unwrap_or("all"), &extra, state.max_cells)?)
+    Ok(app::query::DataQuery::parse_limited(c, t.indicators, t.units, t.years, &extra, state.max_cells)?)
 }
 
 /// Any indicators × any units × any years, with flags: JSON pages, or the whole query as CSV, Excel CSV, XLSX or JSON-stat.
 #[utoipa::path(get, path = "/api/v1/data", tag = "data", params(DataParams),
     responses(
-        (status = 200, description = "Dane / Data", content(
-            (DataPage = "application/json"),
+        (status = 200, description = "Dane / Data: a page (format json, the default), a JSON-stat 2.0 dataset (jsonstat), CSV (csv and csv-pl, with a BOM) or a workbook (xlsx)", content(
+            (DataAnswer = "application/json"),
             (String = "text/csv"),
-            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (serde_json::Value = "application/json; profile=jsonstat")
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "Zły parametr albo zbyt szerokie zapytanie / Bad parameter or too broad a query", body = ApiErrorBody),
         (status = 404, description = "Nie ma takiej jednostki / No such unit", body = ApiErrorBody),
@@ -666,20 +905,14 @@ async fn data(
 ) -> ApiResult {
     let q = params(q)?;
     let limit = int(&q.limit, "limit", 1000, 1, MAX_DATA_LIMIT)?;
-    let offset = int(&q.offset, "offset", 0, 0, usize::MAX)?;
-    let format = text(&q.format).unwrap_or("json");
-    let en = match text(&q.lang) {
-        None | Some("pl") => false,
-        Some("en") => true,
-        Some(other) => return Err(ApiError::bad("lang", format!("`{}`: pl or en", clip(other)))),
-    };
-    if !matches!(format, "json" | "csv" | "csv-pl" | "xlsx" | "jsonstat") {
-        return Err(ApiError::bad("format", format!("`{}`: json, csv, csv-pl, xlsx or jsonstat", clip(format))));
-    }
-    let columns = text(&q.columns);
+    let offset = int(&q.offset, "offset", 0, 0, MAX_OFFSET)?;
+    let format = choice(&q.format, "format", &["json", "csv", "csv-pl", "xlsx", "jsonstat"])?.unwrap_or("json");
+    let en = choice(&q.lang, "lang", &["pl", "en"])? == Some("en");
+    let columns = choice(&q.columns, "columns", &COLUMNS)?.filter(|c| *c != "none");
     crate::download::layout(columns).map_err(|m| ApiError::bad("columns", m))?;
+    let texts = data_texts(&q)?;
     let p = portal(&state).await?;
-    let query = resolve_query(&state, &p.c, &q).await?;
+    let query = resolve_query(&state, &p.c, &texts).await?;
     if format == "xlsx" && columns.is_none() && query.cells() >= XLSX_ROWS {
         return Err(ApiError::bad(
             "columns",
@@ -689,7 +922,13 @@ async fn data(
     if format != "json" {
         return crate::download::respond(p, query, format, en, columns, &uri, &headers).await.map_err(ApiError::server);
     }
-    let c = &p.c;
+    let page = data_page(&p.c, &query, offset, limit, uri.path(), uri.query());
+    respond_json(&headers, &page)
+}
+
+/// One page of a query's cells, from `offset`, at most `limit`; `path` and `query` make the
+/// next page's address.
+pub fn data_page(c: &app::Computed, query: &app::query::DataQuery, offset: usize, limit: usize, path: &str, query_string: Option<&str>) -> DataPage {
     let total = query.cells();
     let first = c.snapshot.first_year();
     let cells: Vec<CellDto> = query
@@ -703,8 +942,8 @@ async fn data(
             flag: cell.flag.map(|f| f.as_str().to_owned()),
         })
         .collect();
-    let next = next_link(uri.path(), uri.query(), offset, limit, Some(total), cells.len());
-    let page = DataPage {
+    let next = next_link(path, query_string, offset, limit, Some(total), cells.len());
+    DataPage {
         total,
         limit,
         offset,
@@ -713,8 +952,7 @@ async fn data(
         units: query.units.iter().map(|&u| c.codes[u].as_str().to_owned()).collect(),
         years: query.calendar_years(c),
         cells,
-    };
-    respond_json(&headers, &page)
+    }
 }
 
 // ---------------------------------------------------------------- comparison
@@ -777,32 +1015,39 @@ pub struct ComparisonDto {
 #[into_params(parameter_in = Query)]
 pub struct CompareParams {
     /// TERYT code of the unit.
-    #[param(value_type = String, pattern = r"^([0-9]{2}|[0-9]{4}|[0-9]{7})$")]
+    #[param(value_type = String, pattern = "@teryt")]
     unit: Option<String>,
     /// Indicator code.
-    #[param(value_type = String, max_length = 64)]
+    #[param(value_type = String, pattern = "@indicator")]
     indicator: Option<String>,
-    /// The year (default: the newest).
+    /// The year (default: the newest; 404 for a year without data).
     #[param(value_type = Option<i32>, minimum = 1990, maximum = 2100)]
     year: Option<String>,
     /// typology (default), neighbours, nearest, wojewodztwo, country, custom:CODE or list:CODE,CODE.
-    #[param(max_length = 4000)]
+    #[param(value_type = Option<String>, max_length = 4000, pattern = "@group")]
     group: Option<String>,
 }
 
-fn year_param(c: &app::Computed, v: &Option<String>) -> Result<usize, ApiError> {
-    match text(v) {
-        None => c.snapshot.years().checked_sub(1).ok_or_else(|| ApiError::bad("year", "the snapshot has no years")),
-        Some(s) => {
-            let y: i32 = s.parse().map_err(|_| ApiError::bad("year", format!("`{}` is not a year", clip(s))))?;
-            app::year_index(&c.snapshot, y).map_err(|e| ApiError::app("year", e))
-        }
+/// The years `year` may name (the document's minimum and maximum).
+const YEARS: (usize, usize) = (1990, 2100);
+
+/// A year, checked before the snapshot is read: none for the newest.
+fn year_number(v: &Option<String>) -> Result<Option<i32>, ApiError> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(int(v, "year", 0, YEARS.0, YEARS.1)? as i32))
+}
+
+/// The year's index in the snapshot (404 for a year without data).
+fn year_index(c: &app::Computed, year: Option<i32>) -> Result<usize, ApiError> {
+    match year {
+        None => c.snapshot.years().checked_sub(1).ok_or_else(|| ApiError::not_found("year", "the snapshot has no years")),
+        Some(y) => app::year_index(&c.snapshot, y).map_err(|e| ApiError::app("year", e)),
     }
 }
 
-fn snapshot_unit(c: &app::Computed, v: &Option<String>, parameter: &str) -> Result<usize, ApiError> {
-    let code = text(v).ok_or_else(|| ApiError::bad(parameter, "a TERYT code is needed"))?;
-    let code = unit_code(code, parameter)?;
+fn snapshot_unit(c: &app::Computed, code: &TerytCode, parameter: &str) -> Result<usize, ApiError> {
     c.unit_index(code.as_str()).ok_or_else(|| ApiError::not_found(parameter, format!("no unit {} with data", code.as_str())))
 }
 
@@ -819,17 +1064,20 @@ fn group_dto(c: &app::Computed, g: &app::PeerGroup, y: usize) -> GroupDto {
     responses((status = 200, description = "Porównanie / Comparison", body = ComparisonDto), (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki, wskaźnika albo grupy / No such unit, indicator or group", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn compare(State(state): State<Arc<AppState>>, headers: HeaderMap, q: Result<Query<CompareParams>, QueryRejection>) -> ApiResult {
     let q = params(q)?;
+    let unit = unit_param(&q.unit, "unit")?.ok_or_else(|| ApiError::bad("unit", "a TERYT code is needed"))?;
+    let code = exact(&q.indicator, "indicator", "an indicator code")?.ok_or_else(|| ApiError::bad("indicator", "an indicator code is needed"))?;
+    let code = indicator_code(code, "indicator")?;
+    let year = year_number(&q.year)?;
+    let group = group_param(&q.group, "group")?;
     let p = portal(&state).await?;
     let c = &p.c;
-    let u = snapshot_unit(c, &q.unit, "unit")?;
-    let code = text(&q.indicator).ok_or_else(|| ApiError::bad("indicator", "an indicator code is needed"))?;
+    let u = snapshot_unit(c, &unit, "unit")?;
     let i = c
         .definitions
         .iter()
         .position(|d| d.code == code)
         .ok_or_else(|| ApiError::not_found("indicator", format!("no indicator `{}`", clip(code))))?;
-    let y = year_param(c, &q.year)?;
-    let group = text(&q.group).unwrap_or("typology");
+    let y = year_index(c, year)?;
     let g = app::peer_group(&state.store, c, u, y, group, &app::NearestSpec::default()).await.map_err(|e| ApiError::app("group", e))?;
     let (st, pos) = g.compare(&c.snapshot, i, u, y);
     let flag = match c.flag(i, u, y) {
@@ -867,15 +1115,15 @@ async fn compare(State(state): State<Arc<AppState>>, headers: HeaderMap, q: Resu
 #[into_params(parameter_in = Query)]
 pub struct PeersParams {
     /// typology (default), neighbours, nearest, wojewodztwo, country, custom:CODE or list:CODE,CODE.
-    #[param(max_length = 4000)]
+    #[param(value_type = Option<String>, max_length = 4000, pattern = "@group")]
     group: Option<String>,
-    /// The year (default: the newest): typology classes and nearest neighbours depend on it.
+    /// The year (default: the newest; 404 for a year without data): typology classes and nearest neighbours depend on it.
     #[param(value_type = Option<i32>, minimum = 1990, maximum = 2100)]
     year: Option<String>,
 }
 
 /// The members of a unit's peer group.
-#[utoipa::path(get, path = "/api/v1/units/{code}/peers", tag = "units", params(("code" = String, Path, description = "TERYT code"), PeersParams),
+#[utoipa::path(get, path = "/api/v1/units/{code}/peers", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt"), PeersParams),
     responses((status = 200, description = "Grupa / The group", body = GroupDto), (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki albo grupy / No such unit or group", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn peers(
     State(state): State<Arc<AppState>>,
@@ -883,13 +1131,14 @@ async fn peers(
     code: Result<Path<String>, PathRejection>,
     q: Result<Query<PeersParams>, QueryRejection>,
 ) -> ApiResult {
-    let code = path_param(code)?;
+    let code = unit_code(&path_param(code)?, "code")?;
     let q = params(q)?;
+    let year = year_number(&q.year)?;
+    let group = group_param(&q.group, "group")?;
     let p = portal(&state).await?;
     let c = &p.c;
-    let u = snapshot_unit(c, &Some(code), "code")?;
-    let y = year_param(c, &q.year)?;
-    let group = text(&q.group).unwrap_or("typology");
+    let u = snapshot_unit(c, &code, "code")?;
+    let y = year_index(c, year)?;
     let g = app::peer_group(&state.store, c, u, y, group, &app::NearestSpec::default()).await.map_err(|e| ApiError::app("group", e))?;
     respond_json(&headers, &group_dto(c, &g, y))
 }
@@ -922,7 +1171,7 @@ pub struct NearestDto {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct NearestParams {
-    /// The year (default: the newest).
+    /// The year (default: the newest; 404 for a year without data).
     #[param(value_type = Option<i32>, minimum = 1990, maximum = 2100)]
     year: Option<String>,
     /// How many neighbours.
@@ -934,7 +1183,7 @@ pub struct NearestParams {
 }
 
 /// A unit's statistical nearest neighbours with their distances.
-#[utoipa::path(get, path = "/api/v1/units/{code}/nearest", tag = "units", params(("code" = String, Path, description = "TERYT code"), NearestParams),
+#[utoipa::path(get, path = "/api/v1/units/{code}/nearest", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt"), NearestParams),
     responses((status = 200, description = "Najbliżsi sąsiedzi / Nearest neighbours", body = NearestDto), (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki / No such unit", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn nearest(
     State(state): State<Arc<AppState>>,
@@ -942,14 +1191,16 @@ async fn nearest(
     code: Result<Path<String>, PathRejection>,
     q: Result<Query<NearestParams>, QueryRejection>,
 ) -> ApiResult {
-    let code = path_param(code)?;
+    let code = unit_code(&path_param(code)?, "code")?;
     let q = params(q)?;
     let k = int(&q.k, "k", 10, 1, 50)?;
+    let year = year_number(&q.year)?;
+    let context = free(&q.context, "context", 1000)?;
     let p = portal(&state).await?;
     let c = &p.c;
-    let u = snapshot_unit(c, &Some(code), "code")?;
-    let y = year_param(c, &q.year)?;
-    let spec = match text(&q.context) {
+    let u = snapshot_unit(c, &code, "code")?;
+    let y = year_index(c, year)?;
+    let spec = match context {
         Some(ctx) => app::NearestSpec::parse(ctx, k).map_err(|e| ApiError::app("context", e))?,
         None => app::NearestSpec { k, ..app::NearestSpec::default() },
     };
@@ -1058,9 +1309,11 @@ pub struct ChangesParams {
     /// The date, YYYY-MM-DD: values stored on it or later.
     #[param(value_type = String, format = Date)]
     since: Option<String>,
+    /// Page size.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
+    /// Items skipped (the `next` link of a page has the next one's).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9007199254740991_i64, default = 0)]
     offset: Option<String>,
 }
 
@@ -1074,10 +1327,10 @@ async fn changes(
     q: Result<Query<ChangesParams>, QueryRejection>,
 ) -> ApiResult {
     let q = params(q)?;
-    let since_text = text(&q.since).ok_or_else(|| ApiError::bad("since", "a date YYYY-MM-DD is needed"))?;
-    let since = model::parse_date(since_text).ok_or_else(|| ApiError::bad("since", format!("`{}`: not a date YYYY-MM-DD", clip(since_text))))?;
+    let since_text = exact(&q.since, "since", "a date YYYY-MM-DD")?.ok_or_else(|| ApiError::bad("since", "a date YYYY-MM-DD is needed"))?;
+    let since = date(since_text).ok_or_else(|| ApiError::bad("since", format!("`{}`: not a date YYYY-MM-DD", clip(since_text))))?;
     let limit = int(&q.limit, "limit", 1000, 1, MAX_LIMIT)?;
-    let offset = int(&q.offset, "offset", 0, 0, i64::MAX as usize)?;
+    let offset = int(&q.offset, "offset", 0, 0, MAX_OFFSET)?;
     let rows = app::changes_since(&state.store, since, limit as i64, offset as i64).await.map_err(|e| ApiError::app("since", e))?;
     let items: Vec<ChangeDto> = rows
         .into_iter()
@@ -1095,6 +1348,13 @@ async fn changes(
         .collect();
     let next = next_link(uri.path(), uri.query(), offset, limit, None, items.len());
     respond_json(&headers, &ChangePage { since: model::format_date(since), limit, offset, next, items })
+}
+
+/// A full-date of RFC 3339 (the document's `format: date`): `YYYY-MM-DD`, nothing around it.
+fn date(s: &str) -> Option<time::Date> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shape.then(|| model::parse_date(s)).flatten()
 }
 
 async fn api_not_found(uri: axum::http::Uri) -> Response {

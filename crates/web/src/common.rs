@@ -21,6 +21,10 @@ pub fn group_canonical(param: &str) -> Option<String> {
     if let Some((_, c)) = GROUPS.iter().find(|(p, c)| *p == param || *c == param) {
         return Some((*c).to_owned());
     }
+    if let Some(list) = param.strip_prefix("lista:").or_else(|| param.strip_prefix("list:")) {
+        let ok = !list.is_empty() && list.len() <= 4000 && list.split(',').all(|c| model::TerytCode::parse(c.trim()).is_ok());
+        return ok.then(|| format!("lista:{}", list.split(',').map(str::trim).collect::<Vec<_>>().join(",")));
+    }
     let code = param.strip_prefix("custom:")?;
     (!code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| param.to_owned())
 }

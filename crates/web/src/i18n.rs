@@ -128,9 +128,10 @@ impl L {
             "nearest" => self.t("statystycznie najbliżsi", "statistical nearest neighbours").to_owned(),
             "wojewodztwo" => self.t("województwo", "voivodeship").to_owned(),
             "country" => self.t("cały kraj", "whole country").to_owned(),
-            g => match g.strip_prefix("custom:") {
-                Some(code) => format!("{} {code}", self.t("grupa własna", "custom group")),
-                None => g.to_owned(),
+            g => match (g.strip_prefix("custom:"), g.strip_prefix("lista:").or_else(|| g.strip_prefix("list:"))) {
+                (Some(code), _) => format!("{} {code}", self.t("grupa własna", "custom group")),
+                (_, Some(list)) => format!("{} ({})", self.t("wybrane jednostki", "chosen units"), list.split(',').count()),
+                _ => g.to_owned(),
             },
         }
     }

@@ -64,7 +64,14 @@ struct Ranked {
     change: Option<f64>,
 }
 
-pub async fn render(store: &Store, p: &Portal, l: L, code: &str, query: &IndicatorQuery) -> Result<(String, Markup), PageError> {
+pub async fn render(
+    store: &Store,
+    p: &Portal,
+    l: L,
+    code: &str,
+    query: &IndicatorQuery,
+    mine: &[crate::groups::BrowserGroup],
+) -> Result<(String, Markup), PageError> {
     let c = &*p.c;
     let s = &c.snapshot;
     let i = s.indicator_index(code).ok_or(PageError::NotFound)?;
@@ -138,7 +145,10 @@ pub async fn render(store: &Store, p: &Portal, l: L, code: &str, query: &Indicat
             @if l.en { input type="hidden" name="lang" value="en"; }
             label for="jst" { (l.t("Jednostka (kod TERYT)", "Unit (TERYT code)")) input id="jst" name="jst" type="text" inputmode="numeric" size="9" value=(jst_text.unwrap_or("")) autocomplete="off"; }
             label for="grupa" { (l.t("Grupa porównawcza", "Peer group"))
-                select id="grupa" name="grupa" { @for (param, canonical) in GROUPS { option value=(param) selected[group_name == canonical] { (l.group(canonical)) } } }
+                select id="grupa" name="grupa" {
+                    @for (param, canonical) in GROUPS { option value=(param) selected[group_name == canonical] { (l.group(canonical)) } }
+                    @for g in mine { @let value = g.param(); option value=(value) selected[group_name == value] { (l.t("moja grupa: ", "my group: ")) (g.name) } }
+                }
             }
             label for="rok" { (l.t("Rok", "Year"))
                 select id="rok" name="rok" { @for yy in (0..s.years()).rev() { @let cal = s.first_year() + yy as i32; option value=(cal) selected[yy == y] { (cal) } } }

@@ -82,6 +82,8 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                             ul {
                                 li { a href=(l.href("/")) { (l.t("Szukaj jednostki", "Find a unit")) } }
                                 li { a href=(l.href("/obszar")) { (l.t("Obszary i wskaźniki", "Areas and indicators")) } }
+                                li { a href=(l.href("/analiza")) { (l.t("Analiza", "Analysis")) } }
+                                li { a href=(l.href("/grupy")) { (l.t("Moje grupy", "My groups")) } }
                                 li {
                                     @if l.en { a href=(other) lang="pl" hreflang="pl" { "Polski" } }
                                     @else { a href=(other) lang="en" hreflang="en" { "English" } }

@@ -4,16 +4,19 @@
 //! ETag / Last-Modified / 304 and gzip ([`cache`]); unknown units and indicators get a 404
 //! page, bad parameters a 400 page, and no input a browser can send gives a 500.
 
+mod analysis;
 pub mod api;
 mod area;
 pub mod cache;
 mod common;
-mod download;
+pub mod download;
+pub mod groups;
 mod home;
 pub mod i18n;
 mod indicator;
 mod layout;
 pub mod portal;
+pub mod report;
 mod unit;
 
 use std::sync::Arc;
@@ -41,6 +44,18 @@ pub enum PageError {
     BadRequest(String),
     Server(String),
 }
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageError::NotFound => f.write_str("no such unit with data (import data and a catalogue, or check the code)"),
+            PageError::BadRequest(what) => write!(f, "not accepted: {what}"),
+            PageError::Server(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for PageError {}
 
 pub struct AppState {
     store: app::Store,
@@ -104,6 +119,9 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/obszar", get(areas_page))
         .route("/obszar/{code}", get(area_page))
         .route("/sugestie", get(suggestions))
+        .route("/analiza", get(analysis_page))
+        .route("/grupy", get(groups_page).post(groups_form))
+        .route("/raport/{code}", get(report_page))
         .route("/health", get(health))
         .nest("/api/v1", api::routes())
         .fallback(not_found)
@@ -174,9 +192,10 @@ fn key(uri: &Uri) -> String {
     uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
 }
 
-/// A page from the cache, when this version has it.
+/// A page from the cache, when this version has it. Pages for a reader with groups of
+/// their own (which the pages offer) are never shared.
 fn cached(state: &AppState, portal: Option<&Portal>, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
-    let p = portal?;
+    let p = portal.filter(|_| !groups::personal(headers))?;
     state.cache.get(p.version, &key(uri)).map(|page| page.respond(headers))
 }
 
@@ -190,7 +209,7 @@ fn finish(state: &AppState, portal: Option<&Portal>, uri: &Uri, headers: &Header
             let html = layout::page(&frame, &title, body);
             let modified = portal.map(|p| p.built).unwrap_or_else(std::time::SystemTime::now);
             let page = Arc::new(CachedPage::new(html, "text/html; charset=utf-8", modified));
-            if let Some(p) = portal {
+            if let Some(p) = portal.filter(|_| !groups::personal(headers)) {
                 state.cache.put(p.version, key(uri), page.clone());
             }
             page.respond(headers)
@@ -333,7 +352,7 @@ async fn unit_page(
     };
     let l = L::from_query(uri.query());
     let rendered = match app::unit_card(&state.store, &code, today()).await {
-        Ok(card) => unit::render(&state.store, portal.as_deref(), l, &card, &query).await,
+        Ok(card) => unit::render(&state.store, portal.as_deref(), l, &card, &query, &groups::from_headers(&headers)).await,
         Err(app::AppError::NotFound(_)) => Err(PageError::NotFound),
         Err(e) => Err(PageError::Server(e.to_string())),
     };
@@ -358,7 +377,7 @@ async fn indicator_page(
         return finish(&state, None, &uri, &headers, Err(PageError::NotFound));
     };
     let l = L::from_query(uri.query());
-    let rendered = indicator::render(&state.store, p, l, &code, &query).await;
+    let rendered = indicator::render(&state.store, p, l, &code, &query, &groups::from_headers(&headers)).await;
     finish(&state, Some(p), &uri, &headers, rendered)
 }
 
@@ -397,6 +416,86 @@ async fn area_page(
     finish(&state, Some(p), &uri, &headers, rendered)
 }
 
+async fn analysis_page(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<analysis::AnalysisQuery>, QueryRejection>,
+) -> Response {
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let Ok(Query(query)) = query else {
+        return bad_query(&uri, &state, "wskazniki, jst, grupa, lata, kolumny");
+    };
+    let Some(p) = portal.as_deref() else {
+        return finish(&state, None, &uri, &headers, Err(PageError::NotFound));
+    };
+    let l = L::from_query(uri.query());
+    let mine = groups::from_headers(&headers);
+    let rendered = analysis::render(&state.store, p, l, &query, &mine, uri.query()).await;
+    finish(&state, Some(p), &uri, &headers, rendered)
+}
+
+async fn groups_page(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    let portal = state.portal().await;
+    groups::get(L::from_query(uri.query()), portal.as_deref(), &headers, state.demo)
+}
+
+async fn groups_form(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    form: Result<axum::Form<groups::GroupForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let portal = state.portal().await;
+    let form = form.map(|axum::Form(f)| f).unwrap_or_default();
+    groups::post(portal.as_deref(), &headers, form, state.demo)
+}
+
+async fn report_page(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+    query: Result<Query<report::ReportQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return bad_query(&uri, &state, "rok, grupa, format");
+    };
+    let portal = state.portal().await;
+    let (Some(p), Some(code)) = (portal.as_deref(), code.ok().and_then(|Path(c)| TerytCode::parse_lenient(&c).ok())) else {
+        return finish(&state, None, &uri, &headers, Err(PageError::NotFound));
+    };
+    let l = L::from_query(uri.query());
+    match report::build(&state.store, p, l, &code, query.rok.as_deref(), query.grupa.as_deref(), state.demo).await {
+        Ok(r) => match query.format.as_deref() {
+            Some("pdf") => {
+                let bytes = report::pdf(&r);
+                let name = format!("attachment; filename=\"raport-{}-{}.pdf\"", code.as_str(), r.year);
+                (
+                    [
+                        (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+                        (header::CONTENT_DISPOSITION, HeaderValue::from_str(&name).unwrap_or(HeaderValue::from_static("attachment"))),
+                    ],
+                    bytes,
+                )
+                    .into_response()
+            }
+            None | Some("html") | Some("") => (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                report::html(&r),
+            )
+                .into_response(),
+            Some(other) => bad_query(&uri, &state, &format!("format={other}")),
+        },
+        Err(e) => finish(&state, Some(p), &uri, &headers, Err(e)),
+    }
+}
+
 async fn not_found(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
     finish(&state, None, &uri, &headers, Err(PageError::NotFound))
 }
@@ -408,7 +507,7 @@ pub async fn render_unit_card(store: &app::Store, portal: &Portal, card: &app::U
     let query = unit::UnitQuery { grupa: grupa.map(str::to_owned), rok: None, obszar: None };
     let path = format!("/jst/{}", card.unit.code);
     let frame = Frame { l, demo, path: &path, query: None };
-    match unit::render(store, Some(portal), l, card, &query).await {
+    match unit::render(store, Some(portal), l, card, &query, &[]).await {
         Ok((title, body)) => Ok(layout::page(&frame, &title, body)),
         Err(e) => Err(format!("{e:?}")),
     }

@@ -8,6 +8,7 @@ use model::UnitKind;
 
 use crate::PageError;
 use crate::common::{GROUPS, group_canonical, group_param, indicator_name, measure, position_cell, q, typology_words, value_text};
+use crate::groups::BrowserGroup;
 use crate::i18n::L;
 use crate::layout::{display_name, heading_name};
 use crate::portal::Portal;
@@ -28,7 +29,14 @@ const CARD_ALL: usize = 150;
 type Section = (String, Vec<(String, Vec<usize>)>);
 
 /// The page's title and body.
-pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCard, query: &UnitQuery) -> Result<(String, Markup), PageError> {
+pub async fn render(
+    store: &Store,
+    portal: Option<&Portal>,
+    l: L,
+    card: &UnitCard,
+    query: &UnitQuery,
+    mine: &[BrowserGroup],
+) -> Result<(String, Markup), PageError> {
     let u = &card.unit;
     let title = heading_name(l, &u.name, u.kind);
     let unit = portal.and_then(|p| p.c.unit_index(u.code.as_str()).map(|i| (p, i)));
@@ -108,6 +116,13 @@ pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCar
                         @let value = format!("custom:{}", g.code);
                         option value=(value) selected[group.name == value] { (l.t("grupa własna: ", "custom group: ")) (g.name_pl) }
                     }
+                    @for g in mine {
+                        @let value = g.param();
+                        option value=(value) selected[group.name == value] { (l.t("moja grupa: ", "my group: ")) (g.name) }
+                    }
+                    @if group.name.starts_with("lista:") && !mine.iter().any(|g| g.param() == group.name) {
+                        option value=(group.name) selected { (l.t("lista z adresu", "list from the address")) " (" (group.name.matches(',').count() + 1) ")" }
+                    }
                 }
             }
             label for="rok" { (l.t("Rok", "Year"))
@@ -119,6 +134,13 @@ pub async fn render(store: &Store, portal: Option<&Portal>, l: L, card: &UnitCar
                 }
             }
             button type="submit" { (l.t("Pokaż", "Show")) }
+        }
+        p.actions {
+            a href=(l.href(&format!("/raport/{code}?rok={year}&grupa={}", q(&gp)))) { (l.t("Raport do druku", "Printable report")) }
+            " · "
+            a href=(l.href(&format!("/raport/{code}?rok={year}&grupa={}&format=pdf", q(&gp)))) { (l.t("Raport PDF", "PDF report")) }
+            " · "
+            a href=(l.href(&format!("/analiza?jst={code}&grupa={}&wskazniki=all&lata=last", q(&gp)))) { (l.t("Tabela z grupą w analizie", "A table with the group in the analysis")) }
         }
         @if let Some(why) = &group_note {
             p.box role="status" { (l.t("Tej grupy nie da się utworzyć: ", "This group cannot be formed: ")) (why) ". " (l.t("Pokazano porównanie z podobnymi jednostkami (typologia).", "Showing the comparison with similar units (typology) instead.")) }

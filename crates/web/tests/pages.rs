@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+mod analysis;
 mod api;
+mod report_groups;
 
 /// One demo database file for the whole test binary (generating it takes seconds); each
 /// test opens its own store and snapshot on it (a pool belongs to one test's runtime).

@@ -32,22 +32,13 @@ impl Db {
 
     /// Runs miernik with `--db` and the args; returns the output.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_miernik"))
-            .arg("--db")
-            .arg(&self.url)
-            .args(args)
-            .output()
-            .expect("miernik runs")
+        Command::new(env!("CARGO_BIN_EXE_miernik")).arg("--db").arg(&self.url).args(args).output().expect("miernik runs")
     }
 
     /// Runs and requires success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "miernik {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "miernik {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
