@@ -69,6 +69,18 @@ impl PeerGroup {
     }
 
     /// The group's statistics and the unit's position for indicator `i` in year `y`.
+    /// Every indicator that applies to unit `u`, compared with the group in year index `y`:
+    /// (indicator, group statistics, position); `index` as in [`PeerGroup::compare_indexed`].
+    pub fn compare_all(&self, s: &Snapshot, u: usize, y: usize, index: Option<&RankIndex>) -> Vec<(usize, GroupStats, Position)> {
+        (0..s.indicator_count())
+            .filter(|&i| s.indicator(i).applies[u])
+            .map(|i| {
+                let (st, pos) = self.compare_indexed(s, i, u, y, index);
+                (i, st, pos)
+            })
+            .collect()
+    }
+
     pub fn compare(&self, s: &Snapshot, i: usize, u: usize, y: usize) -> (GroupStats, Position) {
         match &self.peers {
             Peers::Fixed { partition, group } => {
@@ -295,13 +307,7 @@ pub async fn diagnose(
     let s = &c.snapshot;
     let (u, y) = locate(c, unit, year)?;
     let g = peer_group(store, c, u, y, group, spec).await?;
-    let compared: Vec<(usize, GroupStats, Position)> = (0..s.indicator_count())
-        .filter(|&i| s.indicator(i).applies[u])
-        .map(|i| {
-            let (st, pos) = g.compare(s, i, u, y);
-            (i, st, pos)
-        })
-        .collect();
+    let compared = g.compare_all(s, u, y, None);
     Ok(diagnose_compared(c, u, y, g, &compared, top))
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::{Esc, INK, N, Size, clean_id, finite_range, nice_ticks, open, scale, text_width, tick_range};
+use crate::{Esc, INK, N, Size, clean_id, finite_range, nice_ticks, open, scale, text_width, tick_range, value_grid};
 
 /// Series colours (each ≥ 4.5:1 on white) and dash patterns, taken in turn.
 pub const SERIES: [(&str, &str); 8] = [
@@ -60,18 +60,7 @@ pub fn lines(id: &str, title: &str, desc: &str, years: &[i32], series: &[Series]
     let x = scale(0.0, (n.max(2) - 1) as f64, left + 10.0, right - 10.0);
     let xs = |k: usize| if n == 1 { (left + right) / 2.0 } else { x(k as f64) };
     let _ = write!(out, r#"<g font-size="13" fill="{INK}">"#);
-    for &t in &ticks {
-        let _ = write!(
-            out,
-            r##"<line x1="{}" x2="{}" y1="{ty}" y2="{ty}" stroke="#d9d9d9"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
-            N(left),
-            N(right),
-            N(left - 6.0),
-            N(y(t) + 4.5),
-            Esc(&fmt(t)),
-            ty = N(y(t))
-        );
-    }
+    value_grid(&mut out, &ticks, left, right, &y, fmt);
     let every = n.div_ceil(10).max(1);
     for (k, year) in years.iter().enumerate().step_by(every) {
         let _ = write!(out, r#"<text x="{}" y="{}" text-anchor="middle">{year}</text>"#, N(xs(k)), N(h - 10.0));

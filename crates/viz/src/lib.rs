@@ -187,6 +187,22 @@ fn tick_range(ticks: &[f64], lo: f64, hi: f64) -> (f64, f64) {
     (ticks.first().copied().unwrap_or(lo), ticks.last().copied().unwrap_or(hi))
 }
 
+/// Horizontal gridlines at `ticks` from `left` to `right`, each labelled on the left.
+pub(crate) fn value_grid(out: &mut String, ticks: &[f64], left: f64, right: f64, y: &dyn Fn(f64) -> f64, fmt: &dyn Fn(f64) -> String) {
+    for &t in ticks {
+        let _ = write!(
+            out,
+            r##"<line x1="{}" x2="{}" y1="{ty}" y2="{ty}" stroke="#d9d9d9"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
+            N(left),
+            N(right),
+            N(left - 6.0),
+            N(y(t) + 4.5),
+            Esc(&fmt(t)),
+            ty = N(y(t))
+        );
+    }
+}
+
 /// The text colour: 17:1 on white.
 const INK: &str = "#1a1a1a";
 
@@ -484,18 +500,7 @@ pub fn time_series(id: &str, title: &str, desc: &str, points: &[SeriesPoint], le
     let y = scale(t0, t1, bottom, top);
     let x = scale(y0, y1, left + 10.0, right - 10.0);
     out.push_str(r##"<g font-size="13" fill="#1a1a1a">"##);
-    for &t in &ticks {
-        let _ = write!(
-            out,
-            r##"<line x1="{}" x2="{}" y1="{ty}" y2="{ty}" stroke="#d9d9d9"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
-            N(left),
-            N(right),
-            N(left - 6.0),
-            N(y(t) + 4.5),
-            Esc(&fmt(t)),
-            ty = N(y(t))
-        );
-    }
+    value_grid(&mut out, &ticks, left, right, &y, fmt);
     let years = last.year.saturating_sub(first.year).max(0) as usize + 1;
     let every = years.div_ceil(10).max(1);
     let mut labelled: Option<i32> = None;

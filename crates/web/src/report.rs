@@ -120,13 +120,7 @@ pub async fn build(
         Err(e) => return Err(PageError::Server(e.to_string())),
     };
     let size = g.members(s, y).len();
-    let compared: Vec<(usize, GroupStats, Position)> = (0..s.indicator_count())
-        .filter(|&i| s.indicator(i).applies[u])
-        .map(|i| {
-            let (st, pos) = g.compare(s, i, u, y);
-            (i, st, pos)
-        })
-        .collect();
+    let compared = g.compare_all(s, u, y, None);
     let diagnosis = app::diagnose_compared(c, u, y, g.clone(), &compared, 5);
     let first_trend = y.saturating_sub(TREND_YEARS - 1);
     let by_indicator: std::collections::HashMap<usize, (GroupStats, Position)> = compared.iter().map(|(i, st, pos)| (*i, (*st, *pos))).collect();

@@ -86,13 +86,7 @@ pub async fn render(
         app::Peers::Fixed { partition, .. } => Some(p.rank_index(*partition, y)),
         app::Peers::Listed { .. } => None,
     };
-    let compared: Vec<(usize, GroupStats, Position)> = (0..s.indicator_count())
-        .filter(|&i| s.indicator(i).applies[ui])
-        .map(|i| {
-            let (st, pos) = group.compare_indexed(s, i, ui, y, index.as_deref());
-            (i, st, pos)
-        })
-        .collect();
+    let compared = group.compare_all(s, ui, y, index.as_deref());
     let mut by_indicator: Vec<Option<(GroupStats, Position)>> = vec![None; s.indicator_count()];
     for (i, st, pos) in &compared {
         by_indicator[*i] = Some((*st, *pos));
