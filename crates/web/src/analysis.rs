@@ -438,6 +438,7 @@ pub async fn render(
         cols,
     };
 
+    let have: HashSet<usize> = listed.iter().chain(&extra).copied().collect();
     let started = !chosen.is_empty() || !jst_raw.is_empty() || group.is_some();
     // The query itself, once its parts are sound.
     let mut notes: Vec<String> = Vec::new();
@@ -501,7 +502,7 @@ pub async fn render(
             div.box role="status" { ul { @for n in &notes { li { (n) } } } }
         }
         @if !started { (examples(l, p)) }
-        (form(l, p, q, &chosen, &jst_raw, &address, group.as_deref(), wzgledem_text.as_deref(), &lata_raw, cols, mine, search.as_deref(), unit_search.as_deref(), &problems))
+        (form(l, p, q, &chosen, &jst_raw, &address, group.as_deref(), wzgledem_text.as_deref(), &lata_raw, cols, mine, search.as_deref(), unit_search.as_deref(), &problems, &have))
         @if let Some(g) = &group_label { p.small { (g) } }
         @if let Some(dq) = &data { (result(l, p, dq, &address, group.as_deref())) }
     };
@@ -600,6 +601,7 @@ fn form(
     search: Option<&str>,
     unit_search: Option<&str>,
     problems: &[Problem],
+    have: &HashSet<usize>,
 ) -> Markup {
     let c = &*p.c;
     let s = &c.snapshot;
@@ -652,7 +654,7 @@ fn form(
                     " " (l.t("Wszystkie wskaźniki", "Every indicator")) " (" (c.definitions.len()) ", all)"
                 } }
                 @for (k, a) in p.areas.iter().enumerate() {
-                    @let area_checked = chosen.areas.iter().any(|x| *x == a.code);
+                    @let area_checked = chosen.areas.contains(&a.code);
                     @let shown: Vec<usize> = a.indicators().filter(|&i| matches(i) || chosen.codes.contains(&i)).collect();
                     @let picked = a.indicators().filter(|i| chosen.codes.contains(i) || chosen.covered.contains(i)).count();
                     @if search.is_none() || !shown.is_empty() || area_checked {
@@ -703,7 +705,7 @@ fn form(
                     input id="szukaj_jst" name="szukaj_jst" type="search" value=(unit_search.unwrap_or("")) autocomplete="off";
                     button type="submit" { (l.t("Szukaj", "Search")) }
                 }
-                @if let Some(t) = unit_search { (unit_hits(l, p, t, address, q.szukaj.as_deref())) }
+                @if let Some(t) = unit_search { (unit_hits(l, p, t, address, q.szukaj.as_deref(), have)) }
                 div style="display:flex;flex-wrap:wrap;gap:.75rem 1.5rem" {
                     p {
                         label for="grupa" { (l.t("Dodaj grupę porównawczą", "Add a peer group")) }
@@ -752,7 +754,8 @@ fn form(
 }
 
 /// Units whose name or code matches `text`, each with a link that adds it to `jst`.
-fn unit_hits(l: L, p: &Portal, text: &str, address: &Address, search: Option<&str>) -> Markup {
+/// `have`: the units the query holds already.
+fn unit_hits(l: L, p: &Portal, text: &str, address: &Address, search: Option<&str>, have: &HashSet<usize>) -> Markup {
     let c = &*p.c;
     let want = model::fold(text.trim());
     if want.chars().count() < 2 {
@@ -777,7 +780,6 @@ fn unit_hits(l: L, p: &Portal, text: &str, address: &Address, search: Option<&st
     let total = hits.len();
     hits.sort_by(|a, b| a.0.cmp(&b.0).then(c.codes[a.1].as_str().len().cmp(&c.codes[b.1].as_str().len())).then(c.names[a.1].cmp(&c.names[b.1])));
     hits.truncate(UNIT_HITS);
-    let present: HashSet<&str> = tokens(&address.jst).collect();
     let keep: Vec<(&'static str, String)> =
         [Some(("szukaj_jst", text.to_owned())), search.map(|s| ("szukaj", s.to_owned()))].into_iter().flatten().collect();
     html! {
@@ -789,9 +791,14 @@ fn unit_hits(l: L, p: &Portal, text: &str, address: &Address, search: Option<&st
                 ul style="columns:2 20rem" {
                     @for (_, u) in &hits {
                         @let code = c.codes[*u].as_str();
-                        @let label = format!("{} ({}, {code})", display_name(l, &c.names[*u], c.kinds[*u]), l.kind(c.kinds[*u]));
+                        @let kind = c.kinds[*u];
+                @let label = if matches!(kind, UnitKind::Powiat | UnitKind::Wojewodztwo) {
+                    format!("{} ({code})", display_name(l, &c.names[*u], kind))
+                } else {
+                    format!("{} ({}, {code})", display_name(l, &c.names[*u], kind), l.kind(kind))
+                };
                         li {
-                            @if present.contains(code) {
+                            @if have.contains(u) {
                                 (label) " " span.small.muted { (l.t("— już dodana", "— already added")) }
                             } @else {
                                 @let jst = if address.jst.is_empty() { code.to_owned() } else { format!("{},{code}", address.jst) };
@@ -954,6 +961,9 @@ fn result(l: L, p: &Portal, dq: &DataQuery, address: &Address, group: Option<&st
                     a href="#pobierz" { (l.t("Pliki do pobrania", "The downloads")) } " " (l.t("zawierają wszystko.", "hold everything."))
                 }
             }
+            @if chart.is_none() {
+                p.small.muted { (l.t("Bez wykresu: w rysowanych wierszach nie ma wartości.", "No chart: the rows it would draw have no values.")) }
+            }
             @if let Some((svg, words)) = chart {
                 div.chart { (PreEscaped(svg)) }
                 p.small { (words) " " (l.t("Te same liczby (i wszystkie pozostałe) są w tabeli poniżej — to tekstowa wersja wykresu.", "The same numbers (and all the others) are in the table below — the chart's text version.")) }
@@ -1099,6 +1109,9 @@ fn chart(
         } else {
             format!("{}{all}: {}.", l.t("Wykres pokazuje wszystkie wiersze tabeli", "The chart draws every row of the table"), names.join("; "))
         };
+        if series.iter().all(|x| x.values.iter().all(Option::is_none)) {
+            return None;
+        }
         let title = format!("{}{all}", l.t("Wartości w kolejnych latach", "Values over the years"));
         let title = title.as_str();
         return Some((viz::lines("analiza-wykres", title, &words, &years, &series, &fmt), words));
@@ -1136,6 +1149,9 @@ fn chart(
             ),
         )
     };
+    if bars.iter().all(|b| b.1.is_none()) {
+        return None;
+    }
     let d = match cols {
         Cols::Indicator if cells.len() > 1 => c.definitions[dq.indicators[cells[0][0].indicator as usize]].decimals,
         _ => decimals(&mut cells.iter().take(CHART_BARS).flat_map(|r| r.iter().map(|x| x.indicator as usize))),

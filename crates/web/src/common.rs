@@ -58,6 +58,21 @@ pub fn indicator_name(l: L, c: &Computed, i: usize) -> &str {
     if l.en && !d.name_en.is_empty() { &d.name_en } else { &d.name_pl }
 }
 
+/// Links that download a table's data from `/api/v1/data` (`query`: its parameters without
+/// `format`), one per format, in the page's language.
+pub fn downloads(l: L, label: &str, query: &str) -> Markup {
+    let lang = if l.en { "&lang=en" } else { "" };
+    let formats = [("csv-pl", "CSV (Excel)"), ("xlsx", "XLSX"), ("csv", "CSV (UTF-8)"), ("json", "JSON"), ("jsonstat", "JSON-stat")];
+    html! {
+        p.downloads { (label) ": "
+            @for (k, (f, name)) in formats.iter().enumerate() {
+                @if k > 0 { " · " }
+                a href={ "/api/v1/data?" (query) "&format=" (f) (lang) } download { (name) }
+            }
+        }
+    }
+}
+
 /// The quartile bar of a unit in its group, with the position in words beside it.
 pub fn position_cell(l: L, id: &str, polarity: Polarity, st: &GroupStats, pos: &Position, value: Option<f64>, fmt: &dyn Fn(f64) -> String) -> Markup {
     let bar = match (st.min, st.q1, st.median, st.q3, st.max) {

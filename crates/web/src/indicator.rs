@@ -185,6 +185,7 @@ pub async fn render(
         }
         (map_section(l, p, i, y, layer, natural, selected, &fmt, &base))
         (ranking_section(l, c, i, y, layer, sort, &ranked, &missing, selected, full_table, &fmt, &base))
+        (crate::common::downloads(l, l.t("Pobierz dane rankingu (wszystkie lata)", "Download the ranking's data (every year)"), &format!("indicators={}&units={}&years=all&columns=year", q(&c.definitions[i].code), layer.code())))
         @match &group {
             Some(Ok(g)) => { (group_section(l, c, i, y, selected.unwrap_or(0), g, &fmt)) }
             Some(Err(why)) => { p.box role="status" { (l.t("Tej grupy nie da się utworzyć: ", "This group cannot be formed: ")) (why) } }

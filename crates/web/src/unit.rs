@@ -136,6 +136,7 @@ pub async fn render(
             " · "
             a href=(l.href(&format!("/analiza?jst={code}&grupa={}&wskazniki=all&lata=last", q(&gp)))) { (l.t("Tabela z grupą w analizie", "A table with the group in the analysis")) }
         }
+        (crate::common::downloads(l, l.t("Pobierz wszystkie wskaźniki tej jednostki, rok po roku", "Download every indicator of this unit, year by year"), &format!("indicators=all&units={code}&years=all&columns=year")))
         @if let Some(why) = &group_note {
             p.box role="status" { (l.t("Tej grupy nie da się utworzyć: ", "This group cannot be formed: ")) (why) ". " (l.t("Pokazano porównanie z podobnymi jednostkami (typologia).", "Showing the comparison with similar units (typology) instead.")) }
         }

@@ -14,6 +14,16 @@ async fn the_report_is_printable_html_and_a_pdf_with_every_area_and_the_definiti
     let (status, card) = get(&r, &format!("/jst/{gmina}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(card.contains(&format!("href=\"/raport/{gmina}?rok=")), "the unit card has the report button");
+    let download = format!("/api/v1/data?indicators=all&amp;units={gmina}&amp;years=all&amp;columns=year&amp;format=xlsx");
+    assert!(card.contains(&download), "and downloads of its data");
+    let (status, _, xlsx) = send(&r, &download.replace("&amp;", "&"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(xlsx.starts_with(b"PK"), "an XLSX (zip) file");
+    let (_, indicator) = get(&r, "/wskaznik/EDU_01").await;
+    assert!(
+        indicator.contains("/api/v1/data?indicators=EDU_01&amp;units=gminy&amp;years=all&amp;columns=year&amp;format=csv-pl"),
+        "the ranking's data too"
+    );
     let (status, html) = get(&r, &format!("/raport/{gmina}?grupa=typologia")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<html lang=\"pl\">") && html.contains("@media print"), "a print stylesheet");
