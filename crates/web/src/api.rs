@@ -25,6 +25,7 @@ use crate::portal::Portal;
 /// The most items one page of a listing may hold, and of cells one page of data.
 pub const MAX_LIMIT: usize = 1000;
 pub const MAX_DATA_LIMIT: usize = 10_000;
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// Rows of one Excel sheet, the header's included.
 const XLSX_ROWS: usize = 1_048_576;
 
@@ -76,7 +77,8 @@ pub fn openapi_text() -> &'static str {
 
 /// What utoipa's attributes cannot say, added to its document: the `@…` patterns, the
 /// headers of every answer (ETag, Cache-Control; Content-Disposition of downloads), the 304
-/// of a current If-None-Match, the 400 of an unknown or repeated parameter, and every
+/// of a current If-None-Match, the 400 of an unknown or repeated parameter, the 414 of
+/// hyper (which takes at most 64 KiB of address), and every
 /// property of the answers' objects as required (each is always written, `null` when it
 /// has no value; the JSON-stat dataset's `status` only when a cell is flagged).
 fn finish(mut doc: Value) -> Value {
@@ -112,12 +114,17 @@ fn finish(mut doc: Value) -> Value {
             let mut headers = json!({"ETag": reference("ETag"), "Cache-Control": reference("Cache-Control")});
             if path == "/api/v1/data" {
                 headers["Content-Disposition"] = reference("Content-Disposition");
+                // A binary file: OpenAPI 3.1 gives it no schema.
+                responses["200"]["content"][XLSX_TYPE] = json!({});
             }
             responses["200"]["headers"] = headers;
             responses["304"] = json!({
                 "description": "Bez zmian / Not modified: the If-None-Match tag is the answer's current one",
                 "headers": {"ETag": reference("ETag")},
             });
+            if has_params {
+                responses["414"] = json!({"description": "Za długi adres / URI too long: over 64 KiB, refused by the HTTP server before the API reads it (no body)"});
+            }
             if has_params && responses.get("400").is_none() {
                 responses["400"] = json!({
                     "description": "Zły parametr / Bad parameter",
@@ -125,7 +132,7 @@ fn finish(mut doc: Value) -> Value {
                 });
             }
             for (status, r) in responses.as_object_mut().into_iter().flatten() {
-                if status != "200" && status != "304" {
+                if status != "200" && status != "304" && status != "414" {
                     r["headers"] = json!({"Cache-Control": reference("Cache-Control")});
                 }
             }
@@ -238,12 +245,16 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
-/// The query string's parameters, or a 400 naming the one that is not taken.
+/// The query string's parameters, or a 400 naming the one that is not taken (unknown or
+/// repeated); `query` for a parameter without a name (`?=x`).
 fn params<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     q.map(|Query(t)| t).map_err(|e| {
         let text = e.body_text();
-        let parameter = text.split('`').nth(1).unwrap_or("query").to_owned();
-        ApiError::bad(&parameter, text.replace("Failed to deserialize query string: ", ""))
+        let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text).trim_start_matches(": ");
+        match detail.split('`').nth(1).filter(|p| !p.is_empty()) {
+            Some(parameter) => ApiError::bad(parameter, detail),
+            None => ApiError::bad("query", detail.replace("unknown field ``", "a parameter without a name")),
+        }
     })
 }
 
@@ -263,6 +274,20 @@ fn free<'a>(v: &'a Option<String>, parameter: &str, max: usize) -> Result<Option
         Some(s) if s.chars().count() > max => Err(ApiError::bad(parameter, format!("{} characters, at most {max}", s.chars().count()))),
         _ => Ok(text(v)),
     }
+}
+
+/// A text of the small query language of `/api/v1/data` (`indicators`, `units`, `years`):
+/// at most `max` characters of the pattern `@query` - ASCII, so that even the longest fits
+/// the 64 KiB the HTTP server takes in an address; blank is none.
+fn query_text<'a>(v: &'a Option<String>, parameter: &str, max: usize) -> Result<Option<&'a str>, ApiError> {
+    let t = free(v, parameter, max)?;
+    if let Some(c) = v.as_deref().and_then(|s| s.chars().find(|&c| !(c.is_ascii_alphanumeric() || "_:, -".contains(c)))) {
+        return Err(ApiError::bad(
+            parameter,
+            format!("{c:?} is not taken: codes and words of letters, digits, `_`, `:` and `-`, separated by commas"),
+        ));
+    }
+    Ok(t)
 }
 
 /// A parameter the document constrains (a pattern, an enum, a number): given, it is taken
@@ -308,11 +333,12 @@ const GROUP_NAMES: [&str; 11] =
     ["country", "kraj", "wojewodztwo", "typology", "typologia", "neighbours", "sasiedzi", "sąsiedzi", "nearest", "najblizsi", "najbliżsi"];
 
 /// The patterns of the document, each named by a marker in the parameters' `pattern = "@…"`
-/// (utoipa takes only a literal there): `@teryt`, `@indicator`, `@group`.
+/// (utoipa takes only a literal there): `@teryt`, `@indicator`, `@query`, `@group`.
 pub fn pattern(marker: &str) -> Option<String> {
     Some(match marker {
         "@teryt" => format!("^{TERYT_RE}$"),
         "@indicator" => "^[A-Za-z0-9_]{1,32}$".to_owned(),
+        "@query" => "^[A-Za-z0-9_:, -]*$".to_owned(),
         "@group" => format!("^({}|custom:[A-Za-z0-9_-]{{1,40}}|lista?:{TERYT_RE}(,{TERYT_RE})*)$", GROUP_NAMES.join("|")),
         _ => return None,
     })
@@ -530,7 +556,7 @@ async fn find_unit(state: &AppState, code: &str) -> Result<app::UnitListing, Api
 }
 
 /// One unit valid today.
-#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt")),
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt", example = "02")),
     responses((status = 200, description = "Jednostka / The unit", body = UnitDto), (status = 400, description = "Zły kod / Bad code", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki / No such unit", body = ApiErrorBody)))]
 async fn unit(State(state): State<Arc<AppState>>, headers: HeaderMap, code: Result<Path<String>, PathRejection>) -> ApiResult {
     let code = path_param(code)?;
@@ -645,7 +671,7 @@ async fn indicators(
 }
 
 /// One indicator.
-#[utoipa::path(get, path = "/api/v1/indicators/{code}", tag = "indicators", params(("code" = String, Path, description = "Indicator code", pattern = "@indicator")),
+#[utoipa::path(get, path = "/api/v1/indicators/{code}", tag = "indicators", params(("code" = String, Path, description = "Indicator code", pattern = "@indicator", example = "EDU_01")),
     responses((status = 200, description = "Wskaźnik / The indicator", body = IndicatorDto), (status = 400, description = "Zły kod / Bad code", body = ApiErrorBody), (status = 404, description = "Nie ma takiego wskaźnika / No such indicator", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn indicator(State(state): State<Arc<AppState>>, headers: HeaderMap, code: Result<Path<String>, PathRejection>) -> ApiResult {
     let code = path_param(code)?;
@@ -730,9 +756,9 @@ pub struct DataPage {
 }
 
 /// The JSON answers of `/api/v1/data`: a page of cells, or (format jsonstat) a dataset.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
 #[allow(dead_code)]
-#[schema(no_recursion)]
 pub enum DataAnswer {
     Page(DataPage),
     JsonStat(JsonStatDataset),
@@ -740,7 +766,7 @@ pub enum DataAnswer {
 
 /// A JSON-stat 2.0 dataset (<https://json-stat.org/format/>) of the whole query: dimensions
 /// `indicator`, `unit` and `year`, in that order.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct JsonStatDataset {
     /// `2.0`.
@@ -791,10 +817,10 @@ pub enum FormatParam {
 #[into_params(parameter_in = Query)]
 pub struct DataParams {
     /// Indicator codes, `area:CODE` (all of an area) or `all`, separated by commas.
-    #[param(value_type = String, max_length = 4000, example = "all")]
+    #[param(value_type = String, max_length = 4000, pattern = "@query", example = "all")]
     indicators: Option<String>,
     /// TERYT codes, `gminy`, `powiaty`, `wojewodztwa`, a unit kind, `in:CODE` (all units inside a województwo or powiat) or `all`, separated by commas.
-    #[param(max_length = 20000, example = "gminy")]
+    #[param(value_type = Option<String>, max_length = 20000, pattern = "@query", example = "gminy")]
     units: Option<String>,
     /// Add the members of this peer group of `unit` (which `group` needs): typology, neighbours, nearest, wojewodztwo, country, custom:CODE or list:CODE,CODE.
     #[param(value_type = Option<String>, max_length = 4000, pattern = "@group")]
@@ -803,7 +829,7 @@ pub struct DataParams {
     #[param(value_type = Option<String>, pattern = "@teryt")]
     unit: Option<String>,
     /// Years: `2020`, `2015-2020`, `last` or `all` (the default), separated by commas.
-    #[param(max_length = 200, example = "last")]
+    #[param(value_type = Option<String>, max_length = 200, pattern = "@query", example = "last")]
     years: Option<String>,
     /// Cells per page (JSON only; the other formats hold the whole query).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, default = 1000)]
@@ -854,9 +880,9 @@ struct DataTexts<'a> {
 }
 
 fn data_texts(q: &DataParams) -> Result<DataTexts<'_>, ApiError> {
-    let indicators = free(&q.indicators, "indicators", 4000)?;
-    let units = free(&q.units, "units", 20_000)?.unwrap_or("");
-    let years = free(&q.years, "years", 200)?.unwrap_or("all");
+    let indicators = query_text(&q.indicators, "indicators", 4000)?;
+    let units = query_text(&q.units, "units", 20_000)?.unwrap_or("");
+    let years = query_text(&q.years, "years", 200)?.unwrap_or("all");
     let group = if q.group.is_some() { Some(group_param(&q.group, "group")?) } else { None };
     let unit = unit_param(&q.unit, "unit")?;
     let indicators = indicators.ok_or_else(|| ApiError::bad("indicators", "name at least one indicator (codes, area:CODE or all)"))?;
@@ -891,7 +917,7 @@ async fn resolve_query(state: &AppState, c: &app::Computed, t: &DataTexts<'_>) -
         (status = 200, description = "Dane / Data: a page (format json, the default), a JSON-stat 2.0 dataset (jsonstat), CSV (csv and csv-pl, with a BOM) or a workbook (xlsx)", content(
             (DataAnswer = "application/json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "Zły parametr albo zbyt szerokie zapytanie / Bad parameter or too broad a query", body = ApiErrorBody),
         (status = 404, description = "Nie ma takiej jednostki / No such unit", body = ApiErrorBody),
@@ -920,7 +946,11 @@ async fn data(
         ));
     }
     if format != "json" {
-        return crate::download::respond(p, query, format, en, columns, &uri, &headers).await.map_err(ApiError::server);
+        // The file's metadata links back to the query: its whole address, /api/v1 included
+        // (the nested router sees it without).
+        let pq = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+        let full: axum::http::Uri = format!("/api/v1{pq}").parse().map_err(ApiError::server)?;
+        return crate::download::respond(p, query, format, en, columns, &full, &headers).await.map_err(ApiError::server);
     }
     let page = data_page(&p.c, &query, offset, limit, uri.path(), uri.query());
     respond_json(&headers, &page)
@@ -1015,10 +1045,10 @@ pub struct ComparisonDto {
 #[into_params(parameter_in = Query)]
 pub struct CompareParams {
     /// TERYT code of the unit.
-    #[param(value_type = String, pattern = "@teryt")]
+    #[param(value_type = String, pattern = "@teryt", example = "02")]
     unit: Option<String>,
     /// Indicator code.
-    #[param(value_type = String, pattern = "@indicator")]
+    #[param(value_type = String, pattern = "@indicator", example = "EDU_01")]
     indicator: Option<String>,
     /// The year (default: the newest; 404 for a year without data).
     #[param(value_type = Option<i32>, minimum = 1990, maximum = 2100)]
@@ -1123,7 +1153,7 @@ pub struct PeersParams {
 }
 
 /// The members of a unit's peer group.
-#[utoipa::path(get, path = "/api/v1/units/{code}/peers", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt"), PeersParams),
+#[utoipa::path(get, path = "/api/v1/units/{code}/peers", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt", example = "02"), PeersParams),
     responses((status = 200, description = "Grupa / The group", body = GroupDto), (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki albo grupy / No such unit or group", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn peers(
     State(state): State<Arc<AppState>>,
@@ -1183,7 +1213,7 @@ pub struct NearestParams {
 }
 
 /// A unit's statistical nearest neighbours with their distances.
-#[utoipa::path(get, path = "/api/v1/units/{code}/nearest", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt"), NearestParams),
+#[utoipa::path(get, path = "/api/v1/units/{code}/nearest", tag = "units", params(("code" = String, Path, description = "TERYT code", pattern = "@teryt", example = "02"), NearestParams),
     responses((status = 200, description = "Najbliżsi sąsiedzi / Nearest neighbours", body = NearestDto), (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody), (status = 404, description = "Nie ma takiej jednostki / No such unit", body = ApiErrorBody), (status = 503, description = "Brak danych / No snapshot yet", body = ApiErrorBody)))]
 async fn nearest(
     State(state): State<Arc<AppState>>,
@@ -1307,7 +1337,7 @@ pub struct ChangePage {
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
     /// The date, YYYY-MM-DD: values stored on it or later.
-    #[param(value_type = String, format = Date)]
+    #[param(value_type = String, format = Date, example = "2020-01-01")]
     since: Option<String>,
     /// Page size.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 1000)]

@@ -73,6 +73,129 @@ async fn the_openapi_document_is_3_1_and_every_documented_path_is_routed() {
     assert_eq!(v["parameter"], "path");
 }
 
+/// Every `$ref` of `v`, with where it is.
+fn refs(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                match (k.as_str(), x) {
+                    ("$ref", Value::String(target)) => out.push((at.to_owned(), target.clone())),
+                    _ => refs(x, &format!("{at}/{k}"), out),
+                }
+            }
+        }
+        Value::Array(list) => list.iter().enumerate().for_each(|(i, x)| refs(x, &format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+/// The schema of query parameter `name` of `GET path`.
+fn param<'a>(doc: &'a Value, path: &str, name: &str) -> &'a Value {
+    let list = doc["paths"][path]["get"]["parameters"].as_array().unwrap_or_else(|| panic!("{path}: parameters"));
+    &list.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{path}: no parameter {name}"))["schema"]
+}
+
+#[tokio::test]
+async fn the_openapi_document_says_what_the_server_does() {
+    let r = router().await;
+    let doc = ok(&r, "/api/v1/openapi.json").await;
+    // Every reference resolves (the enums of kind, format, lang and columns were references
+    // to schemas the document did not hold, which made it invalid OpenAPI).
+    let mut found = Vec::new();
+    refs(&doc, "", &mut found);
+    assert!(!found.is_empty());
+    for (at, target) in &found {
+        let pointer = target.strip_prefix('#').unwrap_or_else(|| panic!("{at}: {target} is not local"));
+        assert!(doc.pointer(pointer).is_some(), "{at}: {target} does not resolve");
+    }
+    // The JSON answers of /data are a page or a JSON-stat dataset, both as application/json
+    // (JSON-stat was declared under a content type the server never sends).
+    let content = &doc["paths"]["/api/v1/data"]["get"]["responses"]["200"]["content"];
+    assert_eq!(content.as_object().unwrap().keys().filter(|k| k.starts_with("application/json")).count(), 1, "{content}");
+    let one_of = &doc["components"]["schemas"]["DataAnswer"]["oneOf"];
+    assert_eq!(one_of[0]["$ref"], "#/components/schemas/DataPage", "{one_of}");
+    assert_eq!(one_of[1]["$ref"], "#/components/schemas/JsonStatDataset", "{one_of}");
+    // What the server requires is required; every answer's field is always there (null when empty).
+    let data_params = doc["paths"]["/api/v1/data"]["get"]["parameters"].as_array().unwrap();
+    assert_eq!(data_params.iter().find(|p| p["name"] == "indicators").unwrap()["required"], true);
+    let unit = &doc["components"]["schemas"]["UnitDto"];
+    assert_eq!(unit["required"].as_array().unwrap().len(), unit["properties"].as_object().unwrap().len(), "{unit}");
+    assert_eq!(unit["properties"]["parent"]["type"], serde_json::json!(["string", "null"]));
+    // Patterns are filled in, and the offsets' maximum is one the server takes.
+    assert_eq!(param(&doc, "/api/v1/units", "parent")["pattern"].as_str(), web::api::pattern("@teryt").as_deref());
+    assert!(!doc.to_string().contains("\"@teryt\""), "no pattern marker left");
+    let max = param(&doc, "/api/v1/units", "offset")["maximum"].as_u64().unwrap();
+    ok(&r, &format!("/api/v1/units?offset={max}")).await;
+    bad(&r, &format!("/api/v1/units?offset={}", max + 1), "offset").await;
+    // The headers of the answers, the 304 and hyper's 414.
+    let units = &doc["paths"]["/api/v1/units"]["get"]["responses"];
+    assert!(units["200"]["headers"]["ETag"].is_object() && units["304"].is_object() && units["414"].is_object(), "{units}");
+}
+
+#[tokio::test]
+async fn parameters_the_document_constrains_are_refused_as_it_says_naming_the_parameter() {
+    let r = router().await;
+    let gmina = a_gmina(&r).await;
+    // TERYT codes: what the pattern takes is taken (a 404 at worst), the rest is a 400 - the
+    // pattern once took any 2, 4 or 7 digits, which the server refused (00, 01, 0200).
+    for code in ["02", "0201", "0201011", "PL", "pl", "0000000", "0200000", "0201000", "3299999"] {
+        let (status, v) = json(&r, &format!("/api/v1/units/{code}")).await;
+        assert_ne!(status, StatusCode::BAD_REQUEST, "{code}: {v}");
+        ok(&r, &format!("/api/v1/units?parent={code}&limit=1")).await;
+    }
+    for code in ["00", "01", "33", "0200", "020101", "0201016", "02010", "%2002", "02%20", "x2"] {
+        bad(&r, &format!("/api/v1/units/{code}"), "code").await;
+        bad(&r, &format!("/api/v1/units?parent={code}"), "parent").await;
+        bad(&r, &format!("/api/v1/compare?unit={code}&indicator=EDU_01"), "unit").await;
+    }
+    // Present but empty, or with spaces or a sign, is not absent: the document allows none of it.
+    for (query, parameter) in [
+        ("parent=", "parent"),
+        ("kind=", "kind"),
+        ("kind=%20powiat", "kind"),
+        ("limit=", "limit"),
+        ("limit=%205", "limit"),
+        ("limit=%2B5", "limit"),
+        ("offset=1.0", "offset"),
+    ] {
+        bad(&r, &format!("/api/v1/units?{query}"), parameter).await;
+    }
+    bad(&r, "/api/v1/data?indicators=EDU_01&units=02&format=", "format").await;
+    bad(&r, "/api/v1/data?indicators=EDU_01&units=02&format=%20csv", "format").await;
+    bad(&r, "/api/v1/data?indicators=EDU_01&units=02&lang=", "lang").await;
+    bad(&r, "/api/v1/data?indicators=EDU_01&units=02&columns=", "columns").await;
+    bad(&r, "/api/v1/changes?since=%202020-01-01", "since").await;
+    bad(&r, "/api/v1/changes?since=%2B2020-01-01", "since").await;
+    ok(&r, "/api/v1/data?indicators=EDU_01&units=02&format=json&columns=none").await;
+    // maxLength is the server's limit too (q of /indicators, area, service, context and the
+    // indicator of /compare were unchecked).
+    let long = |n: usize| "a".repeat(n);
+    bad(&r, &format!("/api/v1/indicators?q={}", long(101)), "q").await;
+    ok(&r, &format!("/api/v1/indicators?q={}", long(100))).await;
+    bad(&r, &format!("/api/v1/indicators?area={}", long(65)), "area").await;
+    bad(&r, &format!("/api/v1/indicators?service={}", long(201)), "service").await;
+    bad(&r, &format!("/api/v1/units/{gmina}/nearest?context={}", long(1001)), "context").await;
+    bad(&r, &format!("/api/v1/compare?unit={gmina}&indicator={}", long(33)), "indicator").await;
+    bad(&r, "/api/v1/indicators/EDU-01", "code").await;
+    // Years: out of the document's range a 400, in it but without data a 404.
+    bad(&r, &format!("/api/v1/compare?unit={gmina}&indicator=EDU_01&year=1800"), "year").await;
+    bad(&r, &format!("/api/v1/units/{gmina}/peers?year=-5"), "year").await;
+    let (status, v) = json(&r, &format!("/api/v1/units/{gmina}/nearest?year=1995")).await;
+    assert_eq!((status, v["parameter"].as_str()), (StatusCode::NOT_FOUND, Some("year")), "{v}");
+    // Groups by the pattern.
+    bad(&r, &format!("/api/v1/units/{gmina}/peers?group=%20typology"), "group").await;
+    bad(&r, &format!("/api/v1/units/{gmina}/peers?group=list:02,,04"), "group").await;
+    bad(&r, &format!("/api/v1/units/{gmina}/peers?group=custom:"), "group").await;
+    ok(&r, &format!("/api/v1/units/{gmina}/peers?group=lista:02,0201")).await;
+    // The query texts of /data are ASCII (an address with thousands of non-ASCII letters
+    // is over the 64 KiB hyper takes, and its 414 has no body to say why).
+    bad(&r, "/api/v1/data?indicators=EDU_01&units=02&years=%C4%85", "years").await;
+    bad(&r, "/api/v1/data?indicators=EDU%E2%80%9401&units=02", "indicators").await;
+    // A parameter without a name is named `query` (it was ``, naming nothing).
+    let v = bad(&r, "/api/v1/units?=x", "query").await;
+    assert!(v["message"].as_str().unwrap().contains("without a name"), "{v}");
+}
+
 #[tokio::test]
 async fn units_page_to_the_end_with_each_unit_once_and_filter_by_kind_parent_and_search() {
     let r = router().await;
@@ -279,6 +402,8 @@ async fn exports_hold_the_same_numbers_as_the_json() {
 
     let stat = ok(&r, &format!("/api/v1/data?{q}&format=jsonstat")).await;
     assert_eq!(stat["version"], "2.0");
+    // The dataset links to its own query (it said /data?…, without /api/v1).
+    assert_eq!(stat["href"].as_str().unwrap(), format!("/api/v1/data?{q}&format=jsonstat"));
     let size: u64 = stat["size"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).product();
     assert_eq!(size as usize, stat["value"].as_array().unwrap().len());
     assert_eq!(size as usize, cells.len());
