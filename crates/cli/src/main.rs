@@ -436,12 +436,8 @@ enum BenchCommand {
     /// indicators, fixed-partition statistics, ranks), an incremental rebuild, nearest
     /// neighbours. The peer, DuckDB, is run by bench/engine-vs-duckdb.sh
     Compute {
-        #[arg(long, default_value_t = 2900)]
-        units: usize,
-        #[arg(long, default_value_t = 750)]
-        indicators: usize,
-        #[arg(long, default_value_t = 15)]
-        years: usize,
+        #[command(flatten)]
+        country: Country,
         /// Write inputs and outputs as CSV into this directory (for the peer to compare)
         #[arg(long)]
         dump: Option<PathBuf>,
@@ -453,12 +449,8 @@ enum BenchCommand {
     /// the API's answer (parse, first JSON page), every cell walked, the CSV and XLSX exports
     /// streamed (time, bytes, memory), against the sqlite3 shell running the same query
     Query {
-        #[arg(long, default_value_t = 2900)]
-        units: usize,
-        #[arg(long, default_value_t = 750)]
-        indicators: usize,
-        #[arg(long, default_value_t = 15)]
-        years: usize,
+        #[command(flatten)]
+        country: Country,
         /// Indicators in the query
         #[arg(long, default_value_t = 50)]
         pick: usize,
@@ -470,18 +462,25 @@ enum BenchCommand {
     /// the typology and the nearest-neighbour groups. The HTTP peer, nginx, is run by
     /// bench/portal-vs-nginx.sh
     Pages {
-        #[arg(long, default_value_t = 2900)]
-        units: usize,
-        #[arg(long, default_value_t = 750)]
-        indicators: usize,
-        #[arg(long, default_value_t = 15)]
-        years: usize,
+        #[command(flatten)]
+        country: Country,
         /// Pages rendered per group
         #[arg(long, default_value_t = 300)]
         renders: usize,
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+}
+
+/// The size of the benchmarks' synthetic country (Poland's by default).
+#[derive(Args, Clone, Copy)]
+struct Country {
+    #[arg(long, default_value_t = 2900)]
+    units: usize,
+    #[arg(long, default_value_t = 750)]
+    indicators: usize,
+    #[arg(long, default_value_t = 15)]
+    years: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -958,9 +957,13 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             output::print_neighbours(&r?, format)
         }
-        Command::Bench(BenchCommand::Compute { units, indicators, years, dump, format }) => bench::compute(units, indicators, years, dump, format),
-        Command::Bench(BenchCommand::Query { units, indicators, years, pick, format }) => bench::query(units, indicators, years, pick, format),
-        Command::Bench(BenchCommand::Pages { units, indicators, years, renders, format }) => {
+        Command::Bench(BenchCommand::Compute { country: Country { units, indicators, years }, dump, format }) => {
+            bench::compute(units, indicators, years, dump, format)
+        }
+        Command::Bench(BenchCommand::Query { country: Country { units, indicators, years }, pick, format }) => {
+            bench::query(units, indicators, years, pick, format)
+        }
+        Command::Bench(BenchCommand::Pages { country: Country { units, indicators, years }, renders, format }) => {
             bench::pages(units, indicators, years, renders, format).await
         }
     }

@@ -109,22 +109,15 @@ impl<W: Write> RowSink for CsvSink<'_, W> {
 
     fn key(&mut self, column: Column, i: usize, u: usize, y: usize) -> Result<(), ExportError> {
         let meta = self.meta;
-        let unit = meta.units.get(u);
-        let indicator = meta.indicators.get(i);
-        let text = match column {
-            Column::UnitCode => unit.map_or("", |u| u.code.as_str()),
-            Column::UnitName => unit.map_or("", |u| u.name.as_str()),
-            Column::IndicatorCode => indicator.map_or("", |i| i.code.as_str()),
-            Column::IndicatorName => indicator.map_or("", |i| i.name.as_str()),
-            Column::MeasureUnit => indicator.map_or("", |i| i.measure_unit.as_str()),
-            Column::Year => {
+        match (column, column.text(meta, i, u)) {
+            (_, Some(text)) => self.text(text),
+            (Column::Year, None) => {
                 let year = self.years.get(y).map_or("", |s| s.as_str());
                 self.wtr.write_field(year)?;
-                return Ok(());
+                Ok(())
             }
-            Column::Value | Column::Flag => "",
-        };
-        self.text(text)
+            (_, None) => self.text(""),
+        }
     }
 
     fn value(&mut self, i: usize, value: Option<f64>, _flag: Option<Flag>) -> Result<(), ExportError> {

@@ -83,6 +83,21 @@ pub(crate) enum Column {
 }
 
 impl Column {
+    /// The text of a key column for indicator `i` and unit `u` (empty when out of range);
+    /// none for the year, the value and the flag, which each writer writes its own way.
+    pub(crate) fn text(self, meta: &crate::Meta, i: usize, u: usize) -> Option<&str> {
+        let unit = meta.units.get(u);
+        let indicator = meta.indicators.get(i);
+        Some(match self {
+            Column::UnitCode => unit.map_or("", |u| u.code.as_str()),
+            Column::UnitName => unit.map_or("", |u| u.name.as_str()),
+            Column::IndicatorCode => indicator.map_or("", |i| i.code.as_str()),
+            Column::IndicatorName => indicator.map_or("", |i| i.name.as_str()),
+            Column::MeasureUnit => indicator.map_or("", |i| i.measure_unit.as_str()),
+            Column::Year | Column::Value | Column::Flag => return None,
+        })
+    }
+
     /// The machine key (the header of machine CSV).
     pub(crate) fn key(self) -> &'static str {
         match self {
