@@ -11,7 +11,11 @@ fn main() {
             sum.fetch_add(s, std::sync::atomic::Ordering::Relaxed);
         };
         let (t, cpu) = (std::time::Instant::now(), cpu_seconds());
-        let snap = if ranks { engine::snapshot::Snapshot::build_with_ranks(world.inputs, Some(&sink)) } else { engine::snapshot::Snapshot::build(world.inputs) };
+        let snap = if ranks {
+            engine::snapshot::Snapshot::build_with_ranks(world.inputs, Some(&sink))
+        } else {
+            engine::snapshot::Snapshot::build(world.inputs)
+        };
         println!(
             "build {:.3} s wall, {:.2} s cpu ({} indicators) checksum {}",
             t.elapsed().as_secs_f64(),

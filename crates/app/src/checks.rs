@@ -84,15 +84,10 @@ pub async fn check_history_outliers(store: &Store, variable: &VariableCode, year
 /// of that year (gminy → powiat → województwo → Poland; town + rural area → gmina).
 pub async fn check_additivity(store: &Store, variable: &VariableCode, year: i16, tolerance: f64) -> Result<AdditivityCheck, AppError> {
     let var_id = variable_id(store, variable).await?;
-    let end = time::Date::from_calendar_date(i32::from(year), time::Month::December, 31)
-        .map_err(|e| AppError::Invalid(format!("year {year}: {e}")))?;
+    let end =
+        time::Date::from_calendar_date(i32::from(year), time::Month::December, 31).map_err(|e| AppError::Invalid(format!("year {year}: {e}")))?;
     let units = store.units_at(end, None).await?;
-    let values: HashMap<i64, f64> = store
-        .values(var_id, i64::from(year))
-        .await?
-        .into_iter()
-        .filter_map(|(u, v)| v.map(|v| (u, v)))
-        .collect();
+    let values: HashMap<i64, f64> = store.values(var_id, i64::from(year)).await?.into_iter().filter_map(|(u, v)| v.map(|v| (u, v))).collect();
     let nodes: Vec<Node> = units.iter().map(|u| Node { id: u.id, parent: u.parent_id }).collect();
     let report = additivity(&nodes, &|id| values.get(&id).copied(), tolerance);
     let by_id: HashMap<i64, &store::UnitAt> = units.iter().map(|u| (u.id, u)).collect();
@@ -111,11 +106,8 @@ pub async fn check_additivity(store: &Store, variable: &VariableCode, year: i16,
         })
         .collect();
     mismatches.sort_by(|a, b| a.code.cmp(&b.code));
-    let mut incomplete: Vec<_> = report
-        .incomplete
-        .iter()
-        .filter_map(|i| by_id.get(&i.parent).map(|u| (u.code.clone(), u.name.clone(), i.with_value, i.children)))
-        .collect();
+    let mut incomplete: Vec<_> =
+        report.incomplete.iter().filter_map(|i| by_id.get(&i.parent).map(|u| (u.code.clone(), u.name.clone(), i.with_value, i.children))).collect();
     incomplete.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(AdditivityCheck { checked: report.checked, mismatches, incomplete })
 }

@@ -41,8 +41,8 @@ const WOJEWODZTWA: [(&str, &str, (f64, f64), f64); 16] = [
 ];
 
 const STEMS: [&str; 24] = [
-    "Brzoz", "Dąbr", "Lip", "Jawor", "Olsz", "Świerk", "Kalin", "Wierzb", "Grab", "Buk", "Jodł", "Modrzew",
-    "Klon", "Jesion", "Cis", "Sosn", "Orzech", "Głog", "Wiąz", "Topol", "Jarzęb", "Leszcz", "Czarn", "Biał",
+    "Brzoz", "Dąbr", "Lip", "Jawor", "Olsz", "Świerk", "Kalin", "Wierzb", "Grab", "Buk", "Jodł", "Modrzew", "Klon", "Jesion", "Cis", "Sosn",
+    "Orzech", "Głog", "Wiąz", "Topol", "Jarzęb", "Leszcz", "Czarn", "Biał",
 ];
 const ENDINGS: [&str; 10] = ["owo", "ów", "ice", "no", "ka", "in", "iec", "any", "ówka", "owice"];
 
@@ -143,9 +143,7 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
         return Ok(false);
     }
     if store.count("unit").await? > 0 {
-        return Err(AppError::Invalid(
-            "this database already holds real units; the demo needs an empty database (use another --db)".to_owned(),
-        ));
+        return Err(AppError::Invalid("this database already holds real units; the demo needs an empty database (use another --db)".to_owned()));
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (file, map) = territory(&mut rng);
@@ -155,11 +153,9 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     let (plan, _) = plan_territory(&[], &file, "(demo)", &KnownChanges::default());
     store.apply_territory(&plan).await?;
 
-    let codes: HashMap<String, i64> =
-        store.unit_codes().await?.into_iter().map(|c| (c.code.as_str().to_owned(), c.unit_id)).collect();
+    let codes: HashMap<String, i64> = store.unit_codes().await?.into_iter().map(|c| (c.code.as_str().to_owned(), c.unit_id)).collect();
     // The catalogue first, so the demo has indicators and its variables exist.
-    let cat = ingest::catalogue::parse_catalogue(STARTER_CATALOGUE, "catalogue/indicators.toml")
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let cat = ingest::catalogue::parse_catalogue(STARTER_CATALOGUE, "catalogue/indicators.toml").map_err(|e| AppError::Invalid(e.to_string()))?;
     crate::indicators::store_catalogue(store, &cat, "catalogue/indicators.toml").await?;
     let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
 
@@ -173,7 +169,9 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
         let Some(&unit_id) = codes.get(r.code.as_str()) else { continue };
         let city = in_city(&r.code);
         // Urbanisation 0..1 and wealth (standard normal) drive every variable together.
-        let urban = if city { 1.0 } else {
+        let urban = if city {
+            1.0
+        } else {
             match r.kind {
                 UnitKind::GminaMiejska => 0.85,
                 UnitKind::GminaMiejskoWiejska => 0.45,
@@ -181,7 +179,13 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
             }
         };
         let wealth = rng.normal() * 0.7 + urban * 0.5;
-        let base_pop = if city { rng.range(60_000.0, 700_000.0) } else if r.kind == UnitKind::GminaMiejska { rng.range(8_000.0, 60_000.0) } else { rng.range(3_000.0, 25_000.0) };
+        let base_pop = if city {
+            rng.range(60_000.0, 700_000.0)
+        } else if r.kind == UnitKind::GminaMiejska {
+            rng.range(8_000.0, 60_000.0)
+        } else {
+            rng.range(3_000.0, 25_000.0)
+        };
         let mut own: HashMap<&str, Vec<f64>> = HashMap::new();
         for (vi, v) in cat.variables.iter().enumerate() {
             let Some(syn) = &v.synthetic else { continue };
@@ -207,7 +211,11 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
                         whole * (level * trend + syn.wealth_shift * wealth)
                     }
                 };
-                let x = if v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt")) { x.round() } else { (x * 100.0).round() / 100.0 };
+                let x = if v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt")) {
+                    x.round()
+                } else {
+                    (x * 100.0).round() / 100.0
+                };
                 // Capped after rounding, so the rounding cannot lift a part over its whole.
                 let x = x.min(cap);
                 series.push(x);
@@ -248,11 +256,8 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     import.finish(n, n, 0).await?;
     // Hexagons for boundaries; neighbours are units of one level whose hexes share an edge.
     let id = |code: &str| codes.get(code).copied();
-    let boundaries: Vec<NewBoundary> = layout
-        .shapes
-        .into_iter()
-        .filter_map(|s| Some(NewBoundary { unit_id: id(&s.key)?, geometry: s.geometry, bbox: s.bbox }))
-        .collect();
+    let boundaries: Vec<NewBoundary> =
+        layout.shapes.into_iter().filter_map(|s| Some(NewBoundary { unit_id: id(&s.key)?, geometry: s.geometry, bbox: s.bbox })).collect();
     store.replace_boundaries(DEMO_MARKER_SOURCE, "(demo)", &boundaries).await?;
     let pairs: Vec<(i64, i64)> = layout.adjacency.iter().filter_map(|(a, b)| Some((id(a)?, id(b)?))).collect();
     store.replace_adjacency(DEMO_MARKER_SOURCE, &pairs).await?;

@@ -147,8 +147,7 @@ pub fn simplify_shared(shapes: &[MultiPolygon<f64>], epsilon_deg: f64) -> Vec<Mu
             // One closed arc: start at the smallest vertex, go towards its smaller neighbour.
             let s = (0..n).min_by_key(|&i| key(pts[i])).unwrap_or(0);
             let forward = key(pts[(s + 1) % n]) <= key(pts[(s + n - 1) % n]);
-            let seq: Vec<Coord<f64>> =
-                (0..=n).map(|k| if forward { pts[(s + k) % n] } else { pts[(s + n - k % n) % n] }).collect();
+            let seq: Vec<Coord<f64>> = (0..=n).map(|k| if forward { pts[(s + k) % n] } else { pts[(s + n - k % n) % n] }).collect();
             let mut simple = LineString::new(seq).simplify(epsilon_deg).0;
             if !forward {
                 simple.reverse();
@@ -179,9 +178,7 @@ pub fn simplify_shared(shapes: &[MultiPolygon<f64>], epsilon_deg: f64) -> Vec<Mu
         .iter()
         .map(|mp| {
             MultiPolygon::new(
-                mp.0.iter()
-                    .map(|p| Polygon::new(simplify_ring(p.exterior()), p.interiors().iter().map(simplify_ring).collect()))
-                    .collect(),
+                mp.0.iter().map(|p| Polygon::new(simplify_ring(p.exterior()), p.interiors().iter().map(simplify_ring).collect())).collect(),
             )
         })
         .collect()
@@ -235,10 +232,7 @@ mod tests {
 
     fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
         let c = |x: f64, y: f64| Coord { x, y };
-        MultiPolygon::new(vec![Polygon::new(
-            LineString::new(vec![c(x, y), c(x + size, y), c(x + size, y + size), c(x, y + size), c(x, y)]),
-            vec![],
-        )])
+        MultiPolygon::new(vec![Polygon::new(LineString::new(vec![c(x, y), c(x + size, y), c(x + size, y + size), c(x, y + size), c(x, y)]), vec![])])
     }
 
     #[test]

@@ -33,15 +33,58 @@ const LAT0: f64 = 49.0;
 
 /// A rough outline of Poland (lon, lat), clockwise from Świnoujście along the coast.
 const POLAND: [(f64, f64); 52] = [
-    (14.22, 53.93), (14.45, 53.95), (14.77, 54.03), (15.58, 54.18), (16.41, 54.44), (16.85, 54.59),
-    (17.55, 54.76), (18.33, 54.83), (18.42, 54.79), (18.55, 54.52), (18.65, 54.40), (19.45, 54.38),
-    (19.63, 54.45), (20.40, 54.40), (21.40, 54.33), (22.79, 54.36), (23.05, 54.25), (23.50, 53.95),
-    (23.60, 53.60), (23.80, 53.25), (23.95, 52.75), (23.20, 52.30), (23.65, 52.05), (23.60, 51.50),
-    (24.15, 50.86), (23.70, 50.40), (23.40, 50.35), (22.68, 49.80), (22.65, 49.50), (22.88, 49.10),
-    (22.56, 49.00), (21.60, 49.43), (20.95, 49.30), (20.35, 49.40), (20.07, 49.18), (19.80, 49.20),
-    (19.50, 49.60), (19.00, 49.40), (18.85, 49.52), (18.60, 49.90), (18.20, 50.00), (17.60, 50.27),
-    (17.00, 50.42), (16.70, 50.10), (16.20, 50.43), (15.80, 50.75), (14.82, 50.87), (14.98, 51.10),
-    (14.75, 51.55), (14.75, 52.05), (14.55, 52.60), (14.13, 52.85),
+    (14.22, 53.93),
+    (14.45, 53.95),
+    (14.77, 54.03),
+    (15.58, 54.18),
+    (16.41, 54.44),
+    (16.85, 54.59),
+    (17.55, 54.76),
+    (18.33, 54.83),
+    (18.42, 54.79),
+    (18.55, 54.52),
+    (18.65, 54.40),
+    (19.45, 54.38),
+    (19.63, 54.45),
+    (20.40, 54.40),
+    (21.40, 54.33),
+    (22.79, 54.36),
+    (23.05, 54.25),
+    (23.50, 53.95),
+    (23.60, 53.60),
+    (23.80, 53.25),
+    (23.95, 52.75),
+    (23.20, 52.30),
+    (23.65, 52.05),
+    (23.60, 51.50),
+    (24.15, 50.86),
+    (23.70, 50.40),
+    (23.40, 50.35),
+    (22.68, 49.80),
+    (22.65, 49.50),
+    (22.88, 49.10),
+    (22.56, 49.00),
+    (21.60, 49.43),
+    (20.95, 49.30),
+    (20.35, 49.40),
+    (20.07, 49.18),
+    (19.80, 49.20),
+    (19.50, 49.60),
+    (19.00, 49.40),
+    (18.85, 49.52),
+    (18.60, 49.90),
+    (18.20, 50.00),
+    (17.60, 50.27),
+    (17.00, 50.42),
+    (16.70, 50.10),
+    (16.20, 50.43),
+    (15.80, 50.75),
+    (14.82, 50.87),
+    (14.98, 51.10),
+    (14.75, 51.55),
+    (14.75, 52.05),
+    (14.55, 52.60),
+    (14.13, 52.85),
 ];
 /// Where the outline closes: up the Odra estuary back to Świnoujście.
 const POLAND_CLOSE: [(f64, f64); 2] = [(14.40, 53.25), (14.25, 53.75)];
@@ -334,7 +377,9 @@ fn split_once(grid: &Grid, cells: &[u32], parts: &[Part], rng: &mut Rng, random_
     // Seeds: points and cities first, then the rest spread out, away from the edge (a seed
     // at the tip of a spur would be shut in by its neighbours).
     let deep = max_depth.min(2);
-    let near = |p: (f64, f64)| move |a: &u32, b: &u32| dist2(fpt(grid.cells[*a as usize].centre()), p).total_cmp(&dist2(fpt(grid.cells[*b as usize].centre()), p));
+    let near = |p: (f64, f64)| {
+        move |a: &u32, b: &u32| dist2(fpt(grid.cells[*a as usize].centre()), p).total_cmp(&dist2(fpt(grid.cells[*b as usize].centre()), p))
+    };
     let mut seeds: Vec<Option<u32>> = vec![None; parts.len()];
     let order: Vec<usize> = (0..parts.len())
         .filter(|&i| !matches!(parts[i].seed, Seed::Spread))
@@ -385,10 +430,8 @@ fn split_once(grid: &Grid, cells: &[u32], parts: &[Part], rng: &mut Rng, random_
     // Growth.
     let total: f64 = parts.iter().map(|p| p.weight.max(1e-9)).sum();
     // A fixed part's weight is its number of cells; the others share the rest by weight.
-    let target: Vec<f64> = parts
-        .iter()
-        .map(|p| if p.fixed { p.weight } else { n as f64 * p.weight.max(1e-9) / total }.max(p.min as f64).max(1.0))
-        .collect();
+    let target: Vec<f64> =
+        parts.iter().map(|p| if p.fixed { p.weight } else { n as f64 * p.weight.max(1e-9) / total }.max(p.min as f64).max(1.0)).collect();
     let mut members: Vec<Vec<u32>> = seeds.iter().map(|&s| vec![s]).collect();
     let mut frontier: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); parts.len()];
     for (i, &s) in seeds.iter().enumerate() {
@@ -400,14 +443,12 @@ fn split_once(grid: &Grid, cells: &[u32], parts: &[Part], rng: &mut Rng, random_
     }
     let mut free = n - seeds.len();
     while free > 0 {
-        let pick = (0..parts.len())
-            .filter(|&i| !frontier[i].is_empty())
-            .min_by(|&a, &b| {
-                let key = |i: usize| (parts[i].fixed && members[i].len() as f64 >= target[i], members[i].len() as f64 / target[i]);
-                let (fa, ra) = key(a);
-                let (fb, rb) = key(b);
-                fa.cmp(&fb).then(ra.total_cmp(&rb))
-            });
+        let pick = (0..parts.len()).filter(|&i| !frontier[i].is_empty()).min_by(|&a, &b| {
+            let key = |i: usize| (parts[i].fixed && members[i].len() as f64 >= target[i], members[i].len() as f64 / target[i]);
+            let (fa, ra) = key(a);
+            let (fb, rb) = key(b);
+            fa.cmp(&fb).then(ra.total_cmp(&rb))
+        });
         let Some(i) = pick else { return Err("the hexes to split are not connected".into()) };
         let Some(c) = frontier[i].iter().copied().min_by(|&a, &b| score(i, a).total_cmp(&score(i, b))) else { break };
         owner.insert(c, i);
@@ -436,9 +477,11 @@ fn split_once(grid: &Grid, cells: &[u32], parts: &[Part], rng: &mut Rng, random_
                 members[j]
                     .iter()
                     .copied()
-                    .filter(|&c| c != seeds[j] && {
-                        let rest: Vec<u32> = members[j].iter().copied().filter(|x| *x != c).collect();
-                        grid.components(&rest).len() == 1
+                    .filter(|&c| {
+                        c != seeds[j] && {
+                            let rest: Vec<u32> = members[j].iter().copied().filter(|x| *x != c).collect();
+                            grid.components(&rest).len() == 1
+                        }
                     })
                     .collect()
             })
@@ -516,13 +559,8 @@ pub(crate) fn layout<K: Clone>(country: K, wojewodztwa: &[WojSpec<K>], rng: &mut
     }
     // The hex size that gives about one hex per unit of weight over Poland's area.
     let outline = poland();
-    let area: f64 = outline
-        .iter()
-        .zip(outline.iter().cycle().skip(1))
-        .map(|(a, b)| (a.0 * COS_LAT) * b.1 - (b.0 * COS_LAT) * a.1)
-        .sum::<f64>()
-        .abs()
-        / 2.0;
+    let area: f64 =
+        outline.iter().zip(outline.iter().cycle().skip(1)).map(|(a, b)| (a.0 * COS_LAT) * b.1 - (b.0 * COS_LAT) * a.1).sum::<f64>().abs() / 2.0;
     let frame = Frame { size: (area / (total as f64 * 1.5 * 3f64.sqrt())).sqrt() };
     let grid = Grid::poland(frame);
     let all: Vec<u32> = (0..grid.cells.len() as u32).collect();
@@ -565,12 +603,7 @@ pub(crate) fn layout<K: Clone>(country: K, wojewodztwa: &[WojSpec<K>], rng: &mut
                 .gminy
                 .iter()
                 .enumerate()
-                .map(|(k, g)| Part {
-                    seed: if k == 0 { Seed::Interior(None) } else { Seed::Spread },
-                    weight: weight(g) as f64,
-                    min: 1,
-                    fixed: false,
-                })
+                .map(|(k, g)| Part { seed: if k == 0 { Seed::Interior(None) } else { Seed::Spread }, weight: weight(g) as f64, min: 1, fixed: false })
                 .collect();
             let gmina_cells = split(&grid, pcells, &parts, rng)?;
             for (g, gcells) in p.gminy.iter().zip(&gmina_cells) {
@@ -692,8 +725,22 @@ mod tests {
     /// A country like the demo's: `n` województwa with powiaty of 3–9 gminy and 1–3 cities.
     fn spec(rng: &mut Rng) -> Vec<WojSpec<String>> {
         const ANCHORS: [(f64, f64); 16] = [
-            (16.4, 51.1), (18.5, 53.05), (22.9, 51.2), (15.3, 52.2), (19.4, 51.6), (20.2, 49.85), (21.1, 52.5), (17.9, 50.6),
-            (22.2, 49.9), (22.9, 53.3), (17.9, 54.2), (19.0, 50.5), (20.75, 50.75), (20.8, 53.85), (17.2, 52.3), (15.5, 53.6),
+            (16.4, 51.1),
+            (18.5, 53.05),
+            (22.9, 51.2),
+            (15.3, 52.2),
+            (19.4, 51.6),
+            (20.2, 49.85),
+            (21.1, 52.5),
+            (17.9, 50.6),
+            (22.2, 49.9),
+            (22.9, 53.3),
+            (17.9, 54.2),
+            (19.0, 50.5),
+            (20.75, 50.75),
+            (20.8, 53.85),
+            (17.2, 52.3),
+            (15.5, 53.6),
         ];
         ANCHORS
             .iter()
@@ -707,7 +754,11 @@ mod tests {
                     })
                     .collect();
                 for c in 0..1 + rng.below(3) {
-                    powiaty.push(PowiatSpec { key: format!("{w}/c{c}"), city: true, gminy: vec![GminaSpec { key: format!("{w}/c{c}/g"), weight: 1 }] });
+                    powiaty.push(PowiatSpec {
+                        key: format!("{w}/c{c}"),
+                        city: true,
+                        gminy: vec![GminaSpec { key: format!("{w}/c{c}/g"), weight: 1 }],
+                    });
                 }
                 WojSpec { key: format!("{w}"), anchor, powiaty }
             })

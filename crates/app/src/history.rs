@@ -36,10 +36,7 @@ fn flag(n: i64) -> Flag {
 
 /// Every revision of `variable` for the unit that bears (or bore) `unit`.
 pub async fn history(store: &Store, unit: &TerytCode, variable: &VariableCode) -> Result<Vec<HistoryRow>, AppError> {
-    let unit_id = store
-        .unit_id_for_code(unit)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no unit with code {unit}")))?;
+    let unit_id = store.unit_id_for_code(unit).await?.ok_or_else(|| AppError::NotFound(format!("no unit with code {unit}")))?;
     let var = store
         .variables()
         .await?

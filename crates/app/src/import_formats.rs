@@ -75,8 +75,7 @@ pub async fn import_budget(
     })
     .await
     .map_err(|e| AppError::Invalid(format!("the reader stopped: {e}")))??;
-    let known: std::collections::HashSet<String> =
-        store.unit_codes().await?.into_iter().map(|c| c.code.as_str().to_owned()).collect();
+    let known: std::collections::HashSet<String> = store.unit_codes().await?.into_iter().map(|c| c.code.as_str().to_owned()).collect();
     for (path, summary) in paths.iter().zip(&summaries) {
         let unknown: Vec<&str> = summary.jst.iter().map(String::as_str).filter(|c| !known.contains(*c)).collect();
         if !unknown.is_empty() {

@@ -130,11 +130,7 @@ fn historical_unit(record: &Record, newest_state: Option<model::Date>) -> NewUni
     let valid_from = parsed.from_year.and_then(model::new_year);
     // "do 2012" means valid through 2012; without an end year the unit was gone by the
     // newest register state imported (or today, if none).
-    let valid_to = parsed
-        .to_year
-        .and_then(|y| model::new_year(y + 1))
-        .or(newest_state)
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let valid_to = parsed.to_year.and_then(|y| model::new_year(y + 1)).or(newest_state).unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     NewUnit {
         code: record.unit.clone(),
         name: if parsed.name.is_empty() { raw } else { parsed.name },
@@ -147,11 +143,7 @@ fn historical_unit(record: &Record, newest_state: Option<model::Date>) -> NewUni
 }
 
 fn reject(e: &RowError) -> Rejected {
-    Rejected {
-        line: e.line,
-        column: e.column.as_ref().map(|(n, name)| format!("{n} ({name})")),
-        message: e.message.clone(),
-    }
+    Rejected { line: e.line, column: e.column.as_ref().map(|(n, name)| format!("{n} ({name})")), message: e.message.clone() }
 }
 
 struct Unknown {
@@ -189,8 +181,7 @@ pub async fn import_records(
 ) -> Result<ObsImportReport, AppError> {
     let file = file.to_owned();
     let mut units = unit_code_map(store).await?;
-    let mut variables: FxHashMap<String, i64> =
-        store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
+    let mut variables: FxHashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
     let newest_state = store.newest_territory_state().await?;
 
     let mut rx = spawn_reader(open.clone());
@@ -296,10 +287,7 @@ pub async fn import_records(
                                 name_en: None,
                                 measure_unit: info.and_then(|i| i.measure_unit.clone()),
                                 source: Some(if info.is_some_and(|i| i.bdl_subgroup.is_some()) { "bdl".to_owned() } else { source.clone() }),
-                                refs: info
-                                    .and_then(|i| i.bdl_subgroup.clone())
-                                    .map(|s| vec![("bdl_subgroup".to_owned(), s)])
-                                    .unwrap_or_default(),
+                                refs: info.and_then(|i| i.bdl_subgroup.clone()).map(|s| vec![("bdl_subgroup".to_owned(), s)]).unwrap_or_default(),
                             };
                             let id = import.create_variable(&v).await?;
                             report.created_variables.push(v.code);
@@ -393,10 +381,7 @@ pub async fn import_records(
 fn conflict(file: &str, first: u64, second: u64, rec: &Record) -> AppError {
     AppError::Rejected {
         file: file.to_owned(),
-        summary: format!(
-            "lines {first} and {second} give unit {} variable {} year {} different values",
-            rec.unit, rec.variable, rec.year
-        ),
+        summary: format!("lines {first} and {second} give unit {} variable {} year {} different values", rec.unit, rec.variable, rec.year),
         rows: vec![Rejected { line: second, column: None, message: format!("conflicts with line {first}") }],
     }
 }

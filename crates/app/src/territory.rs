@@ -53,10 +53,7 @@ impl KnownChanges {
     }
 
     fn date(&self, event: &str, code: &TerytCode, default: Date) -> Date {
-        self.by_event
-            .get(&(event.to_owned(), code.as_str().to_owned()))
-            .copied()
-            .unwrap_or(default)
+        self.by_event.get(&(event.to_owned(), code.as_str().to_owned())).copied().unwrap_or(default)
     }
 }
 
@@ -103,10 +100,12 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
     let in_file: HashSet<&str> = file.rows.iter().map(|r| r.code.as_str()).collect();
     let mut gmina_by_base: HashMap<&str, &StoredUnit> = HashMap::new();
     for u in &open {
-        if u.kind.is_gmina() && !in_file.contains(u.code.as_str())
-            && let Some(base) = u.code.gmina_base() {
-                gmina_by_base.insert(base, u);
-            }
+        if u.kind.is_gmina()
+            && !in_file.contains(u.code.as_str())
+            && let Some(base) = u.code.gmina_base()
+        {
+            gmina_by_base.insert(base, u);
+        }
     }
 
     let mut plan = TerritoryPlan {
@@ -146,18 +145,24 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
         }
         if row.kind.is_gmina()
             && let Some(u) = row.code.gmina_base().and_then(|b| gmina_by_base.get(b))
-                && matched.insert(u.id) {
-                    let date = known.date("kind_changed", &row.code, state);
-                    events.push(format!(
-                        "code changed {} → {} `{}` ({} → {}) from {}",
-                        u.code, row.code, row.name, u.kind.as_str(), row.kind.as_str(), model::format_date(date)
-                    ));
-                    plan.code_changes.push(CodeChange { unit_id: u.id, new_code: row.code.clone(), new_kind: row.kind, date });
-                    if u.name != row.name {
-                        plan.renames.push(Rename { unit_id: u.id, new_name: row.name.clone(), date });
-                    }
-                    continue;
-                }
+            && matched.insert(u.id)
+        {
+            let date = known.date("kind_changed", &row.code, state);
+            events.push(format!(
+                "code changed {} → {} `{}` ({} → {}) from {}",
+                u.code,
+                row.code,
+                row.name,
+                u.kind.as_str(),
+                row.kind.as_str(),
+                model::format_date(date)
+            ));
+            plan.code_changes.push(CodeChange { unit_id: u.id, new_code: row.code.clone(), new_kind: row.kind, date });
+            if u.name != row.name {
+                plan.renames.push(Rename { unit_id: u.id, new_name: row.name.clone(), date });
+            }
+            continue;
+        }
         let valid_from = (!first_import).then(|| known.date("created", &row.code, state));
         if let Some(d) = valid_from {
             events.push(format!("created {} `{}` ({}) from {}", row.code, row.name, row.kind.as_str(), model::format_date(d)));
@@ -185,28 +190,22 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
     // The gmina miejska of each city-powiat: parent of its districts, and the other record
     // of a city with powiat rights.
     let mut city_gmina: HashMap<String, TerytCode> = HashMap::new();
-    let city_powiats: HashSet<&str> = file
-        .rows
-        .iter()
-        .filter(|r| r.kind == UnitKind::MiastoNaPrawachPowiatu)
-        .map(|r| r.code.as_str())
-        .collect();
+    let city_powiats: HashSet<&str> = file.rows.iter().filter(|r| r.kind == UnitKind::MiastoNaPrawachPowiatu).map(|r| r.code.as_str()).collect();
     for r in &file.rows {
         if r.kind == UnitKind::GminaMiejska
             && let Some(p) = r.code.powiat()
-                && city_powiats.contains(p.as_str()) {
-                    city_gmina.entry(p.as_str().to_owned()).or_insert_with(|| r.code.clone());
-                }
+            && city_powiats.contains(p.as_str())
+        {
+            city_gmina.entry(p.as_str().to_owned()).or_insert_with(|| r.code.clone());
+        }
     }
     plan.links.push(Link { code: TerytCode::country(), parent: None, same_jst: None });
     for r in &file.rows {
         let same_jst = match r.kind {
             UnitKind::MiastoNaPrawachPowiatu => city_gmina.get(r.code.as_str()).cloned(),
-            UnitKind::GminaMiejska => r
-                .code
-                .powiat()
-                .filter(|p| city_powiats.contains(p.as_str()))
-                .filter(|p| city_gmina.get(p.as_str()) == Some(&r.code)),
+            UnitKind::GminaMiejska => {
+                r.code.powiat().filter(|p| city_powiats.contains(p.as_str())).filter(|p| city_gmina.get(p.as_str()) == Some(&r.code))
+            }
             _ => None,
         };
         plan.links.push(Link { code: r.code.clone(), parent: parent_code(r, &city_gmina), same_jst });
@@ -218,9 +217,8 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
 /// Imports a TERC file (CSV or XML) as the territorial state it is of.
 pub async fn import_units(store: &Store, path: &Path) -> Result<UnitsImportReport, AppError> {
     let p = path.to_owned();
-    let file = tokio::task::spawn_blocking(move || ingest::read_terc(&p))
-        .await
-        .map_err(|e| AppError::Invalid(format!("reader thread failed: {e}")))??;
+    let file =
+        tokio::task::spawn_blocking(move || ingest::read_terc(&p)).await.map_err(|e| AppError::Invalid(format!("reader thread failed: {e}")))??;
     let stored = store.units().await?;
     let name = path.display().to_string();
     let (plan, events) = plan_territory(&stored, &file, &name, &KnownChanges::builtin());

@@ -45,8 +45,7 @@ async fn the_real_gminy_powiaty_and_wojewodztwa_import_with_their_neighbours() {
     let r = import_boundaries(&store, &data("boundaries/kreperu_gminy.geojson"), &opts()).await.expect("gminy");
     assert_eq!((r.features, r.matched, r.unmatched.len(), r.level), (2477, 2477, 0, "gmina"));
     // The four gminy that became urban-rural on 2020-01-01 are matched through their history.
-    let changed: BTreeSet<(String, String)> =
-        r.changed_codes.iter().map(|c| (c.code.clone(), c.current_code.clone().expect("now"))).collect();
+    let changed: BTreeSet<(String, String)> = r.changed_codes.iter().map(|c| (c.code.clone(), c.current_code.clone().expect("now"))).collect();
     let want: BTreeSet<(String, String)> = [("1004062", "1004063"), ("1018042", "1018043"), ("1420042", "1420043"), ("2609032", "2609033")]
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -58,12 +57,42 @@ async fn the_real_gminy_powiaty_and_wojewodztwa_import_with_their_neighbours() {
     // Kraków and Warszawa: the neighbours geography knows are all there (checked against the
     // file with a 1 m tolerance too: the file's shared borders share vertices).
     let krakow = neighbour_names(&store, "1261011").await;
-    for n in ["Zabierzów", "Zielonki", "Michałowice", "Kocmyrzów-Luborzyca", "Niepołomice", "Wieliczka", "Świątniki Górne", "Mogilany", "Skawina", "Liszki", "Wielka Wieś", "Igołomia-Wawrzeńczyce"] {
+    for n in [
+        "Zabierzów",
+        "Zielonki",
+        "Michałowice",
+        "Kocmyrzów-Luborzyca",
+        "Niepołomice",
+        "Wieliczka",
+        "Świątniki Górne",
+        "Mogilany",
+        "Skawina",
+        "Liszki",
+        "Wielka Wieś",
+        "Igołomia-Wawrzeńczyce",
+    ] {
         assert!(krakow.contains(n), "Kraków–{n}: {krakow:?}");
     }
     assert!(!krakow.contains("Krzeszowice") && !krakow.contains("Myślenice"), "{krakow:?}");
     let warszawa = neighbour_names(&store, "1465011").await;
-    for n in ["Łomianki", "Jabłonna", "Marki", "Ząbki", "Zielonka", "Sulejówek", "Wiązowna", "Józefów", "Konstancin-Jeziorna", "Piaseczno", "Lesznowola", "Raszyn", "Michałowice", "Ożarów Mazowiecki", "Stare Babice", "Izabelin"] {
+    for n in [
+        "Łomianki",
+        "Jabłonna",
+        "Marki",
+        "Ząbki",
+        "Zielonka",
+        "Sulejówek",
+        "Wiązowna",
+        "Józefów",
+        "Konstancin-Jeziorna",
+        "Piaseczno",
+        "Lesznowola",
+        "Raszyn",
+        "Michałowice",
+        "Ożarów Mazowiecki",
+        "Stare Babice",
+        "Izabelin",
+    ] {
         assert!(warszawa.contains(n), "Warszawa–{n}: {warszawa:?}");
     }
     assert!(!warszawa.contains("Pruszków") && !warszawa.contains("Legionowo"), "{warszawa:?}");
@@ -77,10 +106,8 @@ async fn the_real_gminy_powiaty_and_wojewodztwa_import_with_their_neighbours() {
 
     // The stored (simplified) outlines still touch: neighbours computed on them are the same.
     let shapes: Vec<_> = boundaries.iter().map(|b| parse_geometry(&b.geometry)).collect();
-    let again: BTreeSet<(i64, i64)> = app::geometry::adjacency(&shapes, 20.0, 100.0)
-        .into_iter()
-        .map(|(a, b, _)| (boundaries[a].unit_id, boundaries[b].unit_id))
-        .collect();
+    let again: BTreeSet<(i64, i64)> =
+        app::geometry::adjacency(&shapes, 20.0, 100.0).into_iter().map(|(a, b, _)| (boundaries[a].unit_id, boundaries[b].unit_id)).collect();
     let once: BTreeSet<(i64, i64)> = adj.iter().copied().filter(|(a, b)| a < b).collect();
     let lost: Vec<_> = once.difference(&again).collect();
     assert!(lost.len() <= once.len() / 200, "simplification lost {} of {} borders: {lost:?}", lost.len(), once.len());
@@ -186,8 +213,22 @@ async fn a_prg_shapefile_imports_like_the_geojson_and_broken_inputs_change_nothi
     let text = std::fs::read_to_string(&geojson).expect("read");
     let cases: Vec<(PathBuf, &str)> = vec![
         (write(&bad, "unknown.geojson", &text.replacen("\"terc\":\"2602042\"", "\"terc\":\"2699042\"", 1)), "1 of 2477 features match no unit"),
-        (write(&bad, "broken.geojson", &text.replacen("[[[20.078813208000042,50.612257466000074],", "[[[20.078813208000042,50.612257466000074],[\"x\",1],", 1)), "feature 1, field geometry"),
-        (write(&bad, "projected.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"terc":"1261011"},"geometry":{"type":"Polygon","coordinates":[[[567613,244587],[568613,244587],[568613,245587],[567613,244587]]]}}]}"#), "wrong projection"),
+        (
+            write(
+                &bad,
+                "broken.geojson",
+                &text.replacen("[[[20.078813208000042,50.612257466000074],", "[[[20.078813208000042,50.612257466000074],[\"x\",1],", 1),
+            ),
+            "feature 1, field geometry",
+        ),
+        (
+            write(
+                &bad,
+                "projected.geojson",
+                r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"terc":"1261011"},"geometry":{"type":"Polygon","coordinates":[[[567613,244587],[568613,244587],[568613,245587],[567613,244587]]]}}]}"#,
+            ),
+            "wrong projection",
+        ),
         (truncated_copy(&shp, &bad), "truncated"),
     ];
     for (path, want) in cases {

@@ -134,11 +134,7 @@ impl Client {
             let wait = match req.call() {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
                     let body = resp.body_mut().read_to_string();
                     match (status, body) {
                         (200, Ok(text)) => return Ok(text),

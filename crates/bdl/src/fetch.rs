@@ -42,10 +42,7 @@ impl Series {
 
     /// The request of page `k` (path and query).
     pub fn query(&self, k: u64) -> String {
-        let mut q = format!(
-            "data/by-variable/{}?format=json&unit-level={}&page-size={PAGE_SIZE}&page={k}",
-            self.variable, self.level
-        );
+        let mut q = format!("data/by-variable/{}?format=json&unit-level={}&page-size={PAGE_SIZE}&page={k}", self.variable, self.level);
         for y in &self.years {
             q.push_str(&format!("&year={y}"));
         }
@@ -147,7 +144,10 @@ fn page_text(client: &mut Client, cache: &Cache, s: &Series, k: u64, report: &mu
         // Pages of another size would leave gaps between the pages we count.
         return Err(BdlError::BadAnswer {
             url,
-            error: crate::page::PageError { path: "pageSize".into(), message: format!("asked for {PAGE_SIZE} records a page, the answer has pages of {ps}") },
+            error: crate::page::PageError {
+                path: "pageSize".into(),
+                message: format!("asked for {PAGE_SIZE} records a page, the answer has pages of {ps}"),
+            },
         });
     }
     cache.put(&name, &text)?;

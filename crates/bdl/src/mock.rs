@@ -99,7 +99,11 @@ impl MockServer {
                     let reply = handler(&Request { url, seen_before, client_id });
                     std::thread::sleep(reply.delay);
                     let mut out = stream;
-                    let mut head = format!("HTTP/1.1 {} X\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        reply.status,
+                        reply.body.len()
+                    );
                     for (k, v) in &reply.headers {
                         head.push_str(&format!("{k}: {v}\r\n"));
                     }

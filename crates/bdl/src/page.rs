@@ -49,8 +49,7 @@ pub struct UnitSeries {
 
 /// Parses the envelope of any paged answer.
 pub fn parse_envelope(text: &str) -> Result<Envelope, PageError> {
-    let json: Json = serde_json::from_str(text)
-        .map_err(|e| err("", format!("invalid JSON at line {} column {}: {e}", e.line(), e.column())))?;
+    let json: Json = serde_json::from_str(text).map_err(|e| err("", format!("invalid JSON at line {} column {}: {e}", e.line(), e.column())))?;
     let Json::Object(obj) = &json else {
         return Err(err("", "expected an object with totalRecords and results"));
     };
@@ -143,9 +142,7 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Json {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/bdl/api_samples/pybdl-1.1.0")
-            .join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/bdl/api_samples/pybdl-1.1.0").join(name);
         serde_json::from_str(&std::fs::read_to_string(path).expect("sample")).expect("json")
     }
 
@@ -174,7 +171,8 @@ mod tests {
         assert_eq!(parse_data_page(r#"{"results":[]}"#).expect_err("no total").path, "totalRecords");
         let e = parse_data_page(r#"{"errorResult":"Too many requests"}"#).expect_err("api error");
         assert!(e.message.contains("Too many requests"), "{e}");
-        let e = parse_data_page(r#"{"totalRecords":1,"results":[{"id":"000000000000","values":[{"year":"2000","val":"1","attrId":1}]}]}"#).expect_err("string val");
+        let e = parse_data_page(r#"{"totalRecords":1,"results":[{"id":"000000000000","values":[{"year":"2000","val":"1","attrId":1}]}]}"#)
+            .expect_err("string val");
         assert_eq!(e.path, "results[0].values[0].val");
     }
 

@@ -43,7 +43,19 @@ impl CachedSource {
                 }
                 acc
             });
-        CachedSource { cache, plan, series: 0, page: 0, pages: None, pending: VecDeque::new(), line: 0, variables, pages_done: 0, pages_total, skipped: 0 }
+        CachedSource {
+            cache,
+            plan,
+            series: 0,
+            page: 0,
+            pages: None,
+            pending: VecDeque::new(),
+            line: 0,
+            variables,
+            pages_done: 0,
+            pages_total,
+            skipped: 0,
+        }
     }
 
     fn load_next_page(&mut self) -> Result<bool, IngestError> {
@@ -77,7 +89,12 @@ impl CachedSource {
                 }
                 Err(e) => {
                     self.line += 1;
-                    self.pending.push_back(Err(RowError { file: file.clone(), line: self.line, column: None, message: format!("{name}: results[{i}].id: {e}") }));
+                    self.pending.push_back(Err(RowError {
+                        file: file.clone(),
+                        line: self.line,
+                        column: None,
+                        message: format!("{name}: results[{i}].id: {e}"),
+                    }));
                     continue;
                 }
             };
@@ -88,7 +105,12 @@ impl CachedSource {
                 self.line += 1;
                 let at = format!("{name}: results[{i}].values[{j}]");
                 let Some(year) = Year::new(v.year) else {
-                    self.pending.push_back(Err(RowError { file: file.clone(), line: self.line, column: None, message: format!("{at}.year: {} is out of range", v.year) }));
+                    self.pending.push_back(Err(RowError {
+                        file: file.clone(),
+                        line: self.line,
+                        column: None,
+                        message: format!("{at}.year: {} is out of range", v.year),
+                    }));
                     continue;
                 };
                 let Some(flag) = ingest::bdl::flag_from_attr_id(v.attr_id) else {
@@ -104,7 +126,12 @@ impl CachedSource {
                     match v.val.and_then(Value::new) {
                         Some(x) => Some(x),
                         None => {
-                            self.pending.push_back(Err(RowError { file: file.clone(), line: self.line, column: None, message: format!("{at}.val: attribute {} needs a value, there is none", v.attr_id) }));
+                            self.pending.push_back(Err(RowError {
+                                file: file.clone(),
+                                line: self.line,
+                                column: None,
+                                message: format!("{at}.val: attribute {} needs a value, there is none", v.attr_id),
+                            }));
                             continue;
                         }
                     }

@@ -47,9 +47,7 @@ pub fn teryt_of(id: &str) -> Result<Option<TerytCode>, UnitIdError> {
     } else {
         format!("{woj}{powiat}{gmina}{kind}")
     };
-    TerytCode::parse(&code)
-        .map(Some)
-        .map_err(|error| UnitIdError::Teryt { id: id.to_owned(), teryt: code, error })
+    TerytCode::parse(&code).map(Some).map_err(|error| UnitIdError::Teryt { id: id.to_owned(), teryt: code, error })
 }
 
 #[cfg(test)]
@@ -86,8 +84,7 @@ mod tests {
 
     #[test]
     fn every_unit_of_the_real_sample_maps_to_its_level() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/bdl/api_samples/pybdl-1.1.0/samples_raw_units.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/bdl/api_samples/pybdl-1.1.0/samples_raw_units.json");
         let text = std::fs::read_to_string(path).expect("sample");
         let json: serde_json::Value = serde_json::from_str(&text).expect("json");
         let mut units: Vec<&serde_json::Value> = json["list_units"].as_array().expect("list").iter().collect();

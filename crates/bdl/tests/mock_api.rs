@@ -3,8 +3,8 @@
 //! success, a timeout, malformed JSON, an error status, and the cache that makes a second
 //! run fetch nothing.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bdl::mock::{MockServer, Reply, bdl_id_of, param, serve_pages};
@@ -13,8 +13,7 @@ use ingest::RecordSource;
 use model::{Flag, VariableCode};
 
 fn sample_series() -> Vec<serde_json::Value> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/bdl/api_samples/pybdl-1.1.0/samples_raw_data.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/bdl/api_samples/pybdl-1.1.0/samples_raw_data.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("sample")).expect("json");
     json["get_data_by_variable"].as_array().expect("list").clone()
 }
@@ -183,15 +182,18 @@ fn a_malformed_page_is_a_clear_error_and_is_not_cached() {
 
 #[test]
 fn the_key_is_sent_and_no_data_attributes_become_missing_values() {
-    let results = vec![serde_json::json!({
-        "id": bdl_id_of("1465018"), "name": "Bemowo",
-        "values": [
-            {"year": "2020", "val": 0, "attrId": 0},
-            {"year": "2021", "val": 0, "attrId": 4},
-            {"year": "2022", "val": 0, "attrId": 7},
-            {"year": "2023", "val": 12.5, "attrId": 9}
-        ]
-    }), serde_json::json!({"id": "011210000000", "name": "REGION", "values": [{"year": "2020", "val": 1, "attrId": 1}]})];
+    let results = vec![
+        serde_json::json!({
+            "id": bdl_id_of("1465018"), "name": "Bemowo",
+            "values": [
+                {"year": "2020", "val": 0, "attrId": 0},
+                {"year": "2021", "val": 0, "attrId": 4},
+                {"year": "2022", "val": 0, "attrId": 7},
+                {"year": "2023", "val": 12.5, "attrId": 9}
+            ]
+        }),
+        serde_json::json!({"id": "011210000000", "name": "REGION", "values": [{"year": "2020", "val": 1, "attrId": 1}]}),
+    ];
     let keys = Arc::new(std::sync::Mutex::new(Vec::new()));
     let k = keys.clone();
     let pages = serve_pages(results);

@@ -120,7 +120,20 @@ fn killed_mid_fetch_it_resumes_fetching_only_the_missing_pages_and_stores_each_v
     assert!(no_data.iter().all(|l| l.contains("missing") && !l.contains(",0,")), "attrId 0 is no data, not 0: {}", no_data[0]);
 
     server.reset();
-    let again = db.json(&["import", "bdl", "--variable", "3643", "--level", "6", "--base-url", &server.base_url, "--cache", cache.to_str().expect("p"), "--format", "json"]);
+    let again = db.json(&[
+        "import",
+        "bdl",
+        "--variable",
+        "3643",
+        "--level",
+        "6",
+        "--base-url",
+        &server.base_url,
+        "--cache",
+        cache.to_str().expect("p"),
+        "--format",
+        "json",
+    ]);
     assert_eq!((again["inserted"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(3300)));
     assert_eq!(server.total(), 0, "a third run fetches nothing");
     assert_eq!(changes(&db), rows);
@@ -129,7 +142,16 @@ fn killed_mid_fetch_it_resumes_fetching_only_the_missing_pages_and_stores_each_v
 #[test]
 fn broken_answers_and_pages_give_a_clear_error_and_change_nothing() {
     let (db, codes) = db_with_units(150);
-    db.ok(&["import", "bdl", "--variable", "1", "--base-url", &MockServer::start(serve_pages(results(&codes[..10]))).base_url, "--cache", db.path("c0").to_str().expect("p")]);
+    db.ok(&[
+        "import",
+        "bdl",
+        "--variable",
+        "1",
+        "--base-url",
+        &MockServer::start(serve_pages(results(&codes[..10]))).base_url,
+        "--cache",
+        db.path("c0").to_str().expect("p"),
+    ]);
     let before = changes(&db);
     let imports = db.ok(&["imports", "--format", "csv"]);
 
@@ -157,7 +179,20 @@ fn broken_answers_and_pages_give_a_clear_error_and_change_nothing() {
     // An error status that retries do not cure.
     let server = MockServer::start(|_| Reply::status(500, "Internal Server Error"));
     let out = Command::new(env!("CARGO_BIN_EXE_miernik"))
-        .args(["--db", &db.url, "import", "bdl", "--variable", "5", "--retries", "2", "--base-url", &server.base_url, "--cache", db.path("c4").to_str().expect("p")])
+        .args([
+            "--db",
+            &db.url,
+            "import",
+            "bdl",
+            "--variable",
+            "5",
+            "--retries",
+            "2",
+            "--base-url",
+            &server.base_url,
+            "--cache",
+            db.path("c4").to_str().expect("p"),
+        ])
         .env("MIERNIK_BDL_BACKOFF_MS", "5")
         .output()
         .expect("runs");
@@ -188,8 +223,24 @@ fn the_catalogue_preset_stores_values_under_the_catalogue_codes() {
         pages(r)
     });
     let out = db.json(&[
-        "import", "bdl", "--preset", "catalogue", "--catalogue", catalogue.to_str().expect("p"), "--years", "2020-2022", "--level", "6",
-        "--client-id", "klucz", "--base-url", &server.base_url, "--cache", db.path("c").to_str().expect("p"), "--format", "json",
+        "import",
+        "bdl",
+        "--preset",
+        "catalogue",
+        "--catalogue",
+        catalogue.to_str().expect("p"),
+        "--years",
+        "2020-2022",
+        "--level",
+        "6",
+        "--client-id",
+        "klucz",
+        "--base-url",
+        &server.base_url,
+        "--cache",
+        db.path("c").to_str().expect("p"),
+        "--format",
+        "json",
     ]);
     let text = std::fs::read_to_string(&catalogue).expect("read");
     let n_vars = text.lines().filter(|l| l.trim_start().starts_with("bdl_id =")).count() as u64;
@@ -227,10 +278,22 @@ fn the_preset_plans_each_variable_at_the_levels_of_its_indicators() {
     let server = MockServer::start(|_| Reply::status(404, "{}"));
     let catalogue = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/indicators.toml");
     let db = Db::new();
-    let err = db.fails(&["import", "bdl", "--preset", "catalogue", "--catalogue", catalogue.to_str().expect("p"), "--base-url", &server.base_url, "--cache", db.path("c").to_str().expect("p")]);
+    let err = db.fails(&[
+        "import",
+        "bdl",
+        "--preset",
+        "catalogue",
+        "--catalogue",
+        catalogue.to_str().expect("p"),
+        "--base-url",
+        &server.base_url,
+        "--cache",
+        db.path("c").to_str().expect("p"),
+    ]);
     let text = std::fs::read_to_string(&catalogue).expect("read");
     let n_vars = text.lines().filter(|l| l.trim_start().starts_with("bdl_id =")).count();
-    let series: usize = err.split(" series").next().and_then(|h| h.rsplit(' ').next()).and_then(|n| n.parse().ok()).expect("the plan names the series");
+    let series: usize =
+        err.split(" series").next().and_then(|h| h.rsplit(' ').next()).and_then(|n| n.parse().ok()).expect("the plan names the series");
     assert!(series > n_vars, "levels 5, 2, 0 besides 6 for indicators of powiaty and above: {err}");
     assert!(err.contains("without a key") && err.contains("with X-ClientId"), "{err}");
     assert!(err.contains("HTTP 404 after 1 attempt(s)"), "{err}");

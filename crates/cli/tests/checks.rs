@@ -24,13 +24,7 @@ fn real_unemployment_adds_up_and_a_planted_error_is_found() {
 
     // Bolesławiec (gmina miejska) gets 5 more unemployed than the file says.
     let hist = db.json(&["history", "--unit", "0201011", "--variable", "p1944_ogolem", "--format", "json"]);
-    let v2024 = hist
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|h| h["year"] == 2024)
-        .and_then(|h| h["value"].as_f64())
-        .expect("2024 value");
+    let v2024 = hist.as_array().expect("array").iter().find(|h| h["year"] == 2024).and_then(|h| h["value"].as_f64()).expect("2024 value");
     let planted = db.path("planted.csv");
     std::fs::write(&planted, format!("unit,variable,year,value\n0201011,p1944_ogolem,2024,{}\n", v2024 + 5.0)).expect("write");
     db.ok(&["import", "observations", planted.to_str().expect("p")]);

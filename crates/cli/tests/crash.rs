@@ -21,10 +21,7 @@ fn kill_9_in_the_middle_of_an_import_leaves_the_database_as_before() {
     let small = db.path("small.csv");
     std::fs::write(&small, format!("unit,variable,year,value\n{},x0,2020,1\n", gminy[0])).expect("write");
     db.ok(&["import", "observations", small.to_str().expect("p")]);
-    let before = (
-        db.ok(&["changes", "--since", "2000-01-01", "--format", "csv"]),
-        db.ok(&["units", "--format", "csv"]),
-    );
+    let before = (db.ok(&["changes", "--since", "2000-01-01", "--format", "csv"]), db.ok(&["units", "--format", "csv"]));
 
     // A file big enough that the import is still running when it is killed.
     let big = db.path("big.csv");
@@ -65,10 +62,7 @@ fn kill_9_in_the_middle_of_an_import_leaves_the_database_as_before() {
     child.kill().expect("SIGKILL");
     child.wait().expect("reaped");
 
-    let after = (
-        db.ok(&["changes", "--since", "2000-01-01", "--format", "csv"]),
-        db.ok(&["units", "--format", "csv"]),
-    );
+    let after = (db.ok(&["changes", "--since", "2000-01-01", "--format", "csv"]), db.ok(&["units", "--format", "csv"]));
     assert_eq!(after, before, "the killed import left traces");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
@@ -119,7 +113,19 @@ fn a_demo_interrupted_while_being_built_leaves_nothing_half_built() {
     assert!(db.exists());
     assert!(!dir.path().join("demo.partial").exists(), "the partial file became the database");
     let out = Command::new(env!("CARGO_BIN_EXE_miernik"))
-        .args(["--db", &format!("sqlite:{}", db.display()), "compare", "--unit", "0201022", "--indicator", "DEM_01", "--year", "2024", "--format", "json"])
+        .args([
+            "--db",
+            &format!("sqlite:{}", db.display()),
+            "compare",
+            "--unit",
+            "0201022",
+            "--indicator",
+            "DEM_01",
+            "--year",
+            "2024",
+            "--format",
+            "json",
+        ])
         .output()
         .expect("compare");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

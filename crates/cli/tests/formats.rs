@@ -117,7 +117,9 @@ fn expected_variables(rows: &[BTreeMap<String, String>]) -> usize {
     for p in rows {
         for (tag, _) in p.iter().filter(|(t, _)| !POSITION_TAGS.contains(&t.as_str())) {
             let par = format!("{}{}", p["Paragraf"], p["P4"]);
-            for level in [String::new(), format!("d{}", p["Dzial"]), format!("r{}", p["Rozdzial"]), format!("r{}p{par}", p["Rozdzial"]), format!("p{par}")] {
+            for level in
+                [String::new(), format!("d{}", p["Dzial"]), format!("r{}", p["Rozdzial"]), format!("r{}p{par}", p["Rozdzial"]), format!("p{par}")]
+            {
                 keys.insert((level, tag.clone()));
             }
         }
@@ -216,7 +218,11 @@ fn every_broken_input_is_refused_with_where_and_why_and_changes_nothing() {
     let header: &[&str] = &["TERYT", "Nazwa jednostki", "Powierzchnia [ha]", "Powierzchnia [km2]"];
     let good: &[&str] = &["02 01 01 1", "Bolesławiec", "2285", "23"];
     let cases: Vec<(PathBuf, &str, Vec<&str>)> = vec![
-        (xlsx(&db, "no_teryt_stanu_na_01012025.xlsx", &[&["Kod", "Nazwa", "Powierzchnia [ha]"], &["02", "X", "5"]]), "areas", vec!["no column `TERYT`"]),
+        (
+            xlsx(&db, "no_teryt_stanu_na_01012025.xlsx", &[&["Kod", "Nazwa", "Powierzchnia [ha]"], &["02", "X", "5"]]),
+            "areas",
+            vec!["no column `TERYT`"],
+        ),
         (
             xlsx(&db, "bad_code_stanu_na_01012025.xlsx", &[header, good, &["02 0X 01 1", "Zła", "100", "1"]]),
             "areas",

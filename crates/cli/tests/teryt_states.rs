@@ -21,10 +21,7 @@ fn kinds_at(db: &Db, date: &str) -> BTreeMap<String, usize> {
 }
 
 fn find(db: &Db, search: &str, at: &str) -> Vec<Value> {
-    db.json(&["units", "--search", search, "--at", at, "--format", "json"])
-        .as_array()
-        .expect("array")
-        .clone()
+    db.json(&["units", "--search", search, "--at", at, "--format", "json"]).as_array().expect("array").clone()
 }
 
 #[test]

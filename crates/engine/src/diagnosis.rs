@@ -118,10 +118,10 @@ mod tests {
         let density = [Some(50.0); 6];
         let unemployment = [Some(10.0), Some(9.0), Some(8.0), Some(8.0), Some(8.0), Some(8.05)]; // lower better
         let readings = [
-            reading(Polarity::LowerBetter, &cost, 100.0, 10.0),       // z = +3 → score −3
-            reading(Polarity::HigherBetter, &pupils, 20.0, 2.5),      // score +2
-            reading(Polarity::Neutral, &density, 10.0, 1.0),          // left out
-            reading(Polarity::LowerBetter, &unemployment, 9.0, 1.0),  // z = −0.95 → score +0.95
+            reading(Polarity::LowerBetter, &cost, 100.0, 10.0),      // z = +3 → score −3
+            reading(Polarity::HigherBetter, &pupils, 20.0, 2.5),     // score +2
+            reading(Polarity::Neutral, &density, 10.0, 1.0),         // left out
+            reading(Polarity::LowerBetter, &unemployment, 9.0, 1.0), // z = −0.95 → score +0.95
         ];
         let d = diagnose(&readings, 5);
         let s: Vec<usize> = d.strengths.iter().map(|f| f.indicator).collect();

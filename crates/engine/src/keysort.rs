@@ -230,7 +230,13 @@ mod tests {
                     .map(|_| {
                         let r = next();
                         let x = ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.3) * spread;
-                        let x = if r % 97 == 0 { 0.0 } else if r % 101 == 0 { x * 1e9 } else { x };
+                        let x = if r % 97 == 0 {
+                            0.0
+                        } else if r % 101 == 0 {
+                            x * 1e9
+                        } else {
+                            x
+                        };
                         sort_key(x + 0.0)
                     })
                     .collect()

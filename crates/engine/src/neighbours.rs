@@ -41,9 +41,7 @@ impl ContextMatrix {
     /// that have all of them. A variable with no spread gets z = 0 for everyone.
     pub fn standardise(units: usize, columns: &[&[Option<f64>]]) -> ContextMatrix {
         let vars = columns.len();
-        let complete: Vec<bool> = (0..units)
-            .map(|u| columns.iter().all(|c| c.get(u).copied().flatten().is_some_and(f64::is_finite)))
-            .collect();
+        let complete: Vec<bool> = (0..units).map(|u| columns.iter().all(|c| c.get(u).copied().flatten().is_some_and(f64::is_finite))).collect();
         let n = complete.iter().filter(|c| **c).count();
         let mut z = vec![0.0; units * vars];
         for (v, col) in columns.iter().enumerate() {
@@ -113,13 +111,8 @@ impl ContextMatrix {
         Ok(scored
             .into_iter()
             .map(|(d2, u)| {
-                let contributions = self
-                    .row(u)
-                    .iter()
-                    .zip(t)
-                    .zip(weights)
-                    .map(|((a, b), w)| if d2 > 0.0 { w * (a - b) * (a - b) / d2 } else { 0.0 })
-                    .collect();
+                let contributions =
+                    self.row(u).iter().zip(t).zip(weights).map(|((a, b), w)| if d2 > 0.0 { w * (a - b) * (a - b) / d2 } else { 0.0 }).collect();
                 Neighbour { unit: u, distance: d2.sqrt(), contributions }
             })
             .collect())

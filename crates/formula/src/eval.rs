@@ -341,20 +341,13 @@ mod tests {
     /// Parses a row notation: units separated by `|`, cells by spaces, `_` for missing.
     fn col(text: &str) -> Column {
         Column::from_options(
-            text.split('|')
-                .flat_map(str::split_whitespace)
-                .map(|c| if c == "_" { None } else { Some(c.parse::<f64>().expect("number")) }),
+            text.split('|').flat_map(str::split_whitespace).map(|c| if c == "_" { None } else { Some(c.parse::<f64>().expect("number")) }),
         )
     }
 
     fn show(c: &Column, grid: Grid) -> String {
         (0..grid.units)
-            .map(|u| {
-                (0..grid.years)
-                    .map(|y| c.get(u * grid.years + y).map_or("_".to_owned(), |v| v.to_string()))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|u| (0..grid.years).map(|y| c.get(u * grid.years + y).map_or("_".to_owned(), |v| v.to_string())).collect::<Vec<_>>().join(" "))
             .collect::<Vec<_>>()
             .join(" | ")
     }

@@ -30,14 +30,8 @@ pub enum Func {
 }
 
 impl Func {
-    const ALL: [(Func, &'static str); 6] = [
-        (Func::Lag, "lag"),
-        (Func::Sum, "sum"),
-        (Func::Min, "min"),
-        (Func::Max, "max"),
-        (Func::Abs, "abs"),
-        (Func::Coalesce, "coalesce"),
-    ];
+    const ALL: [(Func, &'static str); 6] =
+        [(Func::Lag, "lag"), (Func::Sum, "sum"), (Func::Min, "min"), (Func::Max, "max"), (Func::Abs, "abs"), (Func::Coalesce, "coalesce")];
 
     pub fn name(self) -> &'static str {
         Func::ALL.iter().find(|(f, _)| *f == self).map_or("?", |(_, n)| n)
@@ -282,10 +276,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
 
 impl Parser {
     fn peek(&self) -> (Tok, Span) {
-        self.toks
-            .get(self.pos)
-            .cloned()
-            .unwrap_or((Tok::End, self.toks.last().map_or(Span { start: 0, end: 0 }, |t| t.1)))
+        self.toks.get(self.pos).cloned().unwrap_or((Tok::End, self.toks.last().map_or(Span { start: 0, end: 0 }, |t| t.1)))
     }
 
     fn next(&mut self) -> (Tok, Span) {
@@ -296,11 +287,7 @@ impl Parser {
 
     fn expect(&mut self, want: &Tok, what: &str) -> Result<Span, ParseError> {
         let (t, span) = self.next();
-        if &t == want {
-            Ok(span)
-        } else {
-            Err(ParseError { span, expected: what.into(), found: t.describe() })
-        }
+        if &t == want { Ok(span) } else { Err(ParseError { span, expected: what.into(), found: t.describe() }) }
     }
 
     fn enter(&mut self, span: Span) -> Result<(), ParseError> {
@@ -361,10 +348,7 @@ impl Parser {
                     let Some(func) = Func::by_name(&name) else {
                         return Err(ParseError {
                             span,
-                            expected: format!(
-                                "a known function ({})",
-                                Func::ALL.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
-                            ),
+                            expected: format!("a known function ({})", Func::ALL.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")),
                             found: format!("`{name}`"),
                         });
                     };
@@ -397,11 +381,7 @@ impl Parser {
 
     fn finish_call(&self, func: Func, mut args: Vec<Expr>, span: Span) -> Result<Expr, ParseError> {
         let given = args.len();
-        let arity = |want: &str| ParseError {
-            span,
-            expected: format!("{}() with {want}", func.name()),
-            found: format!("{given} argument(s)"),
-        };
+        let arity = |want: &str| ParseError { span, expected: format!("{}() with {want}", func.name()), found: format!("{given} argument(s)") };
         match func {
             Func::Lag => {
                 if args.len() != 2 {

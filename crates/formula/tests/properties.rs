@@ -24,7 +24,13 @@ fn reference(e: &Expr, u: usize, y: usize, grid: Grid, cols: &HashMap<String, Co
                 Op::Div => finite(a / b),
             }
         }
-        ExprKind::Lag(x, n) => if y >= *n { reference(x, u, y - n, grid, cols) } else { None },
+        ExprKind::Lag(x, n) => {
+            if y >= *n {
+                reference(x, u, y - n, grid, cols)
+            } else {
+                None
+            }
+        }
         ExprKind::Call(Func::Abs, args) => reference(&args[0], u, y, grid, cols).map(f64::abs),
         ExprKind::Call(Func::Coalesce, args) => args.iter().find_map(|a| reference(a, u, y, grid, cols)),
         ExprKind::Call(f, args) => {
@@ -66,13 +72,7 @@ fn formula_text() -> impl Strategy<Value = String> {
 }
 
 fn cell() -> impl Strategy<Value = Option<f64>> {
-    prop_oneof![
-        Just(None),
-        Just(Some(0.0)),
-        (-5i32..5).prop_map(|v| Some(f64::from(v))),
-        Just(Some(1e200)),
-        Just(Some(-2.5)),
-    ]
+    prop_oneof![Just(None), Just(Some(0.0)), (-5i32..5).prop_map(|v| Some(f64::from(v))), Just(Some(1e200)), Just(Some(-2.5)),]
 }
 
 proptest! {

@@ -34,11 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.flush()?;
     }
     let size = std::fs::metadata(&path)?.len();
-    eprintln!(
-        "wrote {rows} rows ({:.1} MB) in {:.2} s",
-        size as f64 / 1e6,
-        written.elapsed().as_secs_f64()
-    );
+    eprintln!("wrote {rows} rows ({:.1} MB) in {:.2} s", size as f64 / 1e6, written.elapsed().as_secs_f64());
 
     let start = Instant::now();
     let mut reader = open_observations(&path, &ReadOptions::default())?;

@@ -128,7 +128,10 @@ pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions)
         return Err(format_err(
             file,
             *header_line,
-            format!("no column `Powierzchnia [ha]` in the header (found: {}); the area is read in hectares", names.iter().filter(|n| !n.is_empty()).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+            format!(
+                "no column `Powierzchnia [ha]` in the header (found: {}); the area is read in hectares",
+                names.iter().filter(|n| !n.is_empty()).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ),
         ));
     };
 

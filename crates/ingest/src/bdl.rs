@@ -50,10 +50,11 @@ pub fn parse_unit_name(s: &str) -> BdlUnitName {
         let tail = &rest[open + 2..];
         let mut chars = tail.chars();
         if let (Some(c), Some(')'), None) = (chars.next(), chars.next(), chars.next())
-            && c.is_ascii_digit() {
-                rodz = Some(c);
-                rest = rest[..open].trim_end();
-            }
+            && c.is_ascii_digit()
+        {
+            rodz = Some(c);
+            rest = rest[..open].trim_end();
+        }
     }
     let mut to_year = None;
     if let Some((head, year)) = split_year(rest, " do ") {
@@ -72,11 +73,7 @@ pub fn parse_unit_name(s: &str) -> BdlUnitName {
 fn split_year<'a>(s: &'a str, marker: &str) -> Option<(&'a str, i32)> {
     let at = s.rfind(marker)?;
     let year = &s[at + marker.len()..];
-    if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) {
-        Some((s[..at].trim_end(), year.parse().ok()?))
-    } else {
-        None
-    }
+    if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) { Some((s[..at].trim_end(), year.parse().ok()?)) } else { None }
 }
 
 /// The subgroup id of a BDL export file name: `LUDN_2137_CREL_20220407210714.csv` → `2137`.
@@ -103,11 +100,7 @@ mod tests {
     use super::*;
 
     fn check(input: &str, name: &str, rodz: Option<char>, from: Option<i32>, to: Option<i32>) {
-        assert_eq!(
-            parse_unit_name(input),
-            BdlUnitName { name: name.to_owned(), rodz, from_year: from, to_year: to },
-            "{input}"
-        );
+        assert_eq!(parse_unit_name(input), BdlUnitName { name: name.to_owned(), rodz, from_year: from, to_year: to }, "{input}");
     }
 
     #[test]
@@ -136,8 +129,8 @@ mod tests {
 
     #[test]
     fn every_attribute_id_in_the_real_api_sample_is_known() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/bdl/api_samples/pybdl-1.1.0/samples_raw_attributes.json");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/bdl/api_samples/pybdl-1.1.0/samples_raw_attributes.json");
         let text = std::fs::read_to_string(path).expect("sample");
         let mut ids = Vec::new();
         for part in text.split("\"id\": ").skip(1) {

@@ -112,10 +112,7 @@ pub fn parse_geojson(file: &str, bytes: &[u8]) -> Result<BoundaryFile, IngestErr
             whole(file, format!("wrong projection: the crs member names `{name}`; expected WGS84 (EPSG:4326, CRS84) or EPSG:2180 (PUWG 1992)"))
         })?),
     };
-    let features = doc
-        .get("features")
-        .and_then(|f| f.as_array())
-        .ok_or_else(|| whole(file, "the FeatureCollection has no \"features\" array"))?;
+    let features = doc.get("features").and_then(|f| f.as_array()).ok_or_else(|| whole(file, "the FeatureCollection has no \"features\" array"))?;
     let mut raw = Vec::with_capacity(features.len());
     for (i, f) in features.iter().enumerate() {
         let n = i + 1;
@@ -147,9 +144,7 @@ pub fn parse_geojson(file: &str, bytes: &[u8]) -> Result<BoundaryFile, IngestErr
                     file,
                     n,
                     "geometry",
-                    format!(
-                        "wrong projection: coordinate ({x}, {y}) is not lon/lat; GeoJSON must be WGS84, or name EPSG:2180 in a crs member"
-                    ),
+                    format!("wrong projection: coordinate ({x}, {y}) is not lon/lat; GeoJSON must be WGS84, or name EPSG:2180 in a crs member"),
                 ));
             }
             Crs::Wgs84
@@ -195,12 +190,7 @@ fn geojson_polygons(g: &serde_json::Value) -> Result<Vec<RawPolygon>, String> {
     let coords = g.get("coordinates").ok_or("the geometry has no coordinates")?;
     match kind {
         "Polygon" => Ok(vec![geojson_polygon(coords)?]),
-        "MultiPolygon" => coords
-            .as_array()
-            .ok_or("MultiPolygon coordinates are not an array")?
-            .iter()
-            .map(geojson_polygon)
-            .collect(),
+        "MultiPolygon" => coords.as_array().ok_or("MultiPolygon coordinates are not an array")?.iter().map(geojson_polygon).collect(),
         other => Err(format!("geometry type `{other}`: expected Polygon or MultiPolygon")),
     }
 }
@@ -242,10 +232,8 @@ pub struct ShapefileParts {
 /// Parses a shapefile from its parts. `file` names the .shp in errors.
 pub fn parse_shapefile(file: &str, parts: &ShapefileParts) -> Result<BoundaryFile, IngestError> {
     let stem = file.strip_suffix(".shp").or_else(|| file.strip_suffix(".SHP")).unwrap_or(file);
-    let dbf = parts
-        .dbf
-        .as_ref()
-        .ok_or_else(|| whole(file, format!("{stem}.dbf (the attributes, with the TERYT codes) is missing beside the .shp")))?;
+    let dbf =
+        parts.dbf.as_ref().ok_or_else(|| whole(file, format!("{stem}.dbf (the attributes, with the TERYT codes) is missing beside the .shp")))?;
     let prj = parts
         .prj
         .as_ref()
@@ -257,10 +245,7 @@ pub fn parse_shapefile(file: &str, parts: &ShapefileParts) -> Result<BoundaryFil
     }
     let declared = u32::from_be_bytes([parts.shp[24], parts.shp[25], parts.shp[26], parts.shp[27]]) as usize * 2;
     if declared != parts.shp.len() {
-        return Err(whole(
-            file,
-            format!("the .shp is truncated or damaged: its header says {declared} bytes, the file has {}", parts.shp.len()),
-        ));
+        return Err(whole(file, format!("the .shp is truncated or damaged: its header says {declared} bytes, the file has {}", parts.shp.len())));
     }
     let shapes = read_shapes(file, parts)?;
     let encoding = dbf_encoding(parts.cpg.as_deref(), dbf);
@@ -375,7 +360,9 @@ fn crs_from_prj(wkt: &str) -> Result<Crs, String> {
         {
             return Ok(Crs::Puwg1992);
         }
-        return Err(format!("wrong projection: `{name}` is not EPSG:2180 (PUWG 1992: transverse Mercator, lon0 = 19°, k0 = 0.9993, FE 500000, FN −5300000, GRS80) nor WGS84"));
+        return Err(format!(
+            "wrong projection: `{name}` is not EPSG:2180 (PUWG 1992: transverse Mercator, lon0 = 19°, k0 = 0.9993, FE 500000, FN −5300000, GRS80) nor WGS84"
+        ));
     }
     if (w.starts_with("GEOGCS") || w.starts_with("GEOGCRS"))
         && (w.contains("WGS") || w.contains("ETRS") || w.contains("ETRF") || w.contains("GRS_1980") || w.contains("GRS 1980"))
@@ -431,9 +418,8 @@ fn finish(file: &str, crs: Crs, raw: Vec<RawFeature>) -> Result<BoundaryFile, In
     let field_of = |attrs: &[(String, String)], names: &[&str]| -> Option<String> {
         names.iter().find_map(|n| attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(k, _)| k.clone()))
     };
-    let code_field = field_of(&raw[0].attrs, &CODE_FIELDS).ok_or_else(|| {
-        at(file, 1, CODE_FIELDS[0], format!("no TERYT code attribute: expected one of {}", CODE_FIELDS.join(", ")))
-    })?;
+    let code_field = field_of(&raw[0].attrs, &CODE_FIELDS)
+        .ok_or_else(|| at(file, 1, CODE_FIELDS[0], format!("no TERYT code attribute: expected one of {}", CODE_FIELDS.join(", "))))?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut level: Option<(Level, usize)> = None;
     let mut features = Vec::with_capacity(raw.len());
@@ -511,11 +497,7 @@ fn to_geometry(polygons: Vec<RawPolygon>, crs: Crs) -> Result<MultiPolygon<f64>,
     for (i, (exterior, holes)) in polygons.into_iter().enumerate() {
         let p = i + 1;
         let exterior = ring(exterior, &format!("polygon {p}, outer ring"))?;
-        let holes = holes
-            .into_iter()
-            .enumerate()
-            .map(|(j, h)| ring(h, &format!("polygon {p}, hole {}", j + 1)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let holes = holes.into_iter().enumerate().map(|(j, h)| ring(h, &format!("polygon {p}, hole {}", j + 1))).collect::<Result<Vec<_>, _>>()?;
         let polygon = Polygon::new(exterior, holes);
         // A ring that encloses nothing (all on a line, or a bow-tie whose halves cancel) is
         // broken. Small self-intersections are let through: the published files have them.

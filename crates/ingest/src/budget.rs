@@ -290,11 +290,7 @@ fn parse_xml(file: &str, text: &str) -> Result<El, IngestError> {
     }
     if let Some(open) = stack.last() {
         let path: Vec<&str> = stack.iter().map(|e| e.name.as_str()).collect();
-        return Err(format_err(
-            file,
-            line_at(u64::MAX),
-            format!("the file ends inside <{}> ({}): it is truncated", open.name, path.join("/")),
-        ));
+        return Err(format_err(file, line_at(u64::MAX), format!("the file ends inside <{}> ({}): it is truncated", open.name, path.join("/"))));
     }
     root.ok_or_else(|| format_err(file, 0, "no XML element in the file: this is not a BeSTi@ report package (XML)"))
 }
@@ -339,7 +335,11 @@ fn grosze(s: &str) -> Result<i64, String> {
         None => (false, t),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || (body.contains('.') && frac.is_empty()) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (body.contains('.') && frac.is_empty())
+    {
         return Err(format!("`{t}` is not an amount in zł (digits with a decimal point, e.g. 1234.56)"));
     }
     if frac.len() > 2 {
@@ -454,7 +454,11 @@ pub fn read_budget(file: &str, bytes: &[u8], opts: &BudgetOptions) -> Result<Bud
             };
             let (year, quarter) = match (rep.child("Okres"), package_period) {
                 (Some(p), Some(pp)) if period(p, &format!("{rpath}/Okres"), file)? != pp => {
-                    return Err(format_err(file, p.line, format!("{rpath}/Okres: the report's period differs from the package's (PaczkaSprawozdan/Okres)")));
+                    return Err(format_err(
+                        file,
+                        p.line,
+                        format!("{rpath}/Okres: the report's period differs from the package's (PaczkaSprawozdan/Okres)"),
+                    ));
                 }
                 (Some(p), _) => period(p, &format!("{rpath}/Okres"), file)?,
                 (None, Some(pp)) => pp,
@@ -466,7 +470,10 @@ pub fn read_budget(file: &str, bytes: &[u8], opts: &BudgetOptions) -> Result<Bud
                     return Err(format_err(
                         file,
                         rep.line,
-                        format!("{rpath}/Jednostka: the report's unit (Regon `{}`, WK/PK/GK/GT {}{}{}{}) differs from its <Jednostka> (Regon `{}`, {}{}{}{})", o.regon, o.wk, o.pk, o.gk, o.gt, id.regon, id.wk, id.pk, id.gk, id.gt),
+                        format!(
+                            "{rpath}/Jednostka: the report's unit (Regon `{}`, WK/PK/GK/GT {}{}{}{}) differs from its <Jednostka> (Regon `{}`, {}{}{}{})",
+                            o.regon, o.wk, o.pk, o.gk, o.gt, id.regon, id.wk, id.pk, id.gk, id.gt
+                        ),
                     ));
                 }
                 Some(o) => o,
@@ -512,7 +519,11 @@ pub fn read_budget(file: &str, bytes: &[u8], opts: &BudgetOptions) -> Result<Bud
         }
     }
     if reads.is_empty() {
-        return Err(format_err(file, jednostki.line, "PaczkaSprawozdan/Jednostki: no report (Jednostka/Sprawozdania/Rb-27s or Rb-28s) in the package"));
+        return Err(format_err(
+            file,
+            jednostki.line,
+            "PaczkaSprawozdan/Jednostki: no report (Jednostka/Sprawozdania/Rb-27s or Rb-28s) in the package",
+        ));
     }
     aggregate(file, reads, opts)
 }
@@ -540,7 +551,9 @@ fn aggregate(file: &str, reads: Vec<Read>, opts: &BudgetOptions) -> Result<Budge
             return Err(format_err(
                 file,
                 units[0].line,
-                format!("{own}: the JST's own report {what} comes with reports of its budget units (Typ JB); its figures already include theirs, so the package would count them twice"),
+                format!(
+                    "{own}: the JST's own report {what} comes with reports of its budget units (Typ JB); its figures already include theirs, so the package would count them twice"
+                ),
             ));
         }
         if !opts.sum_units {
@@ -567,7 +580,10 @@ fn aggregate(file: &str, reads: Vec<Read>, opts: &BudgetOptions) -> Result<Budge
                 return Err(format_err(
                     file,
                     r.line,
-                    format!("{first} and {}: budget unit `{}` (Regon `{}`) reports {what} twice; refusing to count it twice", r.path, r.ident.nazwa, r.ident.regon),
+                    format!(
+                        "{first} and {}: budget unit `{}` (Regon `{}`) reports {what} twice; refusing to count it twice",
+                        r.path, r.ident.nazwa, r.ident.regon
+                    ),
                 ));
             }
             summed.push(format!("{} ({})", r.ident.nazwa, r.ident.regon));
@@ -626,12 +642,8 @@ fn aggregate(file: &str, reads: Vec<Read>, opts: &BudgetOptions) -> Result<Budge
                     continue;
                 }
                 let variable = VariableCode::parse(code).map_err(|e| format_err(file, r.line, e.to_string()))?;
-                let info = || VariableInfo {
-                    code: variable.clone(),
-                    name_pl: (*code).to_owned(),
-                    measure_unit: Some("zł".to_owned()),
-                    bdl_subgroup: None,
-                };
+                let info =
+                    || VariableInfo { code: variable.clone(), name_pl: (*code).to_owned(), measure_unit: Some("zł".to_owned()), bdl_subgroup: None };
                 add(file, (r.unit.clone(), (*code).to_owned(), r.year), *amount, r.line, &info)?;
             }
         }

@@ -7,21 +7,19 @@
 //! read at all) or a [`RowError`] (one row or cell is bad; the caller decides whether to
 //! abort or skip). Both say where: file, line, column and field.
 
-mod error;
 pub mod areas;
-pub mod budget;
-pub mod boundaries;
-pub mod projection;
-pub mod catalogue;
 pub mod bdl;
+pub mod boundaries;
+pub mod budget;
+pub mod catalogue;
+mod error;
 pub mod observations;
+pub mod projection;
 pub mod terc;
 
 pub use areas::{AreaOptions, AreaReader, open_areas, read_areas};
+pub use boundaries::{BoundaryFeature, BoundaryFile, Crs, ShapefileParts, parse_geojson, parse_shapefile, read_boundaries};
 pub use budget::{BudgetOptions, BudgetReader, BudgetSummary, open_budget, read_budget};
 pub use error::{IngestError, RowError};
-pub use observations::{
-    open_observations, Layout, ObservationReader, ReadOptions, Record, RecordSource, VariableInfo,
-};
-pub use boundaries::{BoundaryFeature, BoundaryFile, Crs, ShapefileParts, parse_geojson, parse_shapefile, read_boundaries};
-pub use terc::{read_terc, TercFile, TercRow};
+pub use observations::{Layout, ObservationReader, ReadOptions, Record, RecordSource, VariableInfo, open_observations};
+pub use terc::{TercFile, TercRow, read_terc};

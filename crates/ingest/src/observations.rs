@@ -138,11 +138,29 @@ struct LongCols {
 }
 
 enum Inner {
-    LongCsv { csv: Csv, cols: LongCols, comma_sep: bool },
+    LongCsv {
+        csv: Csv,
+        cols: LongCols,
+        comma_sep: bool,
+    },
     /// `total`: rows of the sheet after the header, for progress.
-    Xlsx { rows: std::vec::IntoIter<(u64, Vec<Data>)>, cols: LongCols, total: usize },
-    Crel { csv: Csv, dims: Vec<usize>, year: usize, value: usize, unit: Option<usize>, attr: Option<usize> },
-    Ctab { csv: Csv, columns: Vec<Option<(usize, Year)>> },
+    Xlsx {
+        rows: std::vec::IntoIter<(u64, Vec<Data>)>,
+        cols: LongCols,
+        total: usize,
+    },
+    Crel {
+        csv: Csv,
+        dims: Vec<usize>,
+        year: usize,
+        value: usize,
+        unit: Option<usize>,
+        attr: Option<usize>,
+    },
+    Ctab {
+        csv: Csv,
+        columns: Vec<Option<(usize, Year)>>,
+    },
     /// Before the layout is known; yields nothing.
     Done,
 }
@@ -245,11 +263,7 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
         empty: 0,
     };
     if head.starts_with(b"\xD0\xCF\x11\xE0") || ext == "xls" {
-        return Err(format_err(
-            &file,
-            0,
-            "this is an old Excel (XLS) workbook, which is not read; save it as XLSX, or as CSV in UTF-8",
-        ));
+        return Err(format_err(&file, 0, "this is an old Excel (XLS) workbook, which is not read; save it as XLSX, or as CSV in UTF-8"));
     }
     if head.starts_with(b"PK\x03\x04") || matches!(ext.as_str(), "xlsx" | "xlsm") {
         reader.open_xlsx(path, opts)?;
@@ -273,12 +287,11 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
 }
 
 fn csv_reader(f: File, delimiter: u8) -> Csv {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(Lf { inner: BufReader::with_capacity(1 << 16, f), carry_cr: false, consumed: 0 })
+    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(Lf {
+        inner: BufReader::with_capacity(1 << 16, f),
+        carry_cr: false,
+        consumed: 0,
+    })
 }
 
 /// The header's fields as text; a header that is not UTF-8 stops the file.
@@ -328,7 +341,10 @@ fn long_columns(names: Vec<String>, file: &str, line: u64, sep_hint: &str) -> Re
         return Err(format_err(
             file,
             line,
-            format!("unknown column(s) {} in the header; expected {expected}{sep_hint}", unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")),
+            format!(
+                "unknown column(s) {} in the header; expected {expected}{sep_hint}",
+                unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+            ),
         ));
     }
     match (unit, variable, year, value) {
@@ -341,11 +357,7 @@ fn long_columns(names: Vec<String>, file: &str, line: u64, sep_hint: &str) -> Re
             Err(format_err(
                 file,
                 line,
-                format!(
-                    "the header must name the columns {expected}; missing: {}; found `{}`{sep_hint}",
-                    missing.join(", "),
-                    names.join(",")
-                ),
+                format!("the header must name the columns {expected}; missing: {}; found `{}`{sep_hint}", missing.join(", "), names.join(",")),
             ))
         }
     }
@@ -461,9 +473,8 @@ impl ObservationReader {
             let Some((year, dims)) = rest.split_last() else {
                 return Err(format_err(&self.file, 1, format!("column {} `{h}`: expected `dimension;…;YEAR;[unit]`", i + 1)));
             };
-            let year = Year::parse(year).map_err(|e| {
-                format_err(&self.file, 1, format!("column {} `{h}`: {e}; expected `dimension;…;YEAR;[unit]`", i + 1))
-            })?;
+            let year = Year::parse(year)
+                .map_err(|e| format_err(&self.file, 1, format!("column {} `{h}`: {e}; expected `dimension;…;YEAR;[unit]`", i + 1)))?;
             parsed.push(Some((dims.iter().map(|d| (*d).to_owned()).collect(), unit, year)));
         }
         if self.fixed.is_some() {
@@ -692,9 +703,9 @@ impl ObservationReader {
         let rec = std::mem::take(&mut self.rec);
         let field = |i: usize| -> Result<String, IngestError> {
             let b = rec.get(i).unwrap_or(b"");
-            std::str::from_utf8(b).map(|s| s.trim().to_owned()).map_err(|_| {
-                format_err(&file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1))
-            })
+            std::str::from_utf8(b)
+                .map(|s| s.trim().to_owned())
+                .map_err(|_| format_err(&file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1)))
         };
         let (dims, year_i, value_i, unit_i, attr_i) = (dims.clone(), *year, *value, *unit, *attr);
         let header = std::mem::take(&mut self.col_names);
@@ -765,9 +776,9 @@ impl ObservationReader {
         }
         let line = self.rec.position().map_or(0, csv::Position::line);
         let text = |i: usize| -> Result<&str, IngestError> {
-            std::str::from_utf8(self.rec.get(i).unwrap_or(b"")).map(str::trim).map_err(|_| {
-                format_err(&self.file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1))
-            })
+            std::str::from_utf8(self.rec.get(i).unwrap_or(b""))
+                .map(str::trim)
+                .map_err(|_| format_err(&self.file, line, format!("column {} is not UTF-8; convert the file with `iconv -f cp1250 -t utf-8`", i + 1)))
         };
         let needed = columns.iter().rposition(Option::is_some).map_or(2, |i| i + 1);
         if self.rec.len() < needed {
@@ -784,12 +795,7 @@ impl ObservationReader {
         let unit = match TerytCode::parse_lenient(code) {
             Ok(u) => u,
             Err(e) => {
-                self.pending.push_back(Err(RowError {
-                    file: self.file.clone(),
-                    line,
-                    column: Some((1, "Kod".to_owned())),
-                    message: e.to_string(),
-                }));
+                self.pending.push_back(Err(RowError { file: self.file.clone(), line, column: Some((1, "Kod".to_owned())), message: e.to_string() }));
                 return Ok(true);
             }
         };

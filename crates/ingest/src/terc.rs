@@ -48,11 +48,7 @@ pub(crate) fn utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, IngestErr
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        err(
-            file,
-            line,
-            "the file is not UTF-8 (perhaps Windows-1250); convert it with `iconv -f cp1250 -t utf-8 FILE > FILE.utf8`",
-        )
+        err(file, line, "the file is not UTF-8 (perhaps Windows-1250); convert it with `iconv -f cp1250 -t utf-8 FILE > FILE.utf8`")
     })
 }
 
@@ -76,16 +72,8 @@ fn parse_csv(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
     let header = lines.next().map(|(_, l)| l.trim_end_matches('\r').trim()).unwrap_or("");
     let found: Vec<&str> = header.split(';').map(str::trim).collect();
     if found.len() != 7 || !found.iter().zip(HEADER).all(|(a, b)| a.eq_ignore_ascii_case(b)) {
-        let hint = if !header.contains(';') && (header.contains(',') || header.contains('\t')) {
-            " — the separator must be `;`"
-        } else {
-            ""
-        };
-        return Err(err(
-            file,
-            1,
-            format!("the header must be `{}`; found `{}`{hint}", HEADER.join(";"), truncate(header, 80)),
-        ));
+        let hint = if !header.contains(';') && (header.contains(',') || header.contains('\t')) { " — the separator must be `;`" } else { "" };
+        return Err(err(file, 1, format!("the header must be `{}`; found `{}`{hint}", HEADER.join(";"), truncate(header, 80))));
     }
     let mut rows = Vec::new();
     for (i, line) in lines {
@@ -96,11 +84,7 @@ fn parse_csv(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
         }
         let parts: Vec<&str> = line.split(';').collect();
         if parts.len() != 7 {
-            return Err(err(
-                file,
-                line_no,
-                format!("expected 7 fields separated by `;`, found {}", parts.len()),
-            ));
+            return Err(err(file, line_no, format!("expected 7 fields separated by `;`, found {}", parts.len())));
         }
         let fields = std::array::from_fn(|k| parts.get(k).map_or(String::new(), |s| s.trim().to_owned()));
         rows.push(Raw { line: line_no, fields });
@@ -214,16 +198,17 @@ fn row(raw: &Raw, file: &str) -> Result<(TercRow, Date), IngestError> {
             .next()
             .and_then(UnitKind::from_rodz)
             .ok_or_else(|| e(format!("RODZ `{rodz}` is not a kind of unit (1, 2, 3, 4, 5, 8 or 9)")))?,
-        _ => return Err(e(format!("WOJ/POW/GMI/RODZ `{woj}/{pow}/{gmi}/{rodz}` do not form a unit: a gmina needs all four, a powiat no GMI/RODZ, a województwo only WOJ"))),
+        _ => {
+            return Err(e(format!(
+                "WOJ/POW/GMI/RODZ `{woj}/{pow}/{gmi}/{rodz}` do not form a unit: a gmina needs all four, a powiat no GMI/RODZ, a województwo only WOJ"
+            )));
+        }
     };
     if let Some(said) = kind_from_extra(extra)
         && said != kind
     {
         let by = if rodz.is_empty() { "the empty POW/GMI make".to_owned() } else { format!("RODZ `{rodz}` makes") };
-        return Err(e(format!(
-            "RODZ inconsistent with the kind: {by} this a {}, but NAZWA_DOD says `{extra}`",
-            kind.name_pl()
-        )));
+        return Err(e(format!("RODZ inconsistent with the kind: {by} this a {}, but NAZWA_DOD says `{extra}`", kind.name_pl())));
     }
     let code = TerytCode::parse(&format!("{woj}{pow}{gmi}{rodz}")).map_err(|x| e(x.to_string()))?;
     if name.is_empty() {
@@ -265,11 +250,7 @@ fn validate(raw: Vec<Raw>, file: &str) -> Result<TercFile, IngestError> {
                 return Err(err(
                     file,
                     r.line,
-                    format!(
-                        "STAN_NA {} differs from {} on line {first}; a file holds one state",
-                        model::format_date(date),
-                        model::format_date(d)
-                    ),
+                    format!("STAN_NA {} differs from {} on line {first}; a file holds one state", model::format_date(date), model::format_date(d)),
                 ));
             }
             Some(_) => {}
@@ -306,9 +287,10 @@ fn validate(raw: Vec<Raw>, file: &str) -> Result<TercFile, IngestError> {
             _ => r.code.powiat(),
         };
         if let Some(parent) = needed
-            && !seen.contains(parent.as_str()) {
-                return Err(err(file, r.line, format!("{} `{}` lies in {parent}, which is not in the file", r.code, r.name)));
-            }
+            && !seen.contains(parent.as_str())
+        {
+            return Err(err(file, r.line, format!("{} `{}` lies in {parent}, which is not in the file", r.code, r.name)));
+        }
     }
     Ok(TercFile { state_date, rows })
 }
@@ -437,9 +419,17 @@ mod tests {
         check(format!("{H}02;;;;X;w;2026-01-01\n02;;;;X;w;2026-01-01\n").as_bytes(), 3, "twice");
         check(format!("{H}02;;;;X;w;2026-01-01\n02;01;01;1;g;x;2026-01-01\n").as_bytes(), 3, "not in the file");
         check(format!("{H}02;;;;X;w;2026-01-01\n04;01;;;p;powiat;2026-01-01\n").as_bytes(), 3, "0401 `p` lies in 04, which is not in the file");
-        check(format!("{H}02;;;;X;województwo;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;2;g;gmina miejska;2026-01-01\n").as_bytes(), 4, "RODZ inconsistent with the kind: RODZ `2` makes this a gmina wiejska, but NAZWA_DOD says `gmina miejska`");
+        check(
+            format!("{H}02;;;;X;województwo;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;2;g;gmina miejska;2026-01-01\n").as_bytes(),
+            4,
+            "RODZ inconsistent with the kind: RODZ `2` makes this a gmina wiejska, but NAZWA_DOD says `gmina miejska`",
+        );
         check(format!("{H}02;;;;X;województwo;2026-01-01\n02;01;;;p;województwo;2026-01-01\n").as_bytes(), 3, "RODZ inconsistent with the kind");
-        check(format!("{H}02;;;;X;w;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;1;g;x;2026-01-01\n02;01;01;1;g;x;2026-01-01\n").as_bytes(), 5, "0201011 appears twice");
+        check(
+            format!("{H}02;;;;X;w;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;1;g;x;2026-01-01\n02;01;01;1;g;x;2026-01-01\n").as_bytes(),
+            5,
+            "0201011 appears twice",
+        );
         check(b"WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD\n", 1, "found `WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD`");
         check(b"\xef\xbb\xbf\r\n\r\n", 0, "empty");
         check(format!("{H}02;;;;X;w;2026-01-01\n02;01;;;p;powiat;2026-01-01\n02;01;01;4;t;m;2026-01-01\n").as_bytes(), 4, "Adresowy");
@@ -452,7 +442,8 @@ mod tests {
 
     #[test]
     fn bom_crlf_and_lf_all_read() {
-        let body = "02;;;;DOLNOŚLĄSKIE;województwo;2026-01-01\n02;01;;;bolesławiecki;powiat;2026-01-01\n02;01;01;1;Bolesławiec;gmina miejska;2026-01-01\n";
+        let body =
+            "02;;;;DOLNOŚLĄSKIE;województwo;2026-01-01\n02;01;;;bolesławiecki;powiat;2026-01-01\n02;01;01;1;Bolesławiec;gmina miejska;2026-01-01\n";
         let lf = format!("{H}{body}");
         let crlf = lf.replace('\n', "\r\n");
         let bom = format!("\u{feff}{crlf}");

@@ -137,7 +137,12 @@ fn broken_shapefiles_are_refused_saying_why() {
     assert!(e.contains("w.prj is missing"), "{e}");
 
     // PUWG 2000 zone 7 (EPSG:2178): another transverse Mercator, refused by its parameters.
-    let prj_2000 = PRJ_2180.replace("Poland_CS92", "Poland_CS2000_Zone_7").replace("-5300000.0", "0.0").replace("500000.0", "7500000.0").replace("0.9993", "0.999923").replace("\"Central_Meridian\",19.0", "\"Central_Meridian\",21.0");
+    let prj_2000 = PRJ_2180
+        .replace("Poland_CS92", "Poland_CS2000_Zone_7")
+        .replace("-5300000.0", "0.0")
+        .replace("500000.0", "7500000.0")
+        .replace("0.9993", "0.999923")
+        .replace("\"Central_Meridian\",19.0", "\"Central_Meridian\",21.0");
     let e = message(parse_shapefile("w.shp", &ShapefileParts { prj: Some(prj_2000.into_bytes()), ..good.clone() }).expect_err("2000"));
     assert!(e.contains("wrong projection") && e.contains("ETRS89_POLAND_CS2000_ZONE_7"), "{e}");
 
@@ -168,15 +173,24 @@ fn broken_geojson_is_refused_with_feature_and_field() {
     let ok = collection(&[feature("1261011", SQUARE), feature("1206011", "[[19.1,50],[19.2,50],[19.2,50.1],[19.1,50.1],[19.1,50]]")].join(","));
     assert_eq!(parse_geojson("g.json", ok.as_bytes()).expect("ok").features.len(), 2);
     let cases: Vec<(String, &str)> = vec![
-        (collection(&feature("1261011", "[[19,50],[19.1,50],[19.1,50.1],[19,50.1]]")), "feature 1, field geometry: polygon 1, outer ring is not closed"),
+        (
+            collection(&feature("1261011", "[[19,50],[19.1,50],[19.1,50.1],[19,50.1]]")),
+            "feature 1, field geometry: polygon 1, outer ring is not closed",
+        ),
         (collection(&feature("1261011", "[[19,50],[19.1,50.1],[19.1,50],[19,50.1],[19,50]]")), "feature 1, field geometry: polygon 1 is broken"),
         (collection(&feature("1261011", "[[19,50],[19.1,50],[19,50]]")), "at least 4"),
         (collection(&feature("1261011", "[[567613,244587],[567713,244587],[567713,244687],[567613,244687],[567613,244587]]")), "wrong projection"),
         (collection(&feature("1261011", "[[50,19],[50.1,19],[50.1,19.1],[50,19.1],[50,19]]")), "outside Poland"),
         (collection(&feature("1261016", SQUARE)), "feature 1, field terc: `1261016` is not a TERYT code"),
-        (collection(&[feature("1261011", SQUARE), feature("1261", SQUARE)].join(",")), "feature 2, field terc: `1261` is a powiat but feature 1 is a gmina"),
+        (
+            collection(&[feature("1261011", SQUARE), feature("1261", SQUARE)].join(",")),
+            "feature 2, field terc: `1261` is a powiat but feature 1 is a gmina",
+        ),
         (collection(&[feature("1261011", SQUARE), feature("1261011", SQUARE)].join(",")), "feature 2, field terc: code 1261011 is also feature 1's"),
-        (r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2176"}},"features":[]}"#.into(), "wrong projection: the crs member names"),
+        (
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2176"}},"features":[]}"#.into(),
+            "wrong projection: the crs member names",
+        ),
         (collection(r#"{"type":"Feature","properties":{"name":"x"},"geometry":null}"#), "feature 1, field geometry"),
         ("{\"type\":\"FeatureCollection\",\"features\":[".into(), "not JSON"),
     ];
@@ -187,7 +201,10 @@ fn broken_geojson_is_refused_with_feature_and_field() {
     // EPSG:2180 named in the crs member is converted.
     let (x0, y0) = to_puwg1992(19.9, 50.0);
     let ring = format!("[[{x0},{y0}],[{},{y0}],[{},{}],[{x0},{}],[{x0},{y0}]]", x0 + 1000.0, x0 + 1000.0, y0 + 1000.0, y0 + 1000.0);
-    let text = format!(r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::2180"}}}},"features":[{}]}}"#, feature("1261011", &ring));
+    let text = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::2180"}}}},"features":[{}]}}"#,
+        feature("1261011", &ring)
+    );
     let f = parse_geojson("g.json", text.as_bytes()).expect("2180");
     assert_eq!(f.crs, Crs::Puwg1992);
     let c = f.features[0].geometry.0[0].exterior().0[0];

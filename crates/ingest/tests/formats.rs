@@ -217,7 +217,10 @@ fn summed_units_give_the_totals_of_the_rows_per_level_and_measure() {
         assert!(recs.iter().all(|r| r.unit.as_str() == "1002011" && r.unit_name.is_none()));
         let year = if i < 2 { 2022 } else { 2023 };
         assert!(recs.iter().all(|r| r.year.get() == year));
-        assert!(!recs.iter().any(|r| r.variable.as_str().starts_with("wydatki") || r.variable.as_str().starts_with("dochody")), "units' sums never fill the JST's catalogue variables");
+        assert!(
+            !recs.iter().any(|r| r.variable.as_str().starts_with("wydatki") || r.variable.as_str().starts_with("dochody")),
+            "units' sums never fill the JST's catalogue variables"
+        );
     }
     // A missing element is missing, not zero: NP (nadpłaty) only in one row of one unit.
     let mut r = budget(0, true).expect("ok");

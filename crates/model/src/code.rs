@@ -157,9 +157,7 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: Result<&str, &str>) {
-        let got = TerytCode::parse_lenient(input)
-            .map(|c| c.as_str().to_owned())
-            .map_err(|e| e.to_string());
+        let got = TerytCode::parse_lenient(input).map(|c| c.as_str().to_owned()).map_err(|e| e.to_string());
         match expected {
             Ok(code) => assert_eq!(got, Ok(code.to_owned()), "input {input:?}"),
             Err(fragment) => {

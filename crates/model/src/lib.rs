@@ -11,10 +11,7 @@ mod unit;
 pub use code::{CodeError, Level, TerytCode};
 pub use fold::fold;
 pub use indicator::{Polarity, PolarityError};
-pub use observation::{
-    Flag, FlagError, Observation, Value, ValueError, VariableCode, VariableCodeError, Year,
-    YearError,
-};
+pub use observation::{Flag, FlagError, Observation, Value, ValueError, VariableCode, VariableCodeError, Year, YearError};
 pub use unit::{KindError, UnitKind};
 
 /// A calendar date (no time of day). Validity of units and "changed since" use it.

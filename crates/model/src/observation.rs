@@ -15,9 +15,7 @@ pub enum VariableCodeError {
     Empty,
     #[error("variable code `{0}` is longer than 64 characters")]
     TooLong(String),
-    #[error(
-        "variable code `{0}` must start with a letter or `_` and contain only ASCII letters, digits and `_`"
-    )]
+    #[error("variable code `{0}` must start with a letter or `_` and contain only ASCII letters, digits and `_`")]
     Chars(String),
 }
 
@@ -31,9 +29,7 @@ impl VariableCode {
             return Err(VariableCodeError::TooLong(s.to_owned()));
         }
         let mut bytes = s.bytes();
-        let first_ok = bytes
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+        let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
         if !first_ok || !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(VariableCodeError::Chars(s.to_owned()));
         }
@@ -90,10 +86,7 @@ impl Year {
 
     pub fn parse(s: &str) -> Result<Self, YearError> {
         let t = s.trim();
-        t.parse::<i16>()
-            .ok()
-            .and_then(Year::new)
-            .ok_or_else(|| YearError(t.to_owned()))
+        t.parse::<i16>().ok().and_then(Year::new).ok_or_else(|| YearError(t.to_owned()))
     }
 
     pub fn new(y: i16) -> Option<Self> {
@@ -130,20 +123,11 @@ pub enum Flag {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown flag `{0}`; valid: final, preliminary, estimated, confidential, not_occurred, missing"
-)]
+#[error("unknown flag `{0}`; valid: final, preliminary, estimated, confidential, not_occurred, missing")]
 pub struct FlagError(pub String);
 
 impl Flag {
-    pub const ALL: [Flag; 6] = [
-        Flag::Final,
-        Flag::Preliminary,
-        Flag::Estimated,
-        Flag::Confidential,
-        Flag::NotOccurred,
-        Flag::Missing,
-    ];
+    pub const ALL: [Flag; 6] = [Flag::Final, Flag::Preliminary, Flag::Estimated, Flag::Confidential, Flag::NotOccurred, Flag::Missing];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -162,10 +146,7 @@ impl Flag {
         if t.is_empty() {
             return Ok(Flag::Final);
         }
-        Flag::ALL
-            .into_iter()
-            .find(|f| f.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| FlagError(t.to_owned()))
+        Flag::ALL.into_iter().find(|f| f.as_str().eq_ignore_ascii_case(t)).ok_or_else(|| FlagError(t.to_owned()))
     }
 
     /// A small stable number for storage.
@@ -235,15 +216,8 @@ impl Value {
             if has_comma && t.contains('.') {
                 return Err(ValueError::Ambiguous(t.to_owned()));
             }
-            let cleaned: String = t
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-                .map(|c| if c == ',' { '.' } else { c })
-                .collect();
-            if !cleaned
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-            {
+            let cleaned: String = t.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}')).map(|c| if c == ',' { '.' } else { c }).collect();
+            if !cleaned.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
                 return Err(ValueError::NotANumber(t.to_owned()));
             }
             cleaned.parse::<f64>()
@@ -300,10 +274,7 @@ mod tests {
         assert!(VariableCode::parse("_x1").is_ok());
         assert!(VariableCode::parse("1x").is_err());
         assert!(VariableCode::parse("ludność").is_err());
-        assert_eq!(
-            VariableCode::slug("P2137 ogółem; 70 i więcej").as_str(),
-            "p2137_ogolem_70_i_wiecej"
-        );
+        assert_eq!(VariableCode::slug("P2137 ogółem; 70 i więcej").as_str(), "p2137_ogolem_70_i_wiecej");
         assert_eq!(VariableCode::slug("70 lat").as_str(), "v_70_lat");
     }
 

@@ -63,10 +63,7 @@ impl UnitKind {
 
     pub fn parse(s: &str) -> Result<Self, KindError> {
         let t = s.trim();
-        UnitKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t)
-            .ok_or_else(|| KindError(t.to_owned()))
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == t).ok_or_else(|| KindError(t.to_owned()))
     }
 
     /// Polish name, as a user reads it.
@@ -143,23 +140,13 @@ impl UnitKind {
     /// Whether units of this kind are local government units (JST). The country, the
     /// statistical parts of gminy and the districts of cities are not.
     pub fn is_jst(self) -> bool {
-        !matches!(
-            self,
-            UnitKind::Kraj
-                | UnitKind::Miasto
-                | UnitKind::ObszarWiejski
-                | UnitKind::Dzielnica
-                | UnitKind::Delegatura
-        )
+        !matches!(self, UnitKind::Kraj | UnitKind::Miasto | UnitKind::ObszarWiejski | UnitKind::Dzielnica | UnitKind::Delegatura)
     }
 
     /// Gminy proper (RODZ 1, 2, 3): the kinds whose code may change into one another while
     /// the unit stays the same.
     pub fn is_gmina(self) -> bool {
-        matches!(
-            self,
-            UnitKind::GminaMiejska | UnitKind::GminaWiejska | UnitKind::GminaMiejskoWiejska
-        )
+        matches!(self, UnitKind::GminaMiejska | UnitKind::GminaWiejska | UnitKind::GminaMiejskoWiejska)
     }
 }
 

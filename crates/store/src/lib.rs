@@ -23,14 +23,8 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use boundaries::{BoundaryCounts, NewBoundary, StoredBoundary};
 pub use catalogue::{CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
-pub use observations::{
-    Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport,
-    StoredVariable,
-};
-pub use units::{
-    CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt,
-    UnitCode,
-};
+pub use observations::{Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport, StoredVariable};
+pub use units::{CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt, UnitCode};
 
 /// Runs `$body` with `$p` bound to the concrete SQLite or PostgreSQL pool (or transaction):
 /// the same source compiled for both backends.
@@ -58,9 +52,7 @@ pub enum StoreError {
     ConflictingDuplicate,
     #[error("the database holds an invalid {what} `{value}`")]
     Corrupt { what: &'static str, value: String },
-    #[error(
-        "this TERC state ({state}) is older than the newest state already imported ({newest}); import states oldest first"
-    )]
+    #[error("this TERC state ({state}) is older than the newest state already imported ({newest}); import states oldest first")]
     OlderState { state: String, newest: String },
     #[error("{0}")]
     Invalid(String),
@@ -69,11 +61,7 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         let text = e.to_string();
-        if text.contains("conflicting duplicate observation") {
-            StoreError::ConflictingDuplicate
-        } else {
-            StoreError::Sql(e)
-        }
+        if text.contains("conflicting duplicate observation") { StoreError::ConflictingDuplicate } else { StoreError::Sql(e) }
     }
 }
 
@@ -116,10 +104,7 @@ impl Store {
     /// Opens (creating a SQLite file if needed) and migrates the database at `url`:
     /// `sqlite:PATH`, `sqlite://PATH`, or `postgres://…` / `postgresql://…`.
     pub async fn open(url: &str) -> Result<Self> {
-        let store = if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        let store = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if path.is_empty() {
                 return Err(StoreError::BadUrl(url.to_owned()));
             }
@@ -142,8 +127,7 @@ impl Store {
                 .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
             Store { backend: Backend::Sqlite(pool) }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+            let opts = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
             Self::open_postgres(url, opts).await?
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
@@ -158,16 +142,13 @@ impl Store {
         if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(StoreError::Invalid(format!("schema name `{schema}` is not an identifier")));
         }
-        let base = PgConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        let base = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
         let admin = PgPoolOptions::new()
             .max_connections(1)
             .connect_with(base.clone())
             .await
             .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            .execute(&admin)
-            .await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
         admin.close().await;
         let opts = base.options([("search_path", schema)]);
         let store = Self::open_postgres(url, opts).await?;
@@ -177,12 +158,8 @@ impl Store {
 
     /// Drops a schema made by [`Store::open_postgres_schema`].
     pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
-        let pool = PgPool::connect(url)
-            .await
-            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .execute(&pool)
-            .await?;
+        let pool = PgPool::connect(url).await.map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await?;
         pool.close().await;
         Ok(())
     }
@@ -285,9 +262,7 @@ impl Store {
     /// SQLite's own consistency check (`ok` when sound); PostgreSQL answers `ok`.
     pub async fn integrity_check(&self) -> Result<String> {
         match &self.backend {
-            Backend::Sqlite(p) => Ok(sqlx::query_scalar("PRAGMA integrity_check")
-                .fetch_one(p)
-                .await?),
+            Backend::Sqlite(p) => Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await?),
             Backend::Postgres(_) => Ok("ok".to_owned()),
         }
     }
@@ -329,8 +304,6 @@ pub(crate) fn date_text(d: Option<model::Date>) -> Option<String> {
 pub(crate) fn parse_date_col(s: Option<String>) -> Result<Option<model::Date>> {
     match s {
         None => Ok(None),
-        Some(t) => model::parse_date(&t)
-            .map(Some)
-            .ok_or(StoreError::Corrupt { what: "date", value: t }),
+        Some(t) => model::parse_date(&t).map(Some).ok_or(StoreError::Corrupt { what: "date", value: t }),
     }
 }

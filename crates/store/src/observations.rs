@@ -314,9 +314,7 @@ impl ObservationImport {
     /// The transaction, once the batch in flight (if any) is done; its error, if it failed.
     async fn tx(&mut self) -> Result<&mut Tx> {
         if let Some(handle) = self.inflight.take() {
-            let (tx, result) = handle
-                .await
-                .map_err(|e| StoreError::Invalid(format!("the import's writer task failed: {e}")))?;
+            let (tx, result) = handle.await.map_err(|e| StoreError::Invalid(format!("the import's writer task failed: {e}")))?;
             self.tx = Some(tx);
             self.affected += result?;
         }
@@ -362,9 +360,8 @@ impl ObservationImport {
         self.variables.extend(rows.iter().map(|r| r.variable_id));
         let numbered = matches!(tx, Tx::Postgres(_));
         let full = ROWS_PER_STATEMENT.min(rows.len());
-        let mut sql_for = |n: usize| -> std::sync::Arc<str> {
-            self.statements.entry(n).or_insert_with(|| upsert_sql(n, id, numbered).into()).clone()
-        };
+        let mut sql_for =
+            |n: usize| -> std::sync::Arc<str> { self.statements.entry(n).or_insert_with(|| upsert_sql(n, id, numbered).into()).clone() };
         let full_sql = sql_for(full);
         let tail = rows.len() % ROWS_PER_STATEMENT;
         let tail_sql = (tail > 0 && rows.len() > ROWS_PER_STATEMENT).then(|| sql_for(tail));
@@ -401,12 +398,10 @@ impl ObservationImport {
             "SELECT COUNT(*) FROM observation_history WHERE superseded_by = $1")
             .bind(id).fetch_one(&mut **t).await?);
         let changed = u64::try_from(changed).unwrap_or(0);
-        let inserted = self.affected.checked_sub(changed).ok_or_else(|| {
-            StoreError::Invalid(format!(
-                "internal count mismatch: {} rows affected but {changed} revisions",
-                self.affected
-            ))
-        })?;
+        let inserted = self
+            .affected
+            .checked_sub(changed)
+            .ok_or_else(|| StoreError::Invalid(format!("internal count mismatch: {} rows affected but {changed} revisions", self.affected)))?;
         let unchanged = valid.saturating_sub(inserted + changed);
         let Some(mut tx) = self.tx.take() else {
             return Err(StoreError::Invalid("the import's transaction is gone".to_owned()));

@@ -111,14 +111,7 @@ pub struct TerritoryOutcome {
 /// The parsed columns shared by unit rows: id, code, name, kind, valid from, valid to.
 type UnitColumns = (i64, TerytCode, String, UnitKind, Option<Date>, Option<Date>);
 
-fn unit_from_row(
-    id: i64,
-    code: String,
-    name: String,
-    kind: String,
-    valid_from: Option<String>,
-    valid_to: Option<String>,
-) -> Result<UnitColumns> {
+fn unit_from_row(id: i64, code: String, name: String, kind: String, valid_from: Option<String>, valid_to: Option<String>) -> Result<UnitColumns> {
     let code = TerytCode::parse(&code).map_err(|_| StoreError::Corrupt { what: "unit code", value: code })?;
     let kind = UnitKind::parse(&kind).map_err(|e| StoreError::Corrupt { what: "unit kind", value: e.0 })?;
     Ok((id, code, name, kind, parse_date_col(valid_from)?, parse_date_col(valid_to)?))
@@ -277,9 +270,10 @@ impl Store {
     pub async fn apply_territory(&self, plan: &TerritoryPlan) -> Result<TerritoryOutcome> {
         let state = model::format_date(plan.state_date);
         if let Some(newest) = self.newest_territory_state().await?
-            && newest > plan.state_date {
-                return Err(StoreError::OlderState { state, newest: model::format_date(newest) });
-            }
+            && newest > plan.state_date
+        {
+            return Err(StoreError::OlderState { state, newest: model::format_date(newest) });
+        }
         let mut tx = self.begin().await?;
         let started = now_text();
         let import_id = insert_import_log(&mut tx, "units", "teryt", &plan.file, &started).await?;
@@ -290,15 +284,7 @@ impl Store {
             dispatch!(&mut tx, t => { sqlx::query("INSERT INTO territory_state (state_date, import_id) VALUES ($1, $2)")
                 .bind(&state).bind(import_id).execute(&mut **t).await?; });
         }
-        let mut outcome = TerritoryOutcome {
-            import_id,
-            created: 0,
-            closed: 0,
-            code_changes: 0,
-            renamed: 0,
-            relinked: 0,
-            already_imported,
-        };
+        let mut outcome = TerritoryOutcome { import_id, created: 0, closed: 0, code_changes: 0, renamed: 0, relinked: 0, already_imported };
 
         for (unit_id, date) in &plan.closures {
             let d = model::format_date(*date);
@@ -350,8 +336,7 @@ impl Store {
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         let by_code: HashMap<&str, i64> = open.iter().map(|(id, code, _, _)| (code.as_str(), *id)).collect();
-        let current: HashMap<i64, (Option<i64>, Option<i64>)> =
-            open.iter().map(|(id, _, p, s)| (*id, (*p, *s))).collect();
+        let current: HashMap<i64, (Option<i64>, Option<i64>)> = open.iter().map(|(id, _, p, s)| (*id, (*p, *s))).collect();
         for link in &plan.links {
             let Some(&id) = by_code.get(link.code.as_str()) else { continue };
             let parent = link.parent.as_ref().and_then(|c| by_code.get(c.as_str()).copied());
@@ -378,15 +363,7 @@ pub(crate) async fn insert_import_log(tx: &mut Tx, kind: &str, source: &str, fil
     Ok(id)
 }
 
-pub(crate) async fn finish_import_log(
-    tx: &mut Tx,
-    id: i64,
-    read: u64,
-    inserted: u64,
-    changed: u64,
-    unchanged: u64,
-    rejected: u64,
-) -> Result<()> {
+pub(crate) async fn finish_import_log(tx: &mut Tx, id: i64, read: u64, inserted: u64, changed: u64, unchanged: u64, rejected: u64) -> Result<()> {
     let sql = "UPDATE import_log SET finished_at = $1, rows_read = $2, inserted = $3, changed = $4, \
                unchanged = $5, rejected = $6 WHERE id = $7";
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
@@ -415,4 +392,3 @@ pub(crate) async fn insert_unit(tx: &mut Tx, u: &NewUnit, import_id: i64) -> Res
     });
     Ok(id)
 }
-

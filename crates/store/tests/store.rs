@@ -189,11 +189,8 @@ async fn territory_states_apply_once_and_in_order(store: Store) {
 }
 
 fn square(unit_id: i64, x: f64, y: f64) -> NewBoundary {
-    let geometry = format!(
-        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}"#,
-        x1 = x + 1.0,
-        y1 = y + 1.0
-    );
+    let geometry =
+        format!(r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}"#, x1 = x + 1.0, y1 = y + 1.0);
     NewBoundary { unit_id, geometry, bbox: [x, y, x + 1.0, y + 1.0] }
 }
 
@@ -253,7 +250,12 @@ async fn boundaries_and_adjacency_are_replaced_in_one_transaction(store: Store) 
     let (woj, powiat, gmina) = (id("02"), id("0201"), id("0201011"));
 
     let (c, n) = store
-        .replace_boundaries_and_adjacency("boundaries-gmina", "g.geojson", &[square(gmina, 16.0, 51.0), square(powiat, 17.0, 51.0)], &[(gmina, powiat)])
+        .replace_boundaries_and_adjacency(
+            "boundaries-gmina",
+            "g.geojson",
+            &[square(gmina, 16.0, 51.0), square(powiat, 17.0, 51.0)],
+            &[(gmina, powiat)],
+        )
         .await
         .expect("first");
     assert_eq!((c.inserted, n), (2, 2));
