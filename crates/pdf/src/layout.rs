@@ -1,8 +1,11 @@
 //! The flowing layout: [`Document`] places headings, paragraphs, tables and graphics on A4 pages
-//! (as shapes in top-left page coordinates) and hands the pages to the PDF writer on `finish`.
+//! (as shapes in top-left page coordinates, each marked with the structure element it belongs to
+//! or as an artifact), builds the structure tree alongside, and hands both to the PDF writer on
+//! `finish`.
 
 use crate::font::Fonts;
-use crate::wrap::wrap;
+use crate::tags::{Elem, Mark, Op, ROOT, Role};
+use crate::wrap::{wrap, wrap_spaced};
 use crate::{Align, Cell, DocInfo, Graphic, Rgb, Shape, Table};
 
 /// A4 width in points.
@@ -55,9 +58,13 @@ struct Keep {
 pub struct Document {
     info: DocInfo,
     fonts: Fonts,
-    pages: Vec<Vec<Shape>>,
+    pages: Vec<Vec<Op>>,
     y: f32,
     keep: Option<Keep>,
+    /// The structure tree; `elems[ROOT]` is the `Document` element.
+    elems: Vec<Elem>,
+    /// The mark given to text placed now.
+    cur: Mark,
 }
 
 /// One table cell prepared for drawing.
@@ -70,7 +77,8 @@ enum CellBox<'a> {
 impl Document {
     /// A new document with one empty A4 portrait page.
     pub fn new(info: DocInfo) -> Document {
-        Document { info, fonts: Fonts::load(), pages: vec![Vec::new()], y: TOP, keep: None }
+        let root = Elem { role: Role::Document, parent: ROOT, kids: Vec::new(), alt: String::new(), bbox: None };
+        Document { info, fonts: Fonts::load(), pages: vec![Vec::new()], y: TOP, keep: None, elems: vec![root], cur: Mark::Layout }
     }
 
     /// Usable width between the margins, in points.
@@ -104,6 +112,13 @@ impl Document {
         wrap(text, width, &|s: &str| font.measure(s, size))
     }
 
+    /// [`Document::wrap`] with the spaces between lines kept at their ends (see [`wrap_spaced`]).
+    fn wrap_spaced(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+        let font = self.fonts.get(bold);
+        let size = if size.is_finite() && size > 0.0 { size.min(MAX_SIZE) } else { BODY_SIZE };
+        wrap_spaced(text, width, &|s: &str| font.measure(s, size))
+    }
+
     /// Number of pages the document has so far (trailing empty pages are not counted).
     pub fn page_count(&self) -> usize {
         let mut n = self.pages.len();
@@ -122,12 +137,14 @@ impl Document {
             2 => (13.0, 14.0, 5.0),
             _ => (11.0, 10.0, 4.0),
         };
-        let lines = self.wrap(text, size, true, self.text_width());
+        let lines = self.wrap_spaced(text, size, true, self.text_width());
         if lines.is_empty() {
             return;
         }
         let lh = size * 1.25;
         let rule = level <= 1;
+        let elem = self.open(Role::Heading(level.clamp(1, 6)), ROOT);
+        self.cur = Mark::Elem(elem);
         self.gap(before);
         let h = lines.len() as f32 * lh + if rule { 4.0 } else { 0.0 };
         self.ensure(h + after + 3.0 * BODY_SIZE * LINE);
@@ -149,7 +166,7 @@ impl Document {
             self.y += 2.0;
             let y = self.y;
             let w = self.text_width();
-            self.ops().push(Shape::Line { points: vec![(MARGIN, y), (MARGIN + w, y)], color: HEADING, width: 0.8, dash: false });
+            self.push(Shape::Line { points: vec![(MARGIN, y), (MARGIN + w, y)], color: HEADING, width: 0.8, dash: false }, Mark::Layout);
             self.y += 2.0;
         }
         self.gap(after);
@@ -167,11 +184,13 @@ impl Document {
             return;
         }
         let size = size.min(MAX_SIZE);
-        let lines = self.wrap(text, size, bold, self.text_width());
+        let lines = self.wrap_spaced(text, size, bold, self.text_width());
         if lines.is_empty() {
             return;
         }
         let lh = size * LINE;
+        let elem = self.open(Role::Paragraph, ROOT);
+        self.cur = Mark::Elem(elem);
         let keep_lines = if self.keep.is_some() { 3 } else { 2 };
         self.ensure(lines.len().min(keep_lines) as f32 * lh);
         let font = self.fonts.get(bold);
@@ -211,7 +230,8 @@ impl Document {
     }
 
     /// A block figure at the left margin, at its natural size (scaled down if wider than the text
-    /// width or taller than a page). It moves to a new page if it does not fit.
+    /// width or taller than a page). It moves to a new page if it does not fit. Tagged as a
+    /// `Figure` with the graphic's [`Graphic::alt`] text (an artifact if it has none).
     pub fn graphic(&mut self, g: &Graphic) {
         if !positive(g.width) || !positive(g.height) {
             return;
@@ -230,7 +250,8 @@ impl Document {
             }
         }
         let y = self.y;
-        self.place_graphic(g, MARGIN, y, scale);
+        let mark = self.figure(g, ROOT);
+        self.place_graphic(g, MARGIN, y, scale, mark);
         self.y += g.height * scale;
         self.placed();
         self.gap(8.0);
@@ -238,7 +259,9 @@ impl Document {
 
     /// A table: bold header row (repeated on every page the table spans), wrapped cell text,
     /// row heights from content, page breaks between rows (a row taller than a page is split
-    /// between its lines), thin rules, optional zebra shading.
+    /// between its lines), thin rules, optional zebra shading. Tagged as one `Table` of `TR`s
+    /// with `TH` (header row; row headers if [`Table::row_headers`]) and `TD` cells; graphic cells
+    /// hold a `Figure`.
     pub fn table(&mut self, table: &Table) {
         let n = table.columns.len();
         if n == 0 {
@@ -270,10 +293,16 @@ impl Document {
         let geo = TableGeo { xs: &xs, widths: &widths, aligns: &aligns, width: tw };
         let first = rows.first().map(|r| part_height(r, 0, usize::MAX, true).min(3.0 * T_LH + 2.0 * PAD_Y)).unwrap_or(0.0);
         self.ensure(header_h + first);
-        self.draw_header(&geo, &header, header_h);
+        let table_elem = self.open(Role::Table, ROOT);
+        let head_row = self.open(Role::Row, table_elem);
+        let head_marks: Vec<Mark> = (0..n).map(|_| Mark::Elem(self.open(Role::Header { column: true }, head_row))).collect();
+        self.draw_header(&geo, &header, header_h, &head_marks);
         self.placed();
+        // On later pages the header row is drawn again as page furniture: it is already in the tree.
+        let repeated = vec![Mark::Header; n];
 
         for (i, row) in rows.iter().enumerate() {
+            let marks = self.row_marks(table_elem, row, table.row_headers);
             let shade = table.zebra && i % 2 == 1;
             let mut start = 0usize;
             let mut gfx = true;
@@ -284,19 +313,19 @@ impl Document {
                 let need = part_height(row, start, usize::MAX, gfx);
                 let avail = BOTTOM - self.y;
                 if need <= avail + EPS || guard > 10_000 {
-                    self.draw_row_part(&geo, row, start, usize::MAX, gfx, need, shade);
+                    self.draw_row_part(&geo, row, &marks, start, usize::MAX, gfx, need, shade);
                     break;
                 }
                 if need <= fresh_avail + EPS || avail < T_LH + 2.0 * PAD_Y || on_page_rows > 0 {
                     self.new_page();
-                    self.draw_header(&geo, &header, header_h);
+                    self.draw_header(&geo, &header, header_h, &repeated);
                     on_page_rows = 0;
                     continue;
                 }
                 // Taller than any page: draw the lines that fit here, continue on the next page.
                 let k = (((avail - 2.0 * PAD_Y) / T_LH).floor() as usize).max(1);
                 let h = part_height(row, start, k, false).min(avail.max(0.0));
-                self.draw_row_part(&geo, row, start, k, gfx, h, shade);
+                self.draw_row_part(&geo, row, &marks, start, k, gfx, h, shade);
                 start += k;
                 gfx = false;
                 on_page_rows += 1;
@@ -307,8 +336,8 @@ impl Document {
         self.gap(10.0);
     }
 
-    /// Finishes the document: adds the footer (`info.footer` left, `N / M` right) to every page
-    /// and returns the PDF bytes.
+    /// Finishes the document: adds the footer (`info.footer` left, `N / M` right; an artifact) to
+    /// every page and returns the PDF bytes.
     pub fn finish(self) -> Vec<u8> {
         let count = self.page_count();
         let mut pages = self.pages;
@@ -323,7 +352,8 @@ impl Document {
         for (i, page) in pages.iter_mut().enumerate() {
             let num = format!("{} / {}", i + 1, count);
             let num_w = fonts.regular.measure(&num, size);
-            page.push(Shape::Line {
+            let mut footer = |shape: Shape| page.push(Op { shape, mark: Mark::Footer });
+            footer(Shape::Line {
                 points: vec![(left_edge, FOOTER_BASELINE - 10.0), (right_edge, FOOTER_BASELINE - 10.0)],
                 color: RULE_LIGHT,
                 width: 0.4,
@@ -332,22 +362,70 @@ impl Document {
             let room = right_edge - left_edge - num_w - 12.0;
             let left = truncate(&self.info.footer, room, &|s: &str| fonts.regular.measure(s, size));
             if !left.is_empty() {
-                page.push(text_shape(left_edge, FOOTER_BASELINE, left, size, false, FOOTER));
+                footer(text_shape(left_edge, FOOTER_BASELINE, left, size, false, FOOTER));
             }
-            page.push(text_shape(right_edge - num_w, FOOTER_BASELINE, num, size, false, FOOTER));
+            footer(text_shape(right_edge - num_w, FOOTER_BASELINE, num, size, false, FOOTER));
         }
-        crate::render::write(&self.info, fonts, &pages)
+        crate::render::write(&self.info, fonts, &pages, &self.elems)
     }
 
     // ----- internals -------------------------------------------------------------------------
 
-    /// The pages laid out so far (for tests).
+    /// The shapes of the pages laid out so far (for tests).
     #[cfg(test)]
-    pub(crate) fn pages(&self) -> &[Vec<Shape>] {
-        &self.pages
+    pub(crate) fn pages(&self) -> Vec<Vec<Shape>> {
+        self.pages.iter().map(|p| p.iter().map(|op| op.shape.clone()).collect()).collect()
     }
 
-    fn ops(&mut self) -> &mut Vec<Shape> {
+    /// The pages with their marks and the structure tree (for tests).
+    #[cfg(test)]
+    pub(crate) fn tagged(&self) -> (&[Vec<Op>], &[Elem]) {
+        (&self.pages, &self.elems)
+    }
+
+    /// A new structure element under `parent`, after its existing children.
+    fn open(&mut self, role: Role, parent: usize) -> usize {
+        let id = self.elems.len();
+        self.elems.push(Elem { role, parent, kids: Vec::new(), alt: String::new(), bbox: None });
+        if let Some(p) = self.elems.get_mut(parent) {
+            p.kids.push(id);
+        }
+        id
+    }
+
+    /// The mark of a drawing's shapes: a new `Figure` under `parent` if it has a text
+    /// alternative, otherwise decoration.
+    fn figure(&mut self, g: &Graphic, parent: usize) -> Mark {
+        let alt = g.alt.trim();
+        if alt.is_empty() {
+            return Mark::Layout;
+        }
+        let id = self.open(Role::Figure, parent);
+        self.elems[id].alt = alt.to_owned();
+        Mark::Elem(id)
+    }
+
+    /// A new body row of table `table`: its `TR`, a cell element per column and the marks of
+    /// the cells' content (the cell, or the figure inside it).
+    fn row_marks(&mut self, table: usize, row: &[CellBox], row_headers: bool) -> Vec<Mark> {
+        let tr = self.open(Role::Row, table);
+        let mut marks = Vec::with_capacity(row.len());
+        for (i, cell) in row.iter().enumerate() {
+            let role = if row_headers && i == 0 { Role::Header { column: false } } else { Role::Data };
+            let id = self.open(role, tr);
+            marks.push(match cell {
+                CellBox::Graphic { g, .. } => self.figure(g, id),
+                _ => Mark::Elem(id),
+            });
+        }
+        marks
+    }
+
+    fn push(&mut self, shape: Shape, mark: Mark) {
+        self.ops().push(Op { shape, mark });
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
         }
@@ -355,7 +433,7 @@ impl Document {
         &mut self.pages[i]
     }
 
-    fn ops_ref(&self) -> &[Shape] {
+    fn ops_ref(&self) -> &[Op] {
         self.pages.last().map(Vec::as_slice).unwrap_or(&[])
     }
 
@@ -393,8 +471,8 @@ impl Document {
             if k.page == cur && k.y_start > TOP + 0.5 && k.op_start <= ops.len() {
                 moved = ops.split_off(k.op_start);
                 let dy = TOP - k.y_start;
-                for s in &mut moved {
-                    shift_y(s, dy);
+                for op in &mut moved {
+                    shift_y(&mut op.shape, dy);
                 }
                 carry = y - k.y_start;
             }
@@ -407,21 +485,32 @@ impl Document {
         }
     }
 
+    /// Text belonging to the current element ([`Document::cur`]).
     fn text(&mut self, x: f32, y: f32, text: String, size: f32, bold: bool, color: Rgb) {
-        self.ops().push(text_shape(x, y, text, size, bold, color));
+        let mark = self.cur;
+        self.push(text_shape(x, y, text, size, bold, color), mark);
     }
 
+    /// A horizontal rule (decoration).
     fn rule(&mut self, x0: f32, x1: f32, y: f32, color: Rgb, width: f32) {
-        self.ops().push(Shape::Line { points: vec![(x0, y), (x1, y)], color, width, dash: false });
+        self.push(Shape::Line { points: vec![(x0, y), (x1, y)], color, width, dash: false }, Mark::Layout);
     }
 
-    /// Draws `g` with its top-left corner at (`x0`, `y0`) page coordinates, scaled by `scale`.
-    fn place_graphic(&mut self, g: &Graphic, x0: f32, y0: f32, scale: f32) {
+    /// Draws `g` with its top-left corner at (`x0`, `y0`) page coordinates, scaled by `scale`,
+    /// its shapes marked `mark` (a figure also gets its box).
+    fn place_graphic(&mut self, g: &Graphic, x0: f32, y0: f32, scale: f32, mark: Mark) {
         let mut out = Vec::with_capacity(g.shapes.len());
         for shape in &g.shapes {
-            if let Some(s) = self.transform(shape, x0, y0, scale) {
-                out.push(s);
+            if let Some(shape) = self.transform(shape, x0, y0, scale) {
+                out.push(Op { shape, mark });
             }
+        }
+        let page = self.pages.len().saturating_sub(1);
+        if let Mark::Elem(id) = mark
+            && let Some(e) = self.elems.get_mut(id)
+            && e.bbox.is_none()
+        {
+            e.bbox = Some((page, [x0, y0, g.width * scale, g.height * scale]));
         }
         self.ops().extend(out);
     }
@@ -476,11 +565,11 @@ impl Document {
         }
         let font = self.fonts.get(bold);
         let m = |s: &str| font.measure(s, T_SIZE);
-        let mut lines = wrap(text, inner, &m);
+        let mut lines = wrap_spaced(text, inner, &m);
         if lines.len() > max_lines {
             lines.truncate(max_lines);
             if let Some(last) = lines.last_mut() {
-                let t = truncate(&format!("{last}…"), inner, &m);
+                let t = truncate(&format!("{}…", last.trim_end()), inner, &m);
                 *last = if t.ends_with('…') { t } else { format!("{t}…") };
             }
         }
@@ -503,13 +592,15 @@ impl Document {
         }
     }
 
-    fn draw_header(&mut self, geo: &TableGeo, header: &[Vec<String>], h: f32) {
+    /// The header row; `marks` has each column's header cell (or says it is a repeat).
+    fn draw_header(&mut self, geo: &TableGeo, header: &[Vec<String>], h: f32, marks: &[Mark]) {
         let y0 = self.y;
-        self.ops().push(Shape::Rect { x: MARGIN, y: y0, w: geo.width, h, fill: Some(HEADER_FILL), stroke: None });
+        self.push(Shape::Rect { x: MARGIN, y: y0, w: geo.width, h, fill: Some(HEADER_FILL), stroke: None }, Mark::Layout);
         self.rule(MARGIN, MARGIN + geo.width, y0, RULE_DARK, 0.8);
         let font = self.fonts.get(true);
         let base = baseline(font.ascent, font.descent, T_SIZE, T_LH);
         for (i, lines) in header.iter().enumerate() {
+            self.cur = marks.get(i).copied().unwrap_or(Mark::Header);
             for (j, line) in lines.iter().enumerate() {
                 let x = self.cell_x(geo, i, line, true);
                 let y = y0 + PAD_Y + j as f32 * T_LH + base;
@@ -524,7 +615,7 @@ impl Document {
     fn cell_x(&self, geo: &TableGeo, i: usize, line: &str, bold: bool) -> f32 {
         let x = geo.xs[i];
         let w = geo.widths[i];
-        let lw = self.measure(line, T_SIZE, bold);
+        let lw = self.measure(line.trim_end_matches(' '), T_SIZE, bold);
         match geo.aligns[i] {
             Align::Left => x + PAD_X,
             Align::Right => x + w - PAD_X - lw,
@@ -532,14 +623,18 @@ impl Document {
         }
     }
 
+    /// Lines `start..start + max_lines` of a body row (and its graphics if `gfx`), each cell's
+    /// content marked with its entry in `marks`.
     #[allow(clippy::too_many_arguments)]
-    fn draw_row_part(&mut self, geo: &TableGeo, row: &[CellBox], start: usize, max_lines: usize, gfx: bool, h: f32, shade: bool) {
+    fn draw_row_part(&mut self, geo: &TableGeo, row: &[CellBox], marks: &[Mark], start: usize, max_lines: usize, gfx: bool, h: f32, shade: bool) {
         let y0 = self.y;
         if shade {
-            self.ops().push(Shape::Rect { x: MARGIN, y: y0, w: geo.width, h, fill: Some(ZEBRA_FILL), stroke: None });
+            self.push(Shape::Rect { x: MARGIN, y: y0, w: geo.width, h, fill: Some(ZEBRA_FILL), stroke: None }, Mark::Layout);
         }
         let inner_h = (h - 2.0 * PAD_Y).max(0.0);
         for (i, cell) in row.iter().enumerate() {
+            let mark = marks.get(i).copied().unwrap_or(Mark::Layout);
+            self.cur = mark;
             match cell {
                 CellBox::Empty => {}
                 CellBox::Text { lines, bold } => {
@@ -566,7 +661,7 @@ impl Document {
                         Align::Center => geo.xs[i] + (geo.widths[i] - gw) / 2.0,
                     };
                     let y = y0 + PAD_Y + (inner_h - gh) / 2.0;
-                    self.place_graphic(g, x, y, s);
+                    self.place_graphic(g, x, y, s, mark);
                 }
                 CellBox::Graphic { .. } => {}
             }
@@ -682,6 +777,7 @@ mod tests {
                 })
                 .collect(),
             zebra: true,
+            row_headers: false,
         }
     }
 
@@ -712,6 +808,101 @@ mod tests {
         assert_eq!(seen, (0..300).collect::<Vec<_>>(), "every row once, in order");
     }
 
+    /// The marks of the text shapes on a page: (text, mark).
+    fn marked_texts(page: &[Op]) -> Vec<(&str, Mark)> {
+        page.iter()
+            .filter_map(|op| match &op.shape {
+                Shape::Text { text, .. } => Some((text.as_str(), op.mark)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_over_pages_is_one_table_with_header_cells() {
+        let mut doc = Document::new(DocInfo::default());
+        doc.heading(1, "Tabela");
+        let mut table = big_table(120);
+        table.row_headers = true;
+        table.rows[3][2] = Cell::Graphic(Graphic::new(100.0, 8.0).with_alt("Słupek wiersza 3"));
+        doc.table(&table);
+        doc.paragraph("Koniec.");
+        let (pages, elems) = doc.tagged();
+        assert!(pages.len() >= 3, "{} pages", pages.len());
+        let tables: Vec<usize> = (0..elems.len()).filter(|&i| elems[i].role == Role::Table).collect();
+        assert_eq!(tables.len(), 1, "one Table element for a table over {} pages", pages.len());
+        let rows = &elems[tables[0]].kids;
+        assert_eq!(rows.len(), 1 + table.rows.len(), "the header row and every body row");
+        for (r, &tr) in rows.iter().enumerate() {
+            assert_eq!(elems[tr].role, Role::Row);
+            let cells: Vec<Role> = elems[tr].kids.iter().map(|&c| elems[c].role).collect();
+            assert_eq!(cells.len(), table.columns.len(), "row {r}");
+            let want_first = if r == 0 { Role::Header { column: true } } else { Role::Header { column: false } };
+            assert_eq!(cells[0], want_first, "row {r}");
+            let rest = if r == 0 { Role::Header { column: true } } else { Role::Data };
+            assert!(cells[1..].iter().all(|c| *c == rest), "row {r}: {cells:?}");
+        }
+        // The header is structure on the first page and page furniture on the others.
+        for (p, page) in pages.iter().enumerate() {
+            let header: Vec<Mark> = marked_texts(page).into_iter().filter(|(t, _)| *t == "Wskaźnik").map(|(_, m)| m).collect();
+            assert_eq!(header.len(), 1, "page {p}");
+            match header[0] {
+                Mark::Elem(e) if p == 0 => assert_eq!(elems[e].role, Role::Header { column: true }),
+                Mark::Header if p > 0 => {}
+                m => panic!("page {p}: header marked {m:?}"),
+            }
+            // Every row's first cell is its row header, and the footer is furniture.
+            for (t, m) in marked_texts(page) {
+                if t.starts_with("Wiersz ") {
+                    assert!(matches!(m, Mark::Elem(e) if elems[e].role == Role::Header { column: false }), "{t}: {m:?}");
+                }
+            }
+            assert!(page.iter().all(|op| op.mark != Mark::Footer), "no footer before finish");
+        }
+        // The graphic with a text alternative is a figure in its cell; the others are decoration.
+        let figures: Vec<&Elem> = elems.iter().filter(|e| e.role == Role::Figure).collect();
+        assert_eq!(figures.len(), 1);
+        assert_eq!(figures[0].alt, "Słupek wiersza 3");
+        assert_eq!(elems[figures[0].parent].role, Role::Data);
+        assert!(figures[0].bbox.is_some_and(|(p, [_, _, w, h])| p == 0 && w > 0.0 && h > 0.0));
+    }
+
+    #[test]
+    fn block_graphics_are_figures_only_with_a_text_alternative() {
+        let mut doc = Document::new(DocInfo::default());
+        let mut g = Graphic::new(200.0, 50.0);
+        g.push(Shape::Rect { x: 0.0, y: 0.0, w: 20.0, h: 20.0, fill: Some(Rgb::BLACK), stroke: None });
+        doc.graphic(&g);
+        doc.graphic(&g.clone().with_alt("  Wykres: wzrost z 1 do 2  "));
+        let (pages, elems) = doc.tagged();
+        let marks: Vec<Mark> = pages[0].iter().map(|op| op.mark).collect();
+        assert_eq!(marks.len(), 2);
+        assert_eq!(marks[0], Mark::Layout);
+        let Mark::Elem(f) = marks[1] else { panic!("{marks:?}") };
+        assert_eq!((elems[f].role, elems[f].alt.as_str(), elems[f].parent), (Role::Figure, "Wykres: wzrost z 1 do 2", ROOT));
+        let (_, [x, y, w, h]) = elems[f].bbox.expect("figure box");
+        assert!((x - MARGIN).abs() < 1e-3 && y > TOP && (w - 200.0).abs() < 1e-3 && (h - 50.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn headings_and_paragraphs_are_elements_in_order() {
+        let mut doc = Document::new(DocInfo::default());
+        doc.heading(0, "Tytuł");
+        doc.heading(2, "Rozdział");
+        doc.heading(9, "Punkt");
+        doc.paragraph(&"Długi akapit tekstu. ".repeat(300));
+        doc.paragraph("");
+        let (pages, elems) = doc.tagged();
+        let roles: Vec<Role> = elems[ROOT].kids.iter().map(|&k| elems[k].role).collect();
+        assert_eq!(roles, vec![Role::Heading(1), Role::Heading(2), Role::Heading(6), Role::Paragraph]);
+        // The paragraph runs over pages as one element; the H1's rule is decoration.
+        let p = elems[ROOT].kids[3];
+        let on: Vec<bool> = pages.iter().map(|pg| pg.iter().any(|op| op.mark == Mark::Elem(p))).collect();
+        assert!(on.len() >= 2 && on.iter().all(|b| *b), "{on:?}");
+        assert!(pages[0].iter().any(|op| matches!(op.shape, Shape::Line { .. }) && op.mark == Mark::Layout));
+        assert!(pages[0].iter().all(|op| !matches!(op.shape, Shape::Line { .. }) || op.mark == Mark::Layout));
+    }
+
     #[test]
     fn empty_table_draws_header() {
         let mut doc = Document::new(DocInfo::default());
@@ -734,6 +925,7 @@ mod tests {
             width: 400.0,
             height: 200.0,
             shapes: vec![Shape::Rect { x: 0.0, y: 0.0, w: 10.0, h: 10.0, fill: Some(Rgb::BLACK), stroke: None }],
+            alt: "Wykres".into(),
         });
         let pages = doc.pages();
         assert_eq!(pages.len(), 2);
@@ -754,11 +946,12 @@ mod tests {
         doc.paragraph(&text);
         assert!(doc.page_count() >= 2);
         let w = doc.text_width();
-        for page in doc.pages() {
+        for page in &doc.pages() {
             for s in page {
                 if let Shape::Text { x, y, text, size, bold, .. } = s {
                     assert!(*y > TOP && *y <= BOTTOM + EPS);
-                    assert!(x + doc.measure(text, *size, *bold) <= MARGIN + w + 1e-3);
+                    // A trailing space (kept for text extraction) is invisible.
+                    assert!(x + doc.measure(text.trim_end(), *size, *bold) <= MARGIN + w + 1e-3);
                 }
             }
         }
@@ -771,10 +964,11 @@ mod tests {
             columns: vec![Column::new("A", 0.3, Align::Left), Column::new("B", 0.7, Align::Center)],
             rows: vec![vec![Cell::text("słowo ".repeat(3000)), Cell::bold("x")]],
             zebra: false,
+            row_headers: true,
         };
         doc.table(&t);
         assert!(doc.page_count() >= 3);
-        for page in doc.pages() {
+        for page in &doc.pages() {
             assert!(texts(page).contains(&"A"));
         }
     }
@@ -807,11 +1001,12 @@ mod tests {
                 Shape::Text { x: 0.0, y: 0.0, text: "x".into(), size: -3.0, bold: false, color: Rgb::BLACK, align: Align::Left },
                 Shape::Circle { cx: 10.0, cy: 10.0, r: 2.0, fill: Some(Rgb::BLACK), stroke: None },
             ],
+            alt: String::new(),
         };
         doc.graphic(&g);
         assert_eq!(doc.pages()[0].len(), 1);
-        doc.graphic(&Graphic { width: 0.0, height: 10.0, shapes: g.shapes.clone() });
-        doc.graphic(&Graphic { width: f32::NAN, height: 10.0, shapes: g.shapes });
+        doc.graphic(&Graphic { width: 0.0, height: 10.0, shapes: g.shapes.clone(), alt: "x".into() });
+        doc.graphic(&Graphic { width: f32::NAN, height: 10.0, shapes: g.shapes, alt: "x".into() });
         assert_eq!(doc.pages()[0].len(), 1);
     }
 
@@ -868,6 +1063,7 @@ mod tests {
                                     dash: true,
                                 },
                             ],
+                            alt: s.chars().take(20).collect(),
                         };
                         doc.graphic(&g);
                     }
@@ -879,6 +1075,7 @@ mod tests {
                                 .map(|_| vec![Cell::text(s.clone()), Cell::Graphic(Graphic::new(f(next()), f(next())))])
                                 .collect(),
                             zebra: true,
+                            row_headers: next() % 2 == 0,
                         };
                         doc.table(&t);
                     }

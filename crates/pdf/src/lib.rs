@@ -3,6 +3,12 @@
 //! simple vector graphics, all in embedded DejaVu Sans so Polish text renders and extracts
 //! (Type0/CIDFontType2 fonts, Identity-H, subset, with a ToUnicode CMap).
 //!
+//! The output is a tagged PDF, readable by screen readers: every piece of content is either in
+//! the structure tree (`Document` → `H1`–`H6`, `P`, `Table` → `TR` → `TH`/`TD`, `Figure` with its
+//! [`Graphic::alt`] text) or marked as an artifact (page footers, rules, shading, a table's header
+//! row repeated on later pages, drawings without a text alternative). The catalog carries the
+//! document's language, the Info dictionary and XMP metadata its title, shown by viewers.
+//!
 //! ```
 //! use pdf::{DocInfo, Document};
 //! let mut doc = Document::new(DocInfo { title: "Raport".into(), ..DocInfo::default() });
@@ -17,6 +23,7 @@
 mod font;
 mod layout;
 mod render;
+mod tags;
 mod wrap;
 
 pub use layout::Document;
@@ -24,7 +31,8 @@ pub use layout::Document;
 /// Document metadata and the running footer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocInfo {
-    /// Document title (`/Title`, shown in the viewer's title bar).
+    /// Document title (`/Title` in the Info dictionary and `dc:title` in the XMP metadata; viewers
+    /// show it in the title bar).
     pub title: String,
     /// Author (`/Author`).
     pub author: String,
@@ -140,12 +148,22 @@ pub struct Graphic {
     pub height: f32,
     /// Shapes, painted in order.
     pub shapes: Vec<Shape>,
+    /// What the drawing shows, in words, for readers who cannot see it (the `Figure`'s `/Alt`,
+    /// read out by screen readers instead of the shapes). Empty means the drawing is decoration
+    /// and is tagged as an artifact, not as a figure.
+    pub alt: String,
 }
 
 impl Graphic {
-    /// An empty drawing of the given size.
+    /// An empty drawing of the given size, without a text alternative.
     pub fn new(width: f32, height: f32) -> Graphic {
-        Graphic { width, height, shapes: Vec::new() }
+        Graphic { width, height, shapes: Vec::new(), alt: String::new() }
+    }
+
+    /// The drawing with `alt` as its text alternative (see [`Graphic::alt`]).
+    pub fn with_alt(mut self, alt: impl Into<String>) -> Graphic {
+        self.alt = alt.into();
+        self
     }
 
     /// Adds a shape (painted after the ones already there).
@@ -162,7 +180,8 @@ pub enum Cell {
     Text(String),
     /// Bold text, wrapped to the column.
     Bold(String),
-    /// A drawing, scaled down (never up) to fit the cell's inner box, keeping its aspect ratio.
+    /// A drawing, scaled down (never up) to fit the cell's inner box, keeping its aspect ratio;
+    /// a `Figure` inside the cell if it has a text alternative.
     Graphic(Graphic),
 }
 
@@ -197,7 +216,9 @@ impl Column {
 }
 
 /// A table: a header row from the columns' titles and body rows of cells. Rows shorter than the
-/// column list are padded with empty cells; extra cells are ignored.
+/// column list are padded with empty cells; extra cells are ignored. Tagged as one `Table`
+/// however many pages it spans: the header row's cells are `TH` for their column, the body's
+/// `TD` (the first cell of a row `TH` for its row if `row_headers`).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Table {
     /// The columns, left to right.
@@ -206,4 +227,7 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Shade every other body row.
     pub zebra: bool,
+    /// The first cell of each body row names the row (e.g. the indicator): it is tagged as a
+    /// header cell for its row.
+    pub row_headers: bool,
 }

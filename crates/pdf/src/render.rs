@@ -1,14 +1,17 @@
-//! Serialisation of laid-out pages to PDF bytes: content streams, subset Type0/CIDFontType2 fonts
-//! (Identity-H, /W widths, ToUnicode CMap), metadata, Flate compression.
+//! Serialisation of laid-out pages to PDF bytes: content streams with marked content, the
+//! structure tree (tagged PDF), subset Type0/CIDFontType2 fonts (Identity-H, /W widths, ToUnicode
+//! CMap), metadata (Info and XMP), Flate compression.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
+use pdf_writer::types::{ArtifactSubtype, ArtifactType, CidFontType, FontFlags, SystemInfo, TabOrder, TableHeaderScope};
+use pdf_writer::writers::StructTreeRoot;
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use subsetter::GlyphRemapper;
 
 use crate::font::{Font, Fonts};
 use crate::layout::{PAGE_H, PAGE_W, valid};
+use crate::tags::{Elem, Mark, Op, ROOT, Role};
 use crate::{DocInfo, Rgb, Shape};
 
 const SYSTEM_INFO: SystemInfo = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
@@ -69,12 +72,13 @@ impl<'a> FontUse<'a> {
     }
 }
 
-/// Writes the pages (shapes in top-left page coordinates) as a PDF document.
-pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Shape>]) -> Vec<u8> {
+/// Writes the pages (marked shapes in top-left page coordinates) and their structure tree as a
+/// tagged PDF document.
+pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Op>], elems: &[Elem]) -> Vec<u8> {
     let mut uses = [FontUse::new(&fonts.regular, b"F1"), FontUse::new(&fonts.bold, b"F2")];
     for page in pages {
-        for shape in page {
-            if let Shape::Text { text, bold, .. } = shape {
+        for op in page {
+            if let Shape::Text { text, bold, .. } = &op.shape {
                 uses[usize::from(*bold)].collect(text);
             }
         }
@@ -92,6 +96,8 @@ pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Shape>]) -> Vec<
     let catalog_id = alloc();
     let pages_id = alloc();
     let info_id = alloc();
+    let tree_id = alloc();
+    let xmp_id = alloc();
 
     // Fonts.
     let mut font_refs: Vec<(&'static [u8], Ref)> = Vec::new();
@@ -109,18 +115,29 @@ pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Shape>]) -> Vec<
         font_refs.push((u.res, type0));
     }
 
-    // Pages.
+    // Pages. `mcrs[e]`: the (page, MCID) of element e's marked-content sequences, in order;
+    // `page_mcids[p][mcid]`: the element of each sequence on page p.
     let mut page_ids = Vec::with_capacity(pages.len());
-    for page in pages {
+    let mut mcrs: Vec<Vec<(usize, i32)>> = vec![Vec::new(); elems.len()];
+    let mut page_mcids: Vec<Vec<usize>> = Vec::with_capacity(pages.len());
+    for (index, page) in pages.iter().enumerate() {
         let page_id = alloc();
         let content_id = alloc();
         page_ids.push(page_id);
-        let content = page_content(page, &uses);
+        let (content, mcids) = page_content(page, &uses, elems);
+        for (mcid, &e) in mcids.iter().enumerate() {
+            if let Some(list) = mcrs.get_mut(e) {
+                list.push((index, i32::try_from(mcid).unwrap_or(i32::MAX)));
+            }
+        }
+        page_mcids.push(mcids);
         pdf.stream(content_id, &deflate(&content)).filter(Filter::FlateDecode);
         let mut p = pdf.page(page_id);
         p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
         p.parent(pages_id);
         p.contents(content_id);
+        p.struct_parents(i32::try_from(index).unwrap_or(i32::MAX));
+        p.tab_order(TabOrder::StructureOrder);
         {
             let mut res = p.resources();
             let mut f = res.fonts();
@@ -132,6 +149,10 @@ pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Shape>]) -> Vec<
     }
     pdf.pages(pages_id).kids(page_ids.iter().copied()).count(page_ids.len() as i32);
 
+    write_structure(&mut pdf, &mut alloc, tree_id, elems, &mcrs, &page_mcids, &page_ids);
+    let xmp = xmp(info);
+    pdf.metadata(xmp_id, xmp.as_bytes());
+
     {
         let mut cat = pdf.catalog(catalog_id);
         cat.pages(pages_id);
@@ -139,6 +160,9 @@ pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Shape>]) -> Vec<
             cat.lang(TextStr(&info.lang));
         }
         cat.viewer_preferences().display_doc_title(true);
+        cat.mark_info().marked(true);
+        cat.pair(Name(b"StructTreeRoot"), tree_id);
+        cat.metadata(xmp_id);
     }
     {
         let mut di = pdf.document_info(info_id);
@@ -152,6 +176,104 @@ pub(crate) fn write(info: &DocInfo, fonts: &Fonts, pages: &[Vec<Shape>]) -> Vec<
         }
     }
     pdf.finish()
+}
+
+/// Writes the structure tree: the root (with the parent tree mapping each page's MCIDs to their
+/// elements) and every element that has content or must stay (table cells, the document).
+fn write_structure(
+    pdf: &mut Pdf,
+    alloc: &mut dyn FnMut() -> Ref,
+    tree_id: Ref,
+    elems: &[Elem],
+    mcrs: &[Vec<(usize, i32)>],
+    page_mcids: &[Vec<usize>],
+    page_ids: &[Ref],
+) {
+    // Children always come after their parent, so one backward pass settles who is kept.
+    let mut alive = vec![false; elems.len()];
+    for i in (0..elems.len()).rev() {
+        let e = &elems[i];
+        alive[i] = e.role.kept_empty() || !mcrs[i].is_empty() || e.kids.iter().any(|&k| alive.get(k).copied().unwrap_or(false));
+    }
+    let refs: Vec<Option<Ref>> = alive.iter().map(|&a| a.then(&mut *alloc)).collect();
+    let page_ref = |p: usize| page_ids.get(p).copied();
+
+    for (i, e) in elems.iter().enumerate() {
+        let Some(id) = refs[i] else { continue };
+        let mut el = pdf.struct_element(id);
+        el.custom_kind(Name(e.role.name()));
+        let parent = if i == ROOT { Some(tree_id) } else { refs.get(e.parent).copied().flatten() };
+        if let Some(p) = parent {
+            el.parent(p);
+        }
+        if let Some(pg) = mcrs[i].first().and_then(|(p, _)| page_ref(*p)) {
+            el.page(pg);
+        }
+        if !e.alt.is_empty() {
+            el.alt(TextStr(&e.alt));
+        }
+        match e.role {
+            Role::Header { column } => {
+                el.attributes().push().table().scope(if column { TableHeaderScope::Column } else { TableHeaderScope::Row });
+            }
+            Role::Figure => {
+                if let Some((_, [x, y, w, h])) = e.bbox {
+                    el.attributes().push().layout().bbox(Rect::new(n(x), n(PAGE_H - y - h), n(x + w), n(PAGE_H - y)));
+                }
+            }
+            _ => {}
+        }
+        let kids: Vec<Ref> = e.kids.iter().filter_map(|&k| refs.get(k).copied().flatten()).collect();
+        if !kids.is_empty() || !mcrs[i].is_empty() {
+            let mut k = el.children();
+            for r in kids {
+                k.struct_element(r);
+            }
+            for &(p, mcid) in &mcrs[i] {
+                let mut m = k.marked_content_ref();
+                m.marked_content_id(mcid);
+                if let Some(pg) = page_ref(p) {
+                    m.page(pg);
+                }
+            }
+        }
+    }
+
+    let mut root = pdf.indirect(tree_id).start::<StructTreeRoot>();
+    if let Some(doc) = refs.first().copied().flatten() {
+        root.child(doc);
+    }
+    {
+        // Written by hand: each page's value is an inline array of element references.
+        let mut tree = root.insert(Name(b"ParentTree")).dict();
+        let mut nums = tree.insert(Name(b"Nums")).array();
+        for (p, mcids) in page_mcids.iter().enumerate() {
+            nums.item(i32::try_from(p).unwrap_or(i32::MAX));
+            nums.push().array().items(mcids.iter().filter_map(|&e| refs.get(e).copied().flatten()));
+        }
+    }
+    root.parent_tree_next_key(i32::try_from(page_mcids.len()).unwrap_or(i32::MAX));
+}
+
+/// XMP metadata: the title and language (PDF/UA wants the title here too), author, producer.
+fn xmp(info: &DocInfo) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let clean = |s: &str| esc(&s.chars().filter(|c| !c.is_control() || *c == '\t').collect::<String>());
+    let mut x = String::from("<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n");
+    x.push_str("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n");
+    x.push_str("<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n");
+    x.push_str(&format!(
+        "<dc:format>application/pdf</dc:format>\n<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:title>\n",
+        clean(&info.title)
+    ));
+    if !info.lang.is_empty() {
+        x.push_str(&format!("<dc:language><rdf:Bag><rdf:li>{}</rdf:li></rdf:Bag></dc:language>\n", clean(&info.lang)));
+    }
+    if !info.author.is_empty() {
+        x.push_str(&format!("<dc:creator><rdf:Seq><rdf:li>{}</rdf:li></rdf:Seq></dc:creator>\n", clean(&info.author)));
+    }
+    x.push_str("<pdf:Producer>Miernik pdf</pdf:Producer>\n</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
+    x
 }
 
 /// Writes the Type0 font, its CIDFontType2 descendant, descriptor, (subset) font file, ToUnicode
@@ -214,12 +336,49 @@ fn write_font(pdf: &mut Pdf, u: &FontUse, ids: [Ref; 6]) {
     pdf.stream(cmap_id, &deflate(cmap.as_slice())).filter(Filter::FlateDecode);
 }
 
-/// The content stream of one page.
-fn page_content(page: &[Shape], uses: &[FontUse; 2]) -> Vec<u8> {
+/// Whether a shape draws anything.
+fn drawn(shape: &Shape, uses: &[FontUse; 2]) -> bool {
+    valid(shape)
+        && match shape {
+            Shape::Text { text, bold, .. } => !uses[usize::from(*bold)].encode(text).is_empty(),
+            _ => true,
+        }
+}
+
+/// The content stream of one page, each run of shapes with the same mark in one marked-content
+/// sequence: the element's tag with the next MCID, or `/Artifact`. Also returns the element of
+/// each MCID.
+fn page_content(page: &[Op], uses: &[FontUse; 2], elems: &[Elem]) -> (Vec<u8>, Vec<usize>) {
     let mut c = Content::new();
-    for shape in page {
-        if !valid(shape) {
+    let mut mcids: Vec<usize> = Vec::new();
+    let mut open: Option<Mark> = None;
+    for Op { shape, mark } in page {
+        if !drawn(shape, uses) {
             continue;
+        }
+        if open != Some(*mark) {
+            if open.is_some() {
+                c.end_marked_content();
+            }
+            match mark {
+                Mark::Elem(e) => {
+                    let tag = elems.get(*e).map(|el| el.role.name()).unwrap_or(b"Span");
+                    let mcid = i32::try_from(mcids.len()).unwrap_or(i32::MAX);
+                    c.begin_marked_content_with_properties(Name(tag)).properties().identify(mcid);
+                    mcids.push(*e);
+                }
+                Mark::Layout => {
+                    c.begin_marked_content_with_properties(Name(b"Artifact")).properties().artifact().kind(ArtifactType::Layout);
+                }
+                Mark::Header => {
+                    c.begin_marked_content_with_properties(Name(b"Artifact")).properties().artifact().kind(ArtifactType::Pagination);
+                }
+                Mark::Footer => {
+                    let mut props = c.begin_marked_content_with_properties(Name(b"Artifact"));
+                    props.properties().artifact().kind(ArtifactType::Pagination).subtype(ArtifactSubtype::Footer);
+                }
+            }
+            open = Some(*mark);
         }
         match shape {
             Shape::Rect { x, y, w, h, fill, stroke } => {
@@ -269,7 +428,10 @@ fn page_content(page: &[Shape], uses: &[FontUse; 2]) -> Vec<u8> {
             }
         }
     }
-    c.finish().into_vec()
+    if open.is_some() {
+        c.end_marked_content();
+    }
+    (c.finish().into_vec(), mcids)
 }
 
 fn paint(c: &mut Content, fill: Option<Rgb>, stroke: Option<(Rgb, f32)>) {
@@ -357,6 +519,44 @@ mod tests {
         {
             assert!(s.contains(key), "{key} missing");
         }
+    }
+
+    #[test]
+    fn output_is_tagged() {
+        let mut d = Document::new(DocInfo { title: "Raport: Gmina <Łęczyca> & 2024".into(), lang: "en".into(), ..DocInfo::default() });
+        d.heading(1, "Nagłówek");
+        d.paragraph(&"Akapit. ".repeat(1500));
+        // A drawing without shapes has no content to tag; this one has.
+        d.graphic(&Graphic::new(10.0, 10.0).with_alt("Pusty"));
+        let mut g = Graphic::new(10.0, 10.0).with_alt("Opis");
+        g.push(Shape::Circle { cx: 5.0, cy: 5.0, r: 4.0, fill: Some(crate::Rgb::BLACK), stroke: None });
+        d.graphic(&g);
+        let pages = d.page_count();
+        assert!(pages >= 2);
+        let pdf = d.finish();
+        // pdf-writer puts dictionary entries on lines of their own.
+        let s = String::from_utf8_lossy(&pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+        for key in [
+            "/MarkInfo << /Marked true >>",
+            "/StructTreeRoot ",
+            "/ParentTree << /Nums [0 [",
+            "/S /Document",
+            "/S /H1",
+            "/S /P",
+            "/S /Figure",
+            "/Alt (Opis)",
+            "/Lang (en)",
+            "/Tabs /S",
+            "/Type /Metadata",
+        ] {
+            assert!(s.contains(key), "{key} missing");
+        }
+        assert!(s.contains(&format!("/ParentTreeNextKey {pages}")));
+        for p in 0..pages {
+            assert!(s.contains(&format!("/StructParents {p}")), "page {p}");
+        }
+        assert!(!s.contains("(Pusty)"), "an empty figure is left out");
+        assert!(s.contains("<rdf:li xml:lang=\"x-default\">Raport: Gmina &lt;Łęczyca&gt; &amp; 2024</rdf:li>"), "XMP title escaped");
     }
 
     #[test]

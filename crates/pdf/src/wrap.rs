@@ -13,8 +13,22 @@ pub(crate) fn is_break_space(c: char) -> bool {
 /// `width` is split between characters, with at least one character per line, so every line fits
 /// except a single character wider than `width` itself.
 pub(crate) fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
+    wrap_ends(text, width, measure).into_iter().map(|(line, _)| line).collect()
+}
+
+/// [`wrap`] with spaces kept for text extraction: a non-empty line that ended at white space
+/// (rather than inside a word, or at the end of the text) gets a trailing `' '`, so that the
+/// lines read one after another give back the words with their spaces (screen readers and text
+/// extraction follow the structure tree, which just joins the lines). The space is invisible;
+/// measure a line without it.
+pub(crate) fn wrap_spaced(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
+    wrap_ends(text, width, measure).into_iter().map(|(line, space)| if space && !line.is_empty() { line + " " } else { line }).collect()
+}
+
+/// The lines of [`wrap`], each with whether it ended at white space.
+fn wrap_ends(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<(String, bool)> {
     let width = if width.is_finite() { width } else { 0.0 };
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<(String, bool)> = Vec::new();
     for hard in text.split('\n') {
         let mut current = String::new();
         let mut any = false;
@@ -26,27 +40,30 @@ pub(crate) fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec
                     current = candidate;
                     continue;
                 }
-                lines.push(std::mem::take(&mut current));
+                lines.push((std::mem::take(&mut current), true));
             }
             if measure(word) <= width + 1e-3 {
                 current = word.to_string();
             } else {
                 let mut pieces = break_word(word, width, measure);
                 current = pieces.pop().unwrap_or_default();
-                lines.extend(pieces);
+                lines.extend(pieces.into_iter().map(|p| (p, false)));
             }
         }
         if !current.is_empty() {
-            lines.push(current);
+            lines.push((current, true));
         } else if !any {
-            lines.push(String::new());
+            lines.push((String::new(), true));
         }
     }
-    while lines.last().is_some_and(|l| l.is_empty()) {
+    while lines.last().is_some_and(|l| l.0.is_empty()) {
         lines.pop();
     }
-    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let first = lines.iter().position(|l| !l.0.is_empty()).unwrap_or(lines.len());
     lines.drain(..first);
+    if let Some(last) = lines.last_mut() {
+        last.1 = false;
+    }
     lines
 }
 
@@ -115,6 +132,21 @@ mod tests {
         assert_eq!(lines, vec!["a", "b", "c", "d", "e"]);
         let lines = wrap("abc", f32::NAN, &m);
         assert_eq!(lines.concat(), "abc");
+    }
+
+    #[test]
+    fn spaced_lines_join_back_into_the_text() {
+        let fonts = Fonts::load();
+        let m = |s: &str| fonts.regular.measure(s, 10.0);
+        let text = "Zażółć gęślą jaźń — gmina wiejska „Łęczyca”\nosiąga wskaźnik ≥ 12,5 ± 0,3 w porównaniu z grupą.";
+        for width in [60.0, 120.0, 300.0] {
+            let spaced = wrap_spaced(text, width, &m);
+            assert_eq!(spaced.iter().map(|l| l.trim_end()).collect::<Vec<_>>(), wrap(text, width, &m), "width {width}");
+            assert_eq!(spaced.concat(), text.replace('\n', " "), "width {width}");
+        }
+        // A word broken between lines joins without a space.
+        let word = "Konstantynopolitańczykowianeczka";
+        assert_eq!(wrap_spaced(&format!("{word} x"), 60.0, &m).concat(), format!("{word} x"));
     }
 
     #[test]

@@ -21,28 +21,9 @@ const DARK: Rgb = Rgb(60, 60, 60);
 fn bar(value: f32, median: f32) -> Graphic {
     let w = 120.0;
     let mut g = Graphic::new(w, 10.0);
-    g.push(Shape::Rect {
-        x: 0.0,
-        y: 1.0,
-        w,
-        h: 8.0,
-        fill: Some(GRAY),
-        stroke: None,
-    });
-    g.push(Shape::Rect {
-        x: 0.0,
-        y: 1.0,
-        w: w * value,
-        h: 8.0,
-        fill: Some(BLUE),
-        stroke: None,
-    });
-    g.push(Shape::Line {
-        points: vec![(w * median, 0.0), (w * median, 10.0)],
-        color: DARK,
-        width: 1.2,
-        dash: false,
-    });
+    g.push(Shape::Rect { x: 0.0, y: 1.0, w, h: 8.0, fill: Some(GRAY), stroke: None });
+    g.push(Shape::Rect { x: 0.0, y: 1.0, w: w * value, h: 8.0, fill: Some(BLUE), stroke: None });
+    g.push(Shape::Line { points: vec![(w * median, 0.0), (w * median, 10.0)], color: DARK, width: 1.2, dash: false });
     g
 }
 
@@ -51,70 +32,24 @@ fn line_chart(width: f32) -> Graphic {
     let plot_w = width - left - 10.0;
     let mut g = Graphic::new(width, h);
     let years = [2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024];
-    let gmina = [
-        4120.0, 4380.0, 4710.0, 5050.0, 5590.0, 6120.0, 6890.0, 7400.0,
-    ];
-    let median = [
-        4000.0, 4250.0, 4500.0, 4900.0, 5300.0, 5800.0, 6500.0, 7000.0,
-    ];
+    let gmina = [4120.0, 4380.0, 4710.0, 5050.0, 5590.0, 6120.0, 6890.0, 7400.0];
+    let median = [4000.0, 4250.0, 4500.0, 4900.0, 5300.0, 5800.0, 6500.0, 7000.0];
     let (lo, hi) = (3500.0f32, 8000.0f32);
     let x = |i: usize| left + plot_w * i as f32 / (years.len() - 1) as f32;
     let y = |v: f32| bottom - (v - lo) / (hi - lo) * (bottom - top);
     for k in 0..=4 {
         let v = lo + (hi - lo) * k as f32 / 4.0;
-        g.push(Shape::Line {
-            points: vec![(left, y(v)), (left + plot_w, y(v))],
-            color: GRAY,
-            width: 0.5,
-            dash: k != 0,
-        });
-        g.push(Shape::Text {
-            x: left - 4.0,
-            y: y(v) + 3.0,
-            text: format!("{v:.0}"),
-            size: 7.5,
-            bold: false,
-            color: DARK,
-            align: Align::Right,
-        });
+        g.push(Shape::Line { points: vec![(left, y(v)), (left + plot_w, y(v))], color: GRAY, width: 0.5, dash: k != 0 });
+        g.push(Shape::Text { x: left - 4.0, y: y(v) + 3.0, text: format!("{v:.0}"), size: 7.5, bold: false, color: DARK, align: Align::Right });
     }
     for (i, yr) in years.iter().enumerate() {
-        g.push(Shape::Text {
-            x: x(i),
-            y: bottom + 12.0,
-            text: yr.to_string(),
-            size: 7.5,
-            bold: false,
-            color: DARK,
-            align: Align::Center,
-        });
+        g.push(Shape::Text { x: x(i), y: bottom + 12.0, text: yr.to_string(), size: 7.5, bold: false, color: DARK, align: Align::Center });
     }
-    let pts = |s: &[f32]| {
-        s.iter()
-            .enumerate()
-            .map(|(i, v)| (x(i), y(*v)))
-            .collect::<Vec<_>>()
-    };
-    g.push(Shape::Line {
-        points: pts(&median),
-        color: DARK,
-        width: 1.2,
-        dash: true,
-    });
-    g.push(Shape::Line {
-        points: pts(&gmina),
-        color: BLUE,
-        width: 1.8,
-        dash: false,
-    });
+    let pts = |s: &[f32]| s.iter().enumerate().map(|(i, v)| (x(i), y(*v))).collect::<Vec<_>>();
+    g.push(Shape::Line { points: pts(&median), color: DARK, width: 1.2, dash: true });
+    g.push(Shape::Line { points: pts(&gmina), color: BLUE, width: 1.8, dash: false });
     for p in pts(&gmina) {
-        g.push(Shape::Circle {
-            cx: p.0,
-            cy: p.1,
-            r: 2.6,
-            fill: Some(Rgb::WHITE),
-            stroke: Some((BLUE, 1.2)),
-        });
+        g.push(Shape::Circle { cx: p.0, cy: p.1, r: 2.6, fill: Some(Rgb::WHITE), stroke: Some((BLUE, 1.2)) });
     }
     g.push(Shape::Text {
         x: left,
@@ -152,11 +87,7 @@ fn indicator_table(section: usize, rows: usize) -> Table {
                 let v = ((i * 37 + section * 11) % 100) as f32 / 100.0;
                 let m = ((i * 13 + 40) % 60 + 20) as f32 / 100.0;
                 let name = names[i % names.len()];
-                let first = if i % 5 == 0 {
-                    Cell::bold(name)
-                } else {
-                    Cell::text(name)
-                };
+                let first = if i % 5 == 0 { Cell::bold(name) } else { Cell::text(name) };
                 vec![
                     first,
                     Cell::text(format!("{:.1}", v * 1000.0).replace('.', ",")),
@@ -167,6 +98,7 @@ fn indicator_table(section: usize, rows: usize) -> Table {
             })
             .collect(),
         zebra: true,
+        row_headers: true,
     }
 }
 
@@ -187,15 +119,7 @@ fn build() -> (Vec<u8>, usize) {
     let w = doc.text_width();
     doc.graphic(&line_chart(w));
     doc.paragraph("Wykres pokazuje dochody ogółem na mieszkańca w latach 2017–2024.");
-    for (s, title) in [
-        "Finanse",
-        "Edukacja",
-        "Infrastruktura i środowisko",
-        "Zdrowie i pomoc społeczna",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (s, title) in ["Finanse", "Edukacja", "Infrastruktura i środowisko", "Zdrowie i pomoc społeczna"].iter().enumerate() {
         doc.heading(2, &format!("{}. {}", s + 1, title));
         doc.paragraph(LONG);
         doc.heading(3, "Wskaźniki szczegółowe");
@@ -226,11 +150,7 @@ fn polish_report_renders_and_extracts() {
     let dir = out_dir();
     let file = dir.join("report.pdf");
     std::fs::write(&file, &bytes).expect("write pdf");
-    eprintln!(
-        "wrote {} ({} bytes, {pages} pages)",
-        file.display(),
-        bytes.len()
-    );
+    eprintln!("wrote {} ({} bytes, {pages} pages)", file.display(), bytes.len());
 
     let have = tool("pdftoppm") && tool("pdftotext") && tool("pdfinfo");
     if !have {
@@ -255,77 +175,38 @@ fn polish_report_renders_and_extracts() {
     assert!(png.len() > 10_000, "png only {} bytes", png.len());
     let w = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
     let h = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
-    assert!(
-        (490..=500).contains(&w) && (697..=706).contains(&h),
-        "A4 at 60 dpi, got {w}×{h}"
-    );
+    assert!((490..=500).contains(&w) && (697..=706).contains(&h), "A4 at 60 dpi, got {w}×{h}");
 
     // The text comes back as the same Unicode.
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("run pdftotext");
+    let out = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&file).arg("-").output().expect("run pdftotext");
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(
-        text.contains(SENTENCE_1),
-        "sentence 1 not extracted:\n{}",
-        &text[..text.len().min(2000)]
-    );
+    assert!(text.contains(SENTENCE_1), "sentence 1 not extracted:\n{}", &text[..text.len().min(2000)]);
     assert!(text.contains(SENTENCE_2), "sentence 2 not extracted");
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        norm(&text).contains(&norm(LONG)),
-        "wrapped paragraph not extracted in order"
-    );
+    assert!(norm(&text).contains(&norm(LONG)), "wrapped paragraph not extracted in order");
     assert!(text.contains("Na tle grupy (min–max)"));
     // Page numbers (pdftotext drops the spaces of a line made only of one-letter words: "1/8").
     let squashed = text.replace(' ', "");
-    assert!(
-        squashed.contains(&format!("\n1/{pages}\n"))
-            && squashed.contains(&format!("\n{pages}/{pages}\n"))
-    );
+    assert!(squashed.contains(&format!("\n1/{pages}\n")) && squashed.contains(&format!("\n{pages}/{pages}\n")));
 
     // Page count and metadata.
-    let info = Command::new("pdfinfo")
-        .arg(&file)
-        .output()
-        .expect("run pdfinfo");
+    let info = Command::new("pdfinfo").arg(&file).output().expect("run pdfinfo");
     let info = String::from_utf8_lossy(&info.stdout).to_string();
-    let n: usize = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("Pages: line");
+    let n: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).and_then(|v| v.trim().parse().ok()).expect("Pages: line");
     assert_eq!(n, pages);
     assert!(info.contains("Raport jednostki: Gmina Źródła"), "{info}");
 
     let fonts = Command::new("pdffonts").arg(&file).output();
     if let Ok(fonts) = fonts {
         let f = String::from_utf8_lossy(&fonts.stdout);
-        assert!(
-            f.contains("DejaVuSans-Bold") && f.contains("CID TrueType"),
-            "{f}"
-        );
-        assert!(
-            f.lines().skip(2).all(|l| l.contains(" yes yes yes ")),
-            "fonts must be embedded, subset, with ToUnicode:\n{f}"
-        );
+        assert!(f.contains("DejaVuSans-Bold") && f.contains("CID TrueType"), "{f}");
+        assert!(f.lines().skip(2).all(|l| l.contains(" yes yes yes ")), "fonts must be embedded, subset, with ToUnicode:\n{f}");
     }
 
     if tool("qpdf") {
-        let q = Command::new("qpdf")
-            .arg("--check")
-            .arg(&file)
-            .output()
-            .expect("run qpdf");
-        assert!(
-            q.status.success(),
-            "qpdf --check: {}",
-            String::from_utf8_lossy(&q.stdout)
-        );
+        let q = Command::new("qpdf").arg("--check").arg(&file).output().expect("run qpdf");
+        assert!(q.status.success(), "qpdf --check: {}", String::from_utf8_lossy(&q.stdout));
     } else {
         eprintln!("qpdf not installed: skipping qpdf --check");
     }

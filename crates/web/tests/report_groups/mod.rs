@@ -66,6 +66,96 @@ async fn the_report_is_printable_html_and_a_pdf_with_every_area_and_the_definiti
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// The report's PDF is tagged for screen readers (checked with poppler and qpdf when they are
+/// here; CI installs them): its structure tree covers every page, the document's language is
+/// the report's, and every figure (quartile bars, trend lines) has a text alternative.
+#[tokio::test]
+async fn the_report_pdf_is_tagged_in_its_language_with_alt_text_on_every_figure() {
+    use serde_json::Value;
+    use std::process::Command;
+    let have = ["pdfinfo", "qpdf"].iter().all(|t| Command::new(t).arg("--version").output().is_ok());
+    if !have {
+        assert!(std::env::var("MIERNIK_REQUIRE_POPPLER").as_deref() != Ok("1"), "poppler-utils and qpdf are required here");
+        eprintln!("pdfinfo or qpdf missing: skipping the tagged-PDF check");
+        return;
+    }
+    let r = router().await;
+    let gmina = a_gmina(&r).await;
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, query, title, alt_start) in
+        [("pl", "", "Raport: ", "Pozycja w grupie: mediana "), ("en", "&lang=en", "Report: ", "Position in the group: median ")]
+    {
+        let (status, _, pdf) = send(&r, &format!("/raport/{gmina}?format=pdf{query}"), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        let file = dir.path().join(format!("r-{lang}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        let info = String::from_utf8(Command::new("pdfinfo").arg(&file).output().unwrap().stdout).unwrap();
+        assert!(info.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")), "{info}");
+        assert!(info.lines().any(|l| l.starts_with("Title:") && l.contains(title)), "{info}");
+
+        let json: Value = serde_json::from_slice(&Command::new("qpdf").arg("--json=2").arg(&file).output().unwrap().stdout).unwrap();
+        let objs = json["qpdf"][1].as_object().unwrap();
+        let get = |v: &Value| -> Value {
+            match v.as_str().and_then(|r| objs.get(&format!("obj:{r}"))) {
+                Some(o) => o.get("value").or_else(|| o.get("stream").map(|s| &s["dict"])).cloned().unwrap(),
+                None => v.clone(),
+            }
+        };
+        let cat = get(&objs["trailer"]["value"]["/Root"]);
+        assert_eq!(cat["/Lang"], format!("u:{lang}"));
+        assert_eq!(cat["/MarkInfo"]["/Marked"], true);
+        let root = get(&cat["/StructTreeRoot"]);
+
+        // Depth first through the tree: the (page, MCID) pairs it reaches, and the figures' alt texts.
+        let mut reached = std::collections::BTreeSet::new();
+        let mut alts: Vec<Option<String>> = Vec::new();
+        let mut stack: Vec<(Value, Option<String>)> = vec![(root["/K"].clone(), None)];
+        while let Some((k, pg)) = stack.pop() {
+            match k {
+                Value::Array(a) => stack.extend(a.into_iter().rev().map(|x| (x, pg.clone()))),
+                Value::Number(n) => {
+                    reached.insert((pg.clone().expect("/Pg"), n.as_i64().unwrap()));
+                }
+                Value::Object(m) => {
+                    reached.insert((m.get("/Pg").and_then(Value::as_str).map(str::to_owned).or(pg).expect("/Pg"), m["/MCID"].as_i64().unwrap()));
+                }
+                Value::String(_) => {
+                    let e = get(&k);
+                    assert_eq!(e["/Type"], "/StructElem");
+                    if e["/S"] == "/Figure" {
+                        alts.push(e.get("/Alt").and_then(Value::as_str).map(str::to_owned));
+                    }
+                    let pg = e.get("/Pg").and_then(Value::as_str).map(str::to_owned).or(pg);
+                    stack.push((e.get("/K").cloned().unwrap_or(Value::Null), pg));
+                }
+                _ => {}
+            }
+        }
+        let nums = get(&root["/ParentTree"])["/Nums"].as_array().cloned().unwrap();
+        let pages = json["pages"].as_array().unwrap();
+        assert!(pages.len() >= 2, "a report of several pages");
+        for (p, page) in pages.iter().enumerate() {
+            let page_ref = page["object"].as_str().unwrap();
+            let key = get(&page["object"])["/StructParents"].as_i64().unwrap_or_else(|| panic!("page {p}: no /StructParents"));
+            let owners = nums.chunks(2).find(|kv| kv[0].as_i64() == Some(key)).map(|kv| get(&kv[1])).expect("a parent-tree entry");
+            let n = owners.as_array().unwrap().len() as i64;
+            assert!(n > 0, "page {p} has tagged content");
+            for mcid in 0..n {
+                assert!(reached.contains(&(page_ref.to_owned(), mcid)), "{lang} page {p}: MCID {mcid} is not in the structure tree");
+            }
+        }
+        assert!(alts.len() > 20, "{lang}: the bars and trend lines are figures ({})", alts.len());
+        for alt in &alts {
+            let a = alt.as_deref().and_then(|a| a.strip_prefix("u:")).unwrap_or_else(|| panic!("{lang}: a figure without /Alt: {alt:?}"));
+            assert!(a.starts_with(alt_start) || a.starts_with("Trend "), "{lang}: {a}");
+        }
+        assert!(
+            alts.iter().flatten().any(|a| a.contains(alt_start)) && alts.iter().flatten().any(|a| a.starts_with("u:Trend 20")),
+            "{lang}: both kinds of figure"
+        );
+    }
+}
+
 async fn post(r: &axum::Router, cookies: &str, form: &str) -> (StatusCode, axum::http::HeaderMap, String) {
     let req = Request::post("/grupy")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
