@@ -127,16 +127,15 @@ pub fn nearest(s: &Snapshot, kinds: &[UnitKind], unit: usize, y: usize, spec: &N
     let mut used = NearestSpec { items: Vec::new(), k: spec.k };
     let mut skipped = Vec::new();
     for it in &spec.items {
-        let src = s
-            .indicator_index(&it.code)
-            .map(Source::Indicator)
-            .or_else(|| s.variable_index(&it.code).map(Source::Variable))
-            .ok_or_else(|| AppError::Invalid(format!("context: `{}` is neither an indicator of the catalogue nor a variable it uses", it.code)))?;
-        if let Source::Indicator(i) = src {
-            if !s.indicator(i).applies.get(unit).copied().unwrap_or(false) {
-                skipped.push(it.code.clone());
-                continue;
-            }
+        let src =
+            s.indicator_index(&it.code).map(Source::Indicator).or_else(|| s.variable_index(&it.code).map(Source::Variable)).ok_or_else(|| {
+                AppError::Invalid(format!("context: `{}` is neither an indicator of the catalogue nor a variable it uses", it.code))
+            })?;
+        if let Source::Indicator(i) = src
+            && !s.indicator(i).applies.get(unit).copied().unwrap_or(false)
+        {
+            skipped.push(it.code.clone());
+            continue;
         }
         sources.push(src);
         used.items.push(it.clone());
@@ -171,12 +170,7 @@ pub fn nearest(s: &Snapshot, kinds: &[UnitKind], unit: usize, y: usize, spec: &N
     let weights: Vec<f64> = spec.items.iter().map(|i| i.weight).collect();
     let found = matrix.nearest(target, &weights, spec.k, None).map_err(|e| match e {
         NeighbourError::IncompleteTarget(_) => {
-            let lacking: Vec<&str> = columns
-                .iter()
-                .zip(&spec.items)
-                .filter(|(c, _)| c[target].is_none())
-                .map(|(_, it)| it.code.as_str())
-                .collect();
+            let lacking: Vec<&str> = columns.iter().zip(&spec.items).filter(|(c, _)| c[target].is_none()).map(|(_, it)| it.code.as_str()).collect();
             AppError::NotFound(format!("the unit has no value of {} in that year: it cannot be placed among its peers", lacking.join(", ")))
         }
         other => AppError::Invalid(other.to_string()),

@@ -363,7 +363,7 @@ struct NearestArgs {
 
 impl NearestArgs {
     fn spec(&self) -> Result<app::nearest::NearestSpec> {
-        Ok(app::nearest::NearestSpec::parse(&self.context, self.k).map_err(|e| anyhow!("--context/--k: {e}"))?)
+        app::nearest::NearestSpec::parse(&self.context, self.k).map_err(|e| anyhow!("--context/--k: {e}"))
     }
 }
 
@@ -625,7 +625,7 @@ fn export_query(
                 return Err(e);
             }
             std::fs::rename(&tmp, path).with_context(|| format!("{}", path.display()))?;
-            eprintln!("{}: {} {}", path.display(), q.cells(), "wartości / values");
+            eprintln!("{}: {} wartości / values", path.display(), q.cells());
             Ok(())
         }
         None if format == export::Format::Xlsx => anyhow::bail!("--format xlsx needs --out FILE"),

@@ -63,7 +63,8 @@ fn every_real_bdl_export_reads_without_a_row_error() {
         let _ = empty;
         n += 1;
     }
-    assert_eq!(n, 12);
+    // Twelve files since the start, three more (P2622, P2633, P1336 per gmina) since 2026-12-05.
+    assert!(n >= 15, "{n} files");
 }
 
 #[test]
@@ -76,11 +77,7 @@ fn population_2020_by_gmina_sums_to_poland() {
         *by_var.entry(r.variable.as_str()).or_default() += 1;
     }
     assert_eq!(by_var.len(), 3, "{by_var:?}");
-    let total: f64 = records
-        .iter()
-        .filter(|r| r.variable.as_str() == "p2137_ogolem_ogolem")
-        .filter_map(|r| r.value.map(model::Value::get))
-        .sum();
+    let total: f64 = records.iter().filter(|r| r.variable.as_str() == "p2137_ogolem_ogolem").filter_map(|r| r.value.map(model::Value::get)).sum();
     assert_eq!(total, 38_265_013.0);
     let first = &records[0];
     assert_eq!(first.unit.as_str(), "0201011");
@@ -95,10 +92,7 @@ fn unemployment_ctab_has_all_levels_empty_cells_and_historical_units() {
     assert_eq!(layout, Layout::BdlCtab);
     assert_eq!(empty, 7213);
     assert_eq!(records.len(), 4434 * 22 - 7213);
-    let poland_2024 = records
-        .iter()
-        .find(|r| r.unit.as_str() == "PL" && r.year.get() == 2024)
-        .expect("Poland 2024");
+    let poland_2024 = records.iter().find(|r| r.unit.as_str() == "PL" && r.year.get() == 2024).expect("Poland 2024");
     assert_eq!(poland_2024.value.map(model::Value::get), Some(786_179.0));
     assert_eq!(poland_2024.variable.as_str(), "p1944_ogolem");
     assert!(records.iter().any(|r| r.unit_name.as_deref() == Some("Wałbrzych od 2003 do 2012 (1)")));
@@ -169,7 +163,11 @@ fn bad_long_rows_say_line_column_and_why() {
 #[test]
 fn polish_headers_semicolons_and_flags_without_values_read() {
     let dir = tempfile::tempdir().expect("dir");
-    let p = write(&dir, "pl.csv", "\u{feff}Jednostka;Zmienna;Rok;Wartość;Flaga\r\n0201011;ludnosc;2020;1 234,5;\r\n02;ludnosc;2020;;confidential\r\n".as_bytes());
+    let p = write(
+        &dir,
+        "pl.csv",
+        "\u{feff}Jednostka;Zmienna;Rok;Wartość;Flaga\r\n0201011;ludnosc;2020;1 234,5;\r\n02;ludnosc;2020;;confidential\r\n".as_bytes(),
+    );
     let (_, recs, errs, _) = drain(&p, &ReadOptions::default());
     assert!(errs.is_empty(), "{errs:?}");
     assert_eq!(recs[0].value.map(model::Value::get), Some(1234.5));
@@ -233,17 +231,11 @@ fn long_csv_reads_any_column_order_and_reports_progress() {
         recs.push(rec.expect("record"));
     }
     assert_eq!(r.progress(), (body.len() as u64, body.len() as u64));
-    let got: Vec<(u64, &str, &str, i16, Option<f64>)> = recs
-        .iter()
-        .map(|r| (r.line, r.unit.as_str(), r.variable.as_str(), r.year.get(), r.value.map(model::Value::get)))
-        .collect();
+    let got: Vec<(u64, &str, &str, i16, Option<f64>)> =
+        recs.iter().map(|r| (r.line, r.unit.as_str(), r.variable.as_str(), r.year.get(), r.value.map(model::Value::get))).collect();
     assert_eq!(
         got,
-        vec![
-            (2, "0201011", "ludnosc", 2020, Some(38486.5)),
-            (3, "0201", "ludnosc", 2021, Some(1000.0)),
-            (4, "PL", "saldo", 2021, Some(-2.0)),
-        ]
+        vec![(2, "0201011", "ludnosc", 2020, Some(38486.5)), (3, "0201", "ludnosc", 2021, Some(1000.0)), (4, "PL", "saldo", 2021, Some(-2.0)),]
     );
     assert!(r.variables().is_empty(), "the long layout defines no variables");
 }

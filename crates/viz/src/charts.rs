@@ -176,6 +176,7 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 mod tests {
     use super::*;
 
