@@ -2,7 +2,7 @@
 // Accessibility check of Miernik portal pages in headless Chromium.
 //
 // Usage:
-//   node tests/a11y/axe.mjs [--screenshots DIR] BASE_URL PATH [PATH ...]
+//   node tests/a11y/axe.mjs [--screenshots DIR] [--indicator PATH] BASE_URL PATH [PATH ...]
 //
 //   BASE_URL   e.g. http://127.0.0.1:18080
 //   PATH       e.g. /  /jst/0201011  /?q=a  /wskaznik/EDU_01
@@ -10,14 +10,25 @@
 //              checked by axe too); every other path must answer 200.
 //   --screenshots DIR   save full-page PNGs DIR/<name>-desktop.png and DIR/<name>-phone.png
 //              (<name> from the path, with `-en` for the ?lang=en variant).
+//   --indicator PATH    the indicator page(s) among the PATHs, for the keyboard test of its
+//              ranking (repeatable; without it, every PATH starting with /wskaznik/).
 //
 // Each path is loaded 4 times: desktop (1280x800) and phone (390x844, mobile, touch), each
 // in Polish (the path as given) and in English (`lang=en` appended to the query string).
 // On each load:
 //   - the HTTP status is checked (200, or 404 for `404:` paths);
-//   - axe-core runs with the WCAG 2.0/2.1 A and AA rules (tags wcag2a, wcag2aa, wcag21a,
-//     wcag21aa); every violated rule is printed with its impact, help text, and the first 3
-//     offending nodes (CSS target and HTML snippet);
+//   - axe-core runs with the WCAG 2.0/2.1 A and AA rules and its best practices (tags wcag2a,
+//     wcag2aa, wcag21a, wcag21aa, best-practice); every violated rule is printed with its
+//     impact, help text, and the first 3 offending nodes (CSS target and HTML snippet);
+//   - reflow (WCAG 1.4.10), on the phone loads: the page must not scroll sideways
+//     (document.documentElement.scrollWidth <= window.innerWidth, and <= the 390 px the
+//     viewport was given, as a mobile browser zooms out to an overflowing page); when it does, the widest
+//     elements sticking out of the viewport (and not inside a scrolling box of their own)
+//     are reported as a violation with id `reflow`;
+//   - keyboard, on the indicator page: from the top, Tab to the skip link and press Enter,
+//     then Tab until the focus lands in the ranking (its scroll region #ranking-tabela or
+//     anything inside it); more than RANKING_TABS (15) presses is a violation with id
+//     `keyboard-ranking`;
 //   - keyboard: Tab is pressed up to TAB_PRESSES times (env A11Y_TABS, default 6); each
 //     focused element must show a visible focus indicator (computed outline-style not
 //     'none' with a non-zero width, or a box-shadow; for a link inside an SVG, such as a
@@ -45,7 +56,9 @@ const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TAB_PRESSES = Number.parseInt(process.env.A11Y_TABS || '6', 10);
 const VERBOSE = process.env.A11Y_VERBOSE === '1';
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+// The most Tab presses after the skip link before the indicator page's ranking is reached.
+const RANKING_TABS = 15;
 
 const VIEWPORTS = [
   { name: 'desktop', options: { viewport: { width: 1280, height: 800 } } },
@@ -64,6 +77,7 @@ function usage(msg) {
 
 function parseArgs(argv) {
   let shots = null;
+  const indicators = [];
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -72,6 +86,11 @@ function parseArgs(argv) {
       shots = argv[++i];
     } else if (a.startsWith('--screenshots=')) {
       shots = a.slice('--screenshots='.length);
+    } else if (a === '--indicator') {
+      if (i + 1 >= argv.length) usage('--indicator needs a path');
+      indicators.push(argv[++i]);
+    } else if (a.startsWith('--indicator=')) {
+      indicators.push(a.slice('--indicator='.length));
     } else if (a === '-h' || a === '--help') {
       usage();
     } else {
@@ -89,7 +108,8 @@ function parseArgs(argv) {
       p = m[2];
     }
     if (!p.startsWith('/')) p = `/${p}`;
-    return { path: p, expected };
+    const indicator = indicators.length ? indicators.includes(p) : p.startsWith('/wskaznik/');
+    return { path: p, expected, indicator };
   });
   return { base, pages, shots };
 }
@@ -192,6 +212,70 @@ async function checkFocus(page) {
   return failures;
 }
 
+// Reflow: the page must not be wider than the viewport. On failure, the widest elements
+// that stick out (leaving out those inside a box that scrolls or clips sideways, whose
+// overflow does not widen the page) with their right edge and width. The width is the one
+// the viewport was given: a mobile browser zooms out to show an overflowing page whole,
+// and then window.innerWidth grows with it.
+async function checkReflow(page) {
+  const width = page.viewportSize().width;
+  const r = await page.evaluate((width) => {
+    const vw = Math.min(window.innerWidth, width);
+    const sw = document.documentElement.scrollWidth;
+    if (sw <= vw) return { ok: true, sw, vw, offenders: [] };
+    const clipped = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const ox = getComputedStyle(p).overflowX;
+        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden' || ox === 'clip') return true;
+      }
+      return false;
+    };
+    const offenders = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const b = el.getBoundingClientRect();
+      if (b.width === 0 || b.right <= vw + 0.5 || clipped(el)) continue;
+      let sel = el.tagName.toLowerCase();
+      if (el.id) sel += `#${el.id}`;
+      else if (typeof el.className === 'string' && el.className.trim()) sel += `.${el.className.trim().split(/\s+/).join('.')}`;
+      const html = el.outerHTML;
+      offenders.push({ sel, right: Math.round(b.right), width: Math.round(b.width), html: html.length > 200 ? html.slice(0, 200) : html });
+    }
+    offenders.sort((a, b) => b.width - a.width);
+    return { ok: false, sw, vw, offenders: offenders.slice(0, 5) };
+  }, width);
+  return r;
+}
+
+// Keyboard: from the top, the skip link and Enter, then Tab until the ranking has the focus.
+async function checkRankingTabs(page) {
+  await page.evaluate(() => {
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => {
+    const el = document.activeElement;
+    return el && el.classList.contains('skip') ? el.getAttribute('href') : null;
+  });
+  if (!skip) return { ok: false, why: 'the first Tab does not reach the skip link (a.skip)' };
+  await page.keyboard.press('Enter');
+  const limit = 40;
+  for (let n = 1; n <= limit; n++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return { inRanking: false, sel: 'body' };
+      const inRanking = !!el.closest('#ranking-tabela');
+      let sel = el.tagName.toLowerCase();
+      if (el.id) sel += `#${el.id}`;
+      if (el.getAttribute('href')) sel += `[href="${el.getAttribute('href')}"]`;
+      return { inRanking, sel };
+    });
+    if (where.inRanking) return { ok: n <= RANKING_TABS, presses: n, why: `the ranking is reached after ${n} Tab presses (at most ${RANKING_TABS})` };
+  }
+  return { ok: false, why: `the ranking (#ranking-tabela) is not reached in ${limit} Tab presses after the skip link` };
+}
+
 async function main() {
   const { base, pages, shots } = parseArgs(process.argv.slice(2));
   if (shots) mkdirSync(shots, { recursive: true });
@@ -216,7 +300,7 @@ async function main() {
       const context = await browser.newContext({ ...vp.options, locale: 'pl-PL' });
       const page = await context.newPage();
       page.setDefaultTimeout(30000);
-      for (const { path: p, expected } of pages) {
+      for (const { path: p, expected, indicator } of pages) {
         for (const lang of ['pl', 'en']) {
           const urlPath = lang === 'en' ? withLangEn(p) : p;
           const url = base + urlPath;
@@ -261,6 +345,33 @@ async function main() {
               html: n.html,
             })),
           }));
+          if (vp.name === 'phone') {
+            const reflow = await checkReflow(page);
+            if (!reflow.ok) {
+              found.push({
+                id: 'reflow',
+                impact: 'serious',
+                help: `The page scrolls sideways at ${reflow.vw} px: it is ${reflow.sw} px wide (WCAG 1.4.10 Reflow)`,
+                helpUrl: 'https://www.w3.org/WAI/WCAG21/Understanding/reflow.html',
+                count: reflow.offenders.length || 1,
+                nodes: reflow.offenders.map((o) => ({ target: `${o.sel} (right edge ${o.right} px, ${o.width} px wide)`, html: o.html })),
+              });
+            }
+          }
+          if (indicator && expected === 200) {
+            const kb = await checkRankingTabs(page);
+            console.log(`  keyboard: ${kb.why || `ranking after ${kb.presses} Tab presses`}`);
+            if (!kb.ok) {
+              found.push({
+                id: 'keyboard-ranking',
+                impact: 'serious',
+                help: `The ranking must be reached in at most ${RANKING_TABS} Tab presses after the skip link`,
+                helpUrl: 'https://www.w3.org/WAI/WCAG21/Understanding/bypass-blocks.html',
+                count: 1,
+                nodes: [{ target: kb.why, html: '' }],
+              });
+            }
+          }
           const focus = await checkFocus(page);
           if (focus.length) {
             found.push({

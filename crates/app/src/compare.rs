@@ -122,7 +122,10 @@ pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: 
         g => g,
     };
     if let Some(p) = s.partition_index(canonical) {
-        let g = s.group_of(p, u, y).ok_or_else(|| AppError::NotFound(format!("the unit is in no {canonical} group that year")))?;
+        let g = s.group_of(p, u, y).ok_or_else(|| {
+            let why = crate::groups::why_no_group(s, c.kinds[u], u, p, y).map(|w| w.words().1);
+            AppError::NotFound(why.unwrap_or_else(|| format!("the unit is in no {canonical} group that year")))
+        })?;
         return Ok(PeerGroup {
             name: canonical.to_owned(),
             label: format!("{canonical}: {}", s.group_keys(p)[g]),
@@ -217,6 +220,10 @@ pub struct Comparison {
     pub position: Position,
     pub decimals: u8,
     pub measure_unit: String,
+    /// Where the value lies among the group's values (words about values) and the judgement
+    /// its polarity gives that (none for neutral and context indicators).
+    pub band: Option<engine::stats::Band>,
+    pub verdict: Option<engine::stats::Verdict>,
     /// The other members of a listed group (neighbours, nearest, custom).
     pub peers: Vec<PeerRow>,
 }
@@ -240,7 +247,10 @@ pub async fn compare(
     let g = peer_group(store, c, u, y, group, spec).await?;
     let (stats, position) = g.compare(s, i, u, y);
     let def = &c.definitions[i];
+    let band = s.value(i, u, y).and_then(|v| engine::stats::band(v, &stats));
     Ok(Comparison {
+        band,
+        verdict: band.and_then(|b| engine::stats::verdict(b, s.indicator(i).polarity)),
         indicator: indicator.to_owned(),
         indicator_name: def.name_pl.clone(),
         unit_code: c.codes[u].as_str().to_owned(),

@@ -26,7 +26,9 @@
 //! | województwo | one class |
 //!
 //! A unit without a population figure in a year takes the nearest year's; with none at all
-//! it goes to the class `bez danych` of its kind.
+//! it has no typology group (no group statistics, no rank): lumping such units together
+//! would compare a city with a village. Poland itself is in the snapshot (its indicators
+//! are computed) but in no group: it has no peers.
 
 use engine::snapshot::{NO_GROUP, Partition};
 use model::UnitKind;
@@ -57,11 +59,17 @@ pub fn comparison_level(kind: UnitKind) -> Option<&'static str> {
     }
 }
 
-/// The population class of a unit of `kind` with `population` inhabitants.
-pub fn population_class(kind: UnitKind, population: Option<f64>) -> &'static str {
-    let Some(p) = population else { return "bez danych" };
-    let k = p / 1000.0;
-    match kind {
+/// The population class of a unit of `kind` with `population` inhabitants; none when the
+/// kind is classed by population and the population is unknown.
+pub fn population_class(kind: UnitKind, population: Option<f64>) -> Option<&'static str> {
+    if !matches!(
+        kind,
+        UnitKind::GminaMiejska | UnitKind::GminaWiejska | UnitKind::GminaMiejskoWiejska | UnitKind::MiastoNaPrawachPowiatu | UnitKind::Powiat
+    ) {
+        return Some("all");
+    }
+    let k = population? / 1000.0;
+    Some(match kind {
         UnitKind::GminaMiejska | UnitKind::GminaWiejska | UnitKind::GminaMiejskoWiejska => match k {
             k if k < 5.0 => "<5k",
             k if k < 10.0 => "5-10k",
@@ -81,7 +89,42 @@ pub fn population_class(kind: UnitKind, population: Option<f64>) -> &'static str
             _ => ">=100k",
         },
         _ => "all",
+    })
+}
+
+/// Why a unit is in no group of a fixed partition in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoGroup {
+    /// Its kind is not compared with others (Poland, parts of gminy).
+    NotCompared,
+    /// No typology group: no population figure for the year (nor any other year).
+    NoPopulation { year: i32 },
+}
+
+impl NoGroup {
+    /// The reason in Polish and in English.
+    pub fn words(self) -> (String, String) {
+        match self {
+            NoGroup::NotCompared => (
+                "jednostka nie jest porównywana z innymi: nie ma jednostek tego samego rodzaju, więc nie ma grupy ani pozycji".to_owned(),
+                "the unit is not compared with others: there are no units of its kind, so there is no group and no position".to_owned(),
+            ),
+            NoGroup::NoPopulation { year } => {
+                (format!("brak grupy typologicznej: brak danych o ludności za {year}"), format!("no typology group: no population data for {year}"))
+            }
+        }
     }
+}
+
+/// Why unit `u` is in no group of partition `p` in year index `y`; none when it is in one.
+pub fn why_no_group(s: &engine::snapshot::Snapshot, kind: UnitKind, u: usize, p: usize, y: usize) -> Option<NoGroup> {
+    if s.group_of(p, u, y).is_some() {
+        return None;
+    }
+    if comparison_level(kind).is_none() {
+        return Some(NoGroup::NotCompared);
+    }
+    Some(NoGroup::NoPopulation { year: s.first_year() + y as i32 })
 }
 
 /// What the partitions need to know of a unit.
@@ -124,11 +167,13 @@ pub fn fixed_partitions(units: &[UnitPlace], years: usize, population: &dyn Fn(u
         let pops: Vec<Option<f64>> = (0..years).map(|y| population(u, y)).collect();
         for y in 0..years {
             // The nearest year's figure when this year's is missing (earlier first on a tie).
-            let pop = pops[y].or_else(|| (1..years).find_map(|d| y.checked_sub(d).and_then(|e| pops[e]).or_else(|| pops.get(y + d).copied().flatten())));
-            let t = typ.get(format!("{}:{}", place.kind.as_str(), population_class(place.kind, pop)));
+            let pop =
+                pops[y].or_else(|| (1..years).find_map(|d| y.checked_sub(d).and_then(|e| pops[e]).or_else(|| pops.get(y + d).copied().flatten())));
             c_cells[y * n + u] = c;
             w_cells[y * n + u] = w;
-            t_cells[y * n + u] = t;
+            if let Some(class) = population_class(place.kind, pop) {
+                t_cells[y * n + u] = typ.get(format!("{}:{class}", place.kind.as_str()));
+            }
         }
     }
     vec![
@@ -144,11 +189,12 @@ mod tests {
 
     #[test]
     fn classes_follow_the_table() {
-        assert_eq!(population_class(UnitKind::GminaWiejska, Some(4_999.0)), "<5k");
-        assert_eq!(population_class(UnitKind::GminaWiejska, Some(5_000.0)), "5-10k");
-        assert_eq!(population_class(UnitKind::GminaMiejska, Some(100_000.0)), ">=100k");
-        assert_eq!(population_class(UnitKind::MiastoNaPrawachPowiatu, Some(150_000.0)), "100-200k");
-        assert_eq!(population_class(UnitKind::Powiat, None), "bez danych");
+        assert_eq!(population_class(UnitKind::GminaWiejska, Some(4_999.0)), Some("<5k"));
+        assert_eq!(population_class(UnitKind::GminaWiejska, Some(5_000.0)), Some("5-10k"));
+        assert_eq!(population_class(UnitKind::GminaMiejska, Some(100_000.0)), Some(">=100k"));
+        assert_eq!(population_class(UnitKind::MiastoNaPrawachPowiatu, Some(150_000.0)), Some("100-200k"));
+        assert_eq!(population_class(UnitKind::Powiat, None), None, "no population, no class");
+        assert_eq!(population_class(UnitKind::Wojewodztwo, None), Some("all"), "województwa are one class anyway");
     }
 
     #[test]
@@ -169,5 +215,21 @@ mod tests {
         assert_eq!(parts[0].cell_group[2], NO_GROUP, "a town inside a gmina is not compared");
         assert_ne!(parts[0].cell_group[0], parts[0].cell_group[1], "gminy and powiaty are not compared");
         assert_eq!(parts[1].keys, vec!["gmina|02".to_owned(), "powiat|02".to_owned()]);
+    }
+
+    #[test]
+    fn a_unit_without_any_population_has_no_typology_group_and_poland_no_group_at_all() {
+        let units = vec![
+            UnitPlace { kind: UnitKind::MiastoNaPrawachPowiatu, wojewodztwo: "14".into() },
+            UnitPlace { kind: UnitKind::MiastoNaPrawachPowiatu, wojewodztwo: "12".into() },
+            UnitPlace { kind: UnitKind::Kraj, wojewodztwo: String::new() },
+        ];
+        let pops = [[None, None], [Some(800_000.0); 2], [Some(38e6); 2]];
+        let parts = fixed_partitions(&units, 2, &|u, y| pops[u][y]);
+        let typ = &parts[2];
+        assert_eq!(typ.cell_group[0], NO_GROUP, "no population in any year: no typology group");
+        assert_eq!(typ.keys, vec!["miasto_na_prawach_powiatu:>=200k".to_owned()], "no `bez danych` group is made");
+        assert_ne!(parts[0].cell_group[0], NO_GROUP, "it is still compared with the country's cities");
+        assert!(parts.iter().all(|p| p.cell_group[2] == NO_GROUP), "Poland has no peers");
     }
 }

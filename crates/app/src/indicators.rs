@@ -59,6 +59,7 @@ pub(crate) async fn store_catalogue(store: &Store, cat: &ingest::catalogue::Cata
                 "service_pl": i.service_pl, "service_en": i.service_en, "kind": i.kind, "dimension": i.dimension,
                 "polarity": i.polarity, "factor": i.factor, "numerator": i.numerator.get_ref(),
                 "denominator": i.denominator.as_ref().map(|d| d.get_ref()), "unit_pl": i.unit_pl, "unit_en": i.unit_en,
+                "unit_pl_forms": i.unit_pl_forms.as_ref().map(forms_json), "unit_en_forms": i.unit_en_forms.as_ref().map(forms_json),
                 "decimals": i.decimals, "applies_to": i.applies_to, "definition_pl": i.definition_pl,
                 "definition_en": i.definition_en, "source": i.source,
             })
@@ -66,6 +67,23 @@ pub(crate) async fn store_catalogue(store: &Store, cat: &ingest::catalogue::Cata
         })
         .collect();
     Ok(store.import_catalogue(file, &cat.version, &vars, &inds).await?)
+}
+
+fn forms_json(f: &ingest::catalogue::UnitForms) -> serde_json::Value {
+    serde_json::json!({"one": f.one, "few": f.few, "many": f.many, "other": f.other})
+}
+
+/// A measure unit's forms after a number by CLDR plural category, as stored; a category
+/// without a form of its own takes `other`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct UnitForms {
+    #[serde(default)]
+    pub one: Option<String>,
+    #[serde(default)]
+    pub few: Option<String>,
+    #[serde(default)]
+    pub many: Option<String>,
+    pub other: String,
 }
 
 /// An indicator's definition as stored.
@@ -97,6 +115,11 @@ pub struct IndicatorDef {
     pub definition_en: String,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub source: String,
+    /// The measure unit's forms after a number (catalogues may leave them out).
+    #[serde(default)]
+    pub unit_pl_forms: Option<UnitForms>,
+    #[serde(default)]
+    pub unit_en_forms: Option<UnitForms>,
 }
 
 /// A text that may be stored as null (a catalogue without it) reads as empty.
@@ -174,27 +197,40 @@ impl Computed {
     }
 }
 
-/// Builds the snapshot of every indicator in force over the current JST and every year
-/// with data.
+/// Builds the snapshot of every indicator in force over the current JST and Poland, and
+/// every year with data.
 pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     let defs: Vec<IndicatorDef> = store
         .indicators()
         .await?
         .into_iter()
-        .map(|s| serde_json::from_str(&s.definition).map_err(|e| AppError::Invalid(format!("indicator {}: stored definition unreadable: {e}", s.code))))
+        .map(|s| {
+            serde_json::from_str(&s.definition).map_err(|e| AppError::Invalid(format!("indicator {}: stored definition unreadable: {e}", s.code)))
+        })
         .collect::<Result<_, _>>()?;
     if defs.is_empty() {
         return Err(AppError::NotFound("no indicators: import a catalogue first (miernik import indicators catalogue/indicators.toml)".into()));
     }
-    let units: Vec<store::StoredUnit> =
-        store.units().await?.into_iter().filter(|u| !u.historical && u.valid_to.is_none() && comparison_level(u.kind).is_some()).collect();
+    // Poland is computed too (its indicators from its own inputs, e.g. the sums the store
+    // holds for it), though it is compared with nothing: it is in no group.
+    let units: Vec<store::StoredUnit> = store
+        .units()
+        .await?
+        .into_iter()
+        .filter(|u| !u.historical && u.valid_to.is_none() && (comparison_level(u.kind).is_some() || u.kind == UnitKind::Kraj))
+        .collect();
     let index: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     let mut parsed = Vec::new();
     let mut needed: Vec<String> = Vec::new();
     let mut inputs: Vec<Vec<u32>> = Vec::new();
     for d in &defs {
         let num = formula::parse(&d.numerator).map_err(|e| AppError::Invalid(format!("indicator {} numerator: {e}", d.code)))?;
-        let den = d.denominator.as_deref().map(formula::parse).transpose().map_err(|e| AppError::Invalid(format!("indicator {} denominator: {e}", d.code)))?;
+        let den = d
+            .denominator
+            .as_deref()
+            .map(formula::parse)
+            .transpose()
+            .map_err(|e| AppError::Invalid(format!("indicator {} denominator: {e}", d.code)))?;
         let mut mine = Vec::new();
         for v in num.variables().into_iter().chain(den.iter().flat_map(|d| d.variables())) {
             let at = match needed.iter().position(|n| n == v) {
@@ -244,11 +280,8 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     }
     let years = (y_max - y_min + 1) as usize;
     let n = units.len();
-    let flags: HashMap<(u32, u32, u16), Flag> = flagged
-        .into_iter()
-        .filter(|(_, _, y, _)| (y_min..=y_max).contains(y))
-        .map(|(v, u, y, f)| ((v, u as u32, (y - y_min) as u16), f))
-        .collect();
+    let flags: HashMap<(u32, u32, u16), Flag> =
+        flagged.into_iter().filter(|(_, _, y, _)| (y_min..=y_max).contains(y)).map(|(v, u, y, f)| ((v, u as u32, (y - y_min) as u16), f)).collect();
     let variables_info: Vec<VariableInfo> = needed
         .iter()
         .map(|code| {
@@ -286,7 +319,9 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
             let kinds: Vec<UnitKind> = d.applies_to.iter().filter_map(|k| UnitKind::parse(k).ok()).collect();
             IndicatorSpec {
                 code: d.code.clone(),
-                polarity: Polarity::parse(&d.polarity).unwrap_or(Polarity::Neutral),
+                // A context indicator is never judged, whatever a catalogue stored before the
+                // reader refused a polarity for one: it ranks from the highest value.
+                polarity: if d.kind == "context" { Polarity::Neutral } else { Polarity::parse(&d.polarity).unwrap_or(Polarity::Neutral) },
                 factor: d.factor,
                 max_lag: num.max_lag().max(den.as_ref().map_or(0, |d| d.max_lag())),
                 numerator: Program::compile(&num),
@@ -309,7 +344,6 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
         inputs,
     })
 }
-
 
 #[cfg(test)]
 impl Computed {

@@ -25,23 +25,23 @@ mod units;
 pub use boundaries::{BoundaryImportOptions, BoundaryImportReport, FeatureNote, NeighbourPair, import_boundaries, neighbours};
 pub use checks::{AdditivityCheck, HistoryOutlier, PeerOutlier, SumMismatch, check_additivity, check_history_outliers, check_peer_outliers};
 pub use compare::{
-    Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, diagnose_compared, locate, peer_group,
-    save_custom_group, trend_words, year_index,
+    Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, diagnose_compared,
+    locate, peer_group, save_custom_group, trend_words, year_index,
 };
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};
-pub use indicators::{Computed, IndicatorDef, VariableInfo, compute, import_indicators};
-pub use live::LiveSnapshot;
 pub use import_formats::{AreaImportOptions, AreaImportReport, BudgetImportReport, import_areas, import_budget};
-pub use ingest::BudgetOptions;
 pub use import_obs::{ObsImportOptions, ObsImportReport, OpenSource, import_observations, import_records};
+pub use indicators::{Computed, IndicatorDef, UnitForms, VariableInfo, compute, import_indicators};
+pub use ingest::BudgetOptions;
+pub use live::LiveSnapshot;
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
-pub use units::{UnitFilter, UnitListing, list_units, unit_card, UnitCard};
+pub use units::{Ancestor, UnitCard, UnitFilter, UnitListing, list_units, unit_card};
 
-pub use store::{ImportCounts, ImportInfo, Store};
 /// The engine's reading types, for the pages that show them.
 pub use engine::diagnosis::Trend;
 pub use engine::snapshot::{RankIndex, Snapshot};
-pub use engine::stats::{GroupStats, Position};
+pub use engine::stats::{Band, GroupStats, Position, Verdict, band, verdict};
 pub use nearest::NearestSpec;
+pub use store::{ImportCounts, ImportInfo, Store};

@@ -144,8 +144,38 @@ pub fn parse_units(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
 }
 
 /// Years: `all`, `last`, `2020`, `2015-2020`, `2015-last`, separated by commas; each must
-/// be a year of the snapshot.
+/// be a year of the snapshot. Here `last` is the snapshot's last year: a query's `last` is
+/// per indicator (see [`parse_years_for`]).
 pub fn parse_years(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
+    parse_years_with(c, text, &[c.snapshot.years().saturating_sub(1)])
+}
+
+/// The newest year index in which each of `indicators` has a value for any of `units`
+/// (an indicator without any value counts the snapshot's last year), without repeats,
+/// oldest first.
+pub fn latest_years(c: &Computed, indicators: &[usize], units: &[usize]) -> Vec<usize> {
+    let s = &c.snapshot;
+    let mut out: Vec<usize> = indicators.iter().map(|&i| s.latest_year_of(i, Some(units)).unwrap_or(s.years().saturating_sub(1))).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// As [`parse_years`], with `last` meaning each of `indicators`' newest year with a value
+/// for any of `units`: one indicator's `last` is its own newest year; for indicators whose
+/// newest years differ `last` names each of those years (so a table of them, long or with
+/// a column per year, has every indicator's newest value, and a cell of an indicator in a
+/// year past its own newest is empty), and `2015-last` runs to the newest of them.
+pub fn parse_years_for(c: &Computed, text: &str, indicators: &[usize], units: &[usize]) -> Result<Vec<usize>, QueryError> {
+    let needs_last = text.split([',', '-']).any(|t| matches!(t.trim(), "last" | "ostatni"));
+    if !needs_last {
+        return parse_years_with(c, text, &[]);
+    }
+    parse_years_with(c, text, &latest_years(c, indicators, units))
+}
+
+/// The years of `text`, `last` standing for `lasts` (year indices, oldest first).
+fn parse_years_with(c: &Computed, text: &str, lasts: &[usize]) -> Result<Vec<usize>, QueryError> {
     let s = &c.snapshot;
     let first = s.first_year();
     let n = s.years();
@@ -153,10 +183,11 @@ pub fn parse_years(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
         return Err(err("years", "the snapshot has no years"));
     }
     let last = first + n as i32 - 1;
+    let newest = lasts.last().copied().unwrap_or(n - 1);
     let range = || format!("years with data: {first}–{last}");
     let year = |t: &str| -> Result<usize, QueryError> {
         if matches!(t.trim(), "last" | "ostatni") {
-            return Ok(n - 1);
+            return Ok(newest);
         }
         let y: i32 = t.trim().parse().map_err(|_| err("years", format!("`{}` is not a year ({})", clip(t), range())))?;
         s.year_index(y).ok_or_else(|| err("years", format!("no data for {y} ({})", range())))
@@ -165,7 +196,7 @@ pub fn parse_years(c: &Computed, text: &str) -> Result<Vec<usize>, QueryError> {
     for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         match token {
             "all" | "wszystkie" => (0..n).for_each(|y| push_unique(&mut out, y)),
-            "last" | "ostatni" => push_unique(&mut out, n - 1),
+            "last" | "ostatni" => lasts.iter().for_each(|&y| push_unique(&mut out, y)),
             _ => match token.split_once('-') {
                 Some((a, b)) => {
                     let (a, b) = (year(a)?, year(b)?);
@@ -208,7 +239,7 @@ impl DataQuery {
         if units.is_empty() {
             return Err(err("units", "name at least one unit (TERYT codes, gminy, powiaty, wojewodztwa, in:CODE, all, or a group)"));
         }
-        let years = parse_years(c, years)?;
+        let years = parse_years_for(c, years, &indicators, &units)?;
         let q = DataQuery { indicators, units, years };
         if q.cells() > max_cells {
             return Err(err(
@@ -289,6 +320,7 @@ impl DataQuery {
 pub const STANDARD_ORDER: [Dim; 3] = [Dim::Indicator, Dim::Unit, Dim::Year];
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 mod tests {
     use super::*;
 
@@ -349,6 +381,43 @@ mod tests {
         assert_eq!(parse_years(&c, &format!("{}-last", first + 1)).unwrap(), (1..n).collect::<Vec<_>>());
         let code = c.definitions[2].code.clone();
         assert_eq!(parse_indicators(&c, &format!("{code},{code}")).unwrap(), vec![2]);
+    }
+
+    #[test]
+    fn last_is_each_indicators_newest_year_with_data_not_the_snapshots() {
+        let mut c = computed();
+        let n = c.snapshot.years();
+        // A variable that one indicator reads and another does not loses its last year in
+        // every unit.
+        let vars_of = |i: usize| -> Vec<usize> {
+            let spec = c.snapshot.indicator(i);
+            spec.numerator
+                .variables()
+                .iter()
+                .chain(spec.denominator.iter().flat_map(|d| d.variables()))
+                .filter_map(|v| c.snapshot.variable_index(v))
+                .collect()
+        };
+        let count = c.snapshot.indicator_count();
+        let (first, var, other) = (0..count)
+            .flat_map(|i| vars_of(i).into_iter().map(move |v| (i, v)))
+            .find_map(|(i, v)| (0..count).find(|&j| !vars_of(j).contains(&v)).map(|j| (i, v, j)))
+            .expect("two indicators that do not share every input");
+        for u in 0..c.codes.len() {
+            c.snapshot = c.snapshot.update_unit(u, &[(var, n - 1, None)]);
+        }
+        let s = &c.snapshot;
+        assert_eq!(s.latest_year_of(first, None), Some(n - 2), "the test needs the indicator to end a year early");
+        assert_eq!(s.latest_year_of(other, None), Some(n - 1));
+        let (a, b) = (c.definitions[first].code.clone(), c.definitions[other].code.clone());
+        let q = DataQuery::parse(&c, &a, "all", "last", &[]).unwrap();
+        assert_eq!(q.years, vec![n - 2], "one indicator's last is its own newest year");
+        assert!(q.walk(&c, STANDARD_ORDER, 0).any(|x| x.value.is_some()), "its cells have values");
+        let both = DataQuery::parse(&c, &format!("{a},{b}"), "all", "last", &[]).unwrap();
+        assert_eq!(both.years, vec![n - 2, n - 1], "two indicators' last: each one's newest year");
+        let range = DataQuery::parse(&c, &a, "all", &format!("{}-last", s.first_year()), &[]).unwrap();
+        assert_eq!(range.years, (0..n - 1).collect::<Vec<_>>());
+        assert_eq!(parse_years(&c, "last").unwrap(), vec![n - 1], "checking a token alone knows no indicator");
     }
 
     #[test]

@@ -167,12 +167,7 @@ pub fn bench_world(units: usize, indicators: usize, years: usize, seed: u64) -> 
     }
     let population = &variables[0].1;
     let partitions = fixed_partitions(&places, years, &|u, y| population.get(u * years + y));
-    BenchWorld {
-        inputs: Inputs { units, first_year: 2010, years, variables, indicators: specs, partitions },
-        places,
-        shapes,
-        variables: n_vars,
-    }
+    BenchWorld { inputs: Inputs { units, first_year: 2010, years, variables, indicators: specs, partitions }, places, shapes, variables: n_vars }
 }
 
 /// What `miernik bench compute` measured.
@@ -478,9 +473,19 @@ pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::C
         let _ = u;
     }
     let names: Vec<String> = (0..units).map(|u| format!("Jednostka {u}")).collect();
-    const AREAS: [&str; 9] =
-        ["edukacja", "polityka_spoleczna", "kultura_rekreacja", "drogi_transport", "srodowisko_komunalne", "mieszkalnictwo_mienie", "finanse", "demografia", "gospodarka"];
-    let all_kinds: Vec<String> = ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska", "miasto_na_prawach_powiatu", "powiat", "wojewodztwo"].map(String::from).to_vec();
+    const AREAS: [&str; 9] = [
+        "edukacja",
+        "polityka_spoleczna",
+        "kultura_rekreacja",
+        "drogi_transport",
+        "srodowisko_komunalne",
+        "mieszkalnictwo_mienie",
+        "finanse",
+        "demografia",
+        "gospodarka",
+    ];
+    let all_kinds: Vec<String> =
+        ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska", "miasto_na_prawach_powiatu", "powiat", "wojewodztwo"].map(String::from).to_vec();
     let definitions = specs
         .iter()
         .zip(&shapes)
@@ -512,11 +517,18 @@ pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::C
                 definition_pl: String::new(),
                 definition_en: String::new(),
                 source: "syntetyczne / synthetic".into(),
+                unit_pl_forms: None,
+                unit_en_forms: None,
             }
         })
         .collect();
     let variables = (0..variables)
-        .map(|v| crate::VariableInfo { code: format!("v{v}"), name_pl: format!("Zmienna {v}"), name_en: format!("Variable {v}"), measure_unit: String::new() })
+        .map(|v| crate::VariableInfo {
+            code: format!("v{v}"),
+            name_pl: format!("Zmienna {v}"),
+            name_en: format!("Variable {v}"),
+            measure_unit: String::new(),
+        })
         .collect();
     crate::Computed::assemble(snapshot, (1..=units as i64).collect(), codes, names, kinds, definitions, variables)
 }

@@ -26,6 +26,18 @@ pub struct UnitListing {
     pub parent: Option<TerytCode>,
     pub valid_from: Option<Date>,
     pub valid_to: Option<Date>,
+    /// The units it lies in, from the top (województwo, powiat, gmina), Poland left out —
+    /// what tells same-named units apart. Filled by a search over every unit (from the one
+    /// query that lists them), empty in a listing of one parent's children.
+    pub ancestors: Vec<Ancestor>,
+}
+
+/// A unit above another, as valid on the date asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ancestor {
+    pub code: TerytCode,
+    pub name: String,
+    pub kind: UnitKind,
 }
 
 /// The kind a unit had when it bore `code`: a gmina's kind follows its RODZ digit.
@@ -51,21 +63,28 @@ pub async fn list_units(store: &Store, date: Date, filter: &UnitFilter) -> Resul
     if let (Some(id), Some(code)) = (parent_id, &filter.parent) {
         code_of.insert(id, code);
     }
+    let by_id: HashMap<i64, &UnitAt> = if parent_id.is_none() { units.iter().map(|u| (u.id, u)).collect() } else { HashMap::new() };
+    let ancestors = |u: &UnitAt| -> Vec<Ancestor> {
+        let mut out = Vec::new();
+        let mut at = u.parent_id;
+        // Four levels at most (gmina part → gmina → powiat → województwo → Poland); the
+        // bound also stops a cycle in bad data.
+        for _ in 0..5 {
+            let Some(p) = at.and_then(|id| by_id.get(&id)) else { break };
+            if p.kind != UnitKind::Kraj {
+                out.push(Ancestor { code: p.code.clone(), name: p.name.clone(), kind: kind_at(p) });
+            }
+            at = p.parent_id;
+        }
+        out.reverse();
+        out
+    };
     let needle = filter.search.as_deref().map(|s| model::fold(s.trim()));
     let mut out: Vec<UnitListing> = units
         .iter()
         .filter(|u| filter.kind.is_none_or(|k| kind_at(u) == k))
-        .filter(|u| {
-            filter
-                .parent
-                .as_ref()
-                .is_none_or(|p| u.parent_id.and_then(|id| code_of.get(&id)).is_some_and(|c| *c == p))
-        })
-        .filter(|u| {
-            needle.as_deref().is_none_or(|n| {
-                n.is_empty() || model::fold(&u.name).contains(n) || u.code.as_str().starts_with(n)
-            })
-        })
+        .filter(|u| filter.parent.as_ref().is_none_or(|p| u.parent_id.and_then(|id| code_of.get(&id)).is_some_and(|c| *c == p)))
+        .filter(|u| needle.as_deref().is_none_or(|n| n.is_empty() || model::fold(&u.name).contains(n) || u.code.as_str().starts_with(n)))
         .map(|u| UnitListing {
             code: u.code.clone(),
             name: u.name.clone(),
@@ -73,6 +92,7 @@ pub async fn list_units(store: &Store, date: Date, filter: &UnitFilter) -> Resul
             parent: u.parent_id.and_then(|id| code_of.get(&id)).map(|c| (*c).clone()),
             valid_from: u.valid_from,
             valid_to: u.valid_to,
+            ancestors: ancestors(u),
         })
         .collect();
     match needle.as_deref().filter(|n| !n.is_empty()) {
@@ -107,6 +127,8 @@ pub struct UnitCard {
     pub names: Vec<(String, Option<Date>, Option<Date>)>,
     pub parent_name: Option<String>,
     pub parent_kind: Option<UnitKind>,
+    /// Every unit it lies in, from the top (województwo first), Poland left out.
+    pub ancestors: Vec<Ancestor>,
     /// The other record of the same JST (city with powiat rights).
     pub same_jst: Option<UnitListing>,
     pub children: Vec<UnitListing>,
@@ -132,7 +154,22 @@ pub async fn unit_card(store: &Store, code: &TerytCode, date: Date) -> Result<Un
         parent: parent.map(|p| p.code.clone()),
         valid_from: s.valid_from,
         valid_to: s.valid_to,
+        ancestors: Vec::new(),
     };
+    // The chain of parents: at most three more reads (the parent is read already).
+    let mut ancestors = Vec::new();
+    let mut above = parent.clone();
+    for _ in 0..5 {
+        let Some(a) = above else { break };
+        if a.kind != UnitKind::Kraj {
+            ancestors.push(Ancestor { code: a.code.clone(), name: a.name.clone(), kind: a.kind });
+        }
+        above = match a.parent_id {
+            Some(p) => store.unit(p).await?,
+            None => None,
+        };
+    }
+    ancestors.reverse();
     let children = list_units(store, date, &UnitFilter { parent: Some(u.code.clone()), ..UnitFilter::default() }).await?;
     Ok(UnitCard {
         unit: listing(&u, parent.as_ref()),
@@ -142,6 +179,7 @@ pub async fn unit_card(store: &Store, code: &TerytCode, date: Date) -> Result<Un
         names: store.unit_names(id).await?,
         parent_name: parent.as_ref().map(|p| p.name.clone()),
         parent_kind: parent.as_ref().map(|p| p.kind),
+        ancestors,
         same_jst: same.as_ref().map(|s| listing(s, None)),
         children,
     })

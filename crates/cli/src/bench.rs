@@ -285,6 +285,7 @@ pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize
             parent: None,
             valid_from: None,
             valid_to: None,
+            ancestors: Vec::new(),
         },
         id: computed.unit_ids[u],
         is_jst: true,
@@ -292,6 +293,7 @@ pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize
         names: Vec::new(),
         parent_name: None,
         parent_kind: None,
+        ancestors: Vec::new(),
         same_jst: None,
         children: Vec::new(),
     };

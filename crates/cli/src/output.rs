@@ -336,6 +336,40 @@ pub fn print_outliers(rows: &[app::HistoryOutlier], format: Format) -> Result<()
     Ok(())
 }
 
+fn band_code(b: app::Band) -> &'static str {
+    match b {
+        app::Band::Lowest => "lowest",
+        app::Band::BelowMedian => "below_median",
+        app::Band::AtMedian => "at_median",
+        app::Band::AboveMedian => "above_median",
+        app::Band::Highest => "highest",
+    }
+}
+
+fn band_words(b: app::Band) -> &'static str {
+    match b {
+        app::Band::Lowest => "ćwiartka najniższych wartości / lowest quarter of values",
+        app::Band::BelowMedian => "poniżej mediany / below the median",
+        app::Band::AtMedian => "równo z medianą / at the median",
+        app::Band::AboveMedian => "powyżej mediany / above the median",
+        app::Band::Highest => "ćwiartka najwyższych wartości / highest quarter of values",
+    }
+}
+
+fn verdict_code(v: app::Verdict) -> &'static str {
+    match v {
+        app::Verdict::Better => "better",
+        app::Verdict::Worse => "worse",
+    }
+}
+
+fn verdict_words(v: app::Verdict) -> &'static str {
+    match v {
+        app::Verdict::Better => "najlepsza ćwiartka grupy / the group's best quarter",
+        app::Verdict::Worse => "najsłabsza ćwiartka grupy / the group's weakest quarter",
+    }
+}
+
 /// A unit against a group: one row per measure (table/csv), one object (json).
 pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
     let d = usize::from(c.decimals);
@@ -350,7 +384,8 @@ pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
                 "year": c.year, "group": c.group_label, "value": c.value, "measure_unit": c.measure_unit,
                 "group_stats": {"n": s.n, "missing": s.missing, "min": s.min, "q1": s.q1, "median": s.median, "q3": s.q3,
                     "max": s.max, "mean": s.mean, "sd": s.sd, "aggregate": s.aggregate},
-                "position": {"rank": p.rank, "of": s.n, "percentile": p.percentile, "quartile": p.quartile, "z": p.z},
+                "position": {"rank": p.rank, "of": s.n, "percentile": p.percentile, "quartile": p.quartile, "z": p.z,
+                    "band": c.band.map(band_code), "verdict": c.verdict.map(verdict_code)},
                 "peers": peers_json(&c.peers),
             })
         );
@@ -367,6 +402,8 @@ pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
         vec!["pozycja / rank".to_owned(), p.rank.map_or_else(|| "—".to_owned(), |r| format!("{r} / {}", s.n))],
         vec!["percentyl / percentile".to_owned(), p.percentile.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))],
         vec!["kwartyl / quartile class".to_owned(), p.quartile.map_or_else(|| "—".to_owned(), |q| q.to_string())],
+        vec!["położenie wartości / where the value lies".to_owned(), c.band.map_or_else(|| "—".to_owned(), |b| band_words(b).to_owned())],
+        vec!["ocena / judgement".to_owned(), c.verdict.map_or_else(|| "— (bez oceny / not judged)".to_owned(), |v| verdict_words(v).to_owned())],
         vec!["z".to_owned(), p.z.map_or_else(|| "—".to_owned(), |z| format!("{z:.2}"))],
         vec!["n (brak / missing)".to_owned(), format!("{} ({})", s.n, s.missing)],
         vec!["min · Q1 · mediana · Q3 · max".to_owned(), format!("{} · {} · {} · {} · {}", f(s.min), f(s.q1), f(s.median), f(s.q3), f(s.max))],

@@ -1,5 +1,6 @@
 //! The demo's synthetic country: every unit has a hexagon boundary, neighbours are units of
 //! one level that share an edge, and `miernik compare --group neighbours` works on it.
+#![allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 
 mod common;
 
@@ -134,4 +135,29 @@ async fn export_and_report_write_whole_files_and_refuse_bad_queries_without_leav
     let err = db.fails(&["report", "--unit", "0201022", "--group", "planety", "--out", db.path("x.html").to_str().unwrap()]);
     assert!(err.contains("grupa") || err.contains("group"), "{err}");
     assert!(!db.path("x.html").exists());
+}
+
+#[tokio::test]
+async fn poland_is_computed_and_last_is_each_indicators_newest_year_with_data() {
+    let db = Db::new();
+    let store = db.store().await;
+    assert!(app::load_demo(&store).await.expect("the demo loads"));
+    store.close().await;
+    // Poland has the sums of its gminy's additive variables: its density is computed.
+    let csv = db.ok(&["export", "--indicators", "DEM_01", "--units", "PL", "--years", "2024"]);
+    let row: Vec<&str> = csv.lines().nth(1).expect("a row for Poland").split(',').collect();
+    assert_eq!(row[0], "PL");
+    let density: f64 = row[5].parse().expect("a value, not an empty cell");
+    assert!(density > 10.0 && density < 1000.0, "{density}");
+    // One more year, 2025, with the area of one gmina only: the snapshot's last year is
+    // 2025, but no indicator of the gminy has a value then but the area-only ones.
+    let file = db.path("area2025.csv");
+    std::fs::write(&file, "unit,variable,year,value\n0201022,powierzchnia,2025,100\n").expect("file");
+    db.ok(&["import", "observations", file.to_str().unwrap()]);
+    let last = db.ok(&["export", "--indicators", "EDU_01,DEM_01", "--units", "gminy", "--years", "last"]);
+    let rows: Vec<Vec<&str>> = last.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[4] == "2024"), "last is 2024 for both, not the snapshot's 2025");
+    let empty = rows.iter().filter(|r| r[5].is_empty()).count();
+    assert!(empty * 20 < rows.len(), "{empty} empty cells of {}", rows.len());
 }

@@ -55,6 +55,10 @@ fn catalogue_compute_and_compare() {
     let c = db.json(&["compare", "--unit", "0201022", "--indicator", "FIN_01", "--year", "2024", "--group", "wojewodztwo", "--format", "json"]);
     assert_eq!(c["value"], 20.0);
     assert_eq!(c["position"]["rank"], 3, "lower is better: 10, 10, 20 → rank 3: {c}");
+    // The words describe the value (the highest of the three, ≥ Q3 = 15), the verdict turns
+    // it by polarity: lower is better, so the highest value is the weakest.
+    assert_eq!(c["position"]["band"], "highest", "{c}");
+    assert_eq!(c["position"]["verdict"], "worse", "{c}");
     assert_eq!(c["group_stats"]["n"], 3);
     assert_eq!(c["group_stats"]["median"], 10.0);
     // The group's own ratio: (1000 + 4000 + 3000) / (100 + 200 + 300).
@@ -62,6 +66,8 @@ fn catalogue_compute_and_compare() {
     assert!((agg - 8000.0 / 600.0).abs() < 1e-9, "{agg}");
     let c = db.json(&["compare", "--unit", "0201011", "--indicator", "FIN_01", "--year", "2024", "--group", "country", "--format", "json"]);
     assert_eq!(c["position"]["rank"], 1, "{c}");
+    // 10 is the median (10, 10, 20): said as such, and not judged, though it ranks first.
+    assert_eq!((&c["position"]["band"], &c["position"]["verdict"]), (&serde_json::json!("at_median"), &serde_json::Value::Null), "{c}");
 
     let e = db.fails(&["compare", "--unit", "0201022", "--indicator", "FIN_01", "--year", "2024", "--group", "planets"]);
     assert!(e.contains("--group"), "{e}");
@@ -159,8 +165,21 @@ fn nearest_neighbours_with_distances_and_shares() {
 
     // The same group drives compare: the unit and its 2 nearest.
     let c = db.json(&[
-        "compare", "--unit", "0201022", "--indicator", "FIN_01", "--year", "2024", "--group", "nearest", "--context", "ludnosc", "--k", "2",
-        "--format", "json",
+        "compare",
+        "--unit",
+        "0201022",
+        "--indicator",
+        "FIN_01",
+        "--year",
+        "2024",
+        "--group",
+        "nearest",
+        "--context",
+        "ludnosc",
+        "--k",
+        "2",
+        "--format",
+        "json",
     ]);
     assert_eq!(c["group_stats"]["n"], 3, "{c}");
     assert_eq!(c["group_stats"]["median"], 11.0);

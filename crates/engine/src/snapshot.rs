@@ -704,6 +704,52 @@ impl Snapshot {
         &self.values[i][y]
     }
 
+    /// The newest year index in which indicator `i` has a value for any of `units` (every
+    /// unit when `units` is `None`); none when it has no value at all.
+    pub fn latest_year_of(&self, i: usize, units: Option<&[usize]>) -> Option<usize> {
+        let years = self.values.get(i)?;
+        (0..years.len()).rev().find(|&y| {
+            let vals = &years[y];
+            match units {
+                None => vals.iter().any(|v| !v.is_nan()),
+                Some(us) => us.iter().any(|&u| vals.get(u).is_some_and(|v| !v.is_nan())),
+            }
+        })
+    }
+
+    /// The year index a unit's card opens on: the newest year in which `unit` has a value
+    /// for more than half of the indicators it has any value of (so one indicator reaching
+    /// a year further than the rest does not open the card on a year of empty rows); none
+    /// when it has no value at all.
+    pub fn card_year(&self, unit: usize) -> Option<usize> {
+        let mut per_year = vec![0usize; self.years];
+        let mut with_any = 0usize;
+        for i in 0..self.indicators.len() {
+            if !self.indicators[i].applies.get(unit).copied().unwrap_or(false) {
+                continue;
+            }
+            let mut any = false;
+            for (y, n) in per_year.iter_mut().enumerate() {
+                if self.value(i, unit, y).is_some() {
+                    *n += 1;
+                    any = true;
+                }
+            }
+            with_any += usize::from(any);
+        }
+        if with_any == 0 {
+            return None;
+        }
+        // Past the majority rule (which always finds a year unless values are scattered
+        // thinly), the year with the most values, the newest of equals.
+        (0..self.years).rev().find(|&y| 2 * per_year[y] > with_any).or_else(|| (0..self.years).max_by_key(|&y| per_year[y]))
+    }
+
+    /// The newest year index in which indicator `i` has a value for `unit`.
+    pub fn unit_latest_year(&self, i: usize, unit: usize) -> Option<usize> {
+        (0..self.years).rev().find(|&y| self.value(i, unit, y).is_some())
+    }
+
     pub fn partition_names(&self) -> impl Iterator<Item = &str> {
         self.partitions.iter().map(|p| p.name.as_str())
     }

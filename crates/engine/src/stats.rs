@@ -131,6 +131,58 @@ pub fn quartile_class(percentile: f64) -> u8 {
     }
 }
 
+/// Where a value lies among its group's values, told by the group's quartiles (the numbers
+/// the quartile bar draws). It describes the value and never judges it: whether the highest
+/// values are good is the indicator's polarity, applied by [`verdict`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// At or below the first quartile (and below the median).
+    Lowest,
+    BelowMedian,
+    AtMedian,
+    AboveMedian,
+    /// At or above the third quartile (and above the median).
+    Highest,
+}
+
+/// The band of `value` in a group with statistics `st`; none for a group of fewer than two
+/// values (nothing to place it among) or a non-finite value.
+pub fn band(value: f64, st: &GroupStats) -> Option<Band> {
+    if st.n < 2 || !value.is_finite() {
+        return None;
+    }
+    let (q1, median, q3) = (st.q1?, st.median?, st.q3?);
+    Some(if value == median {
+        Band::AtMedian
+    } else if value > median {
+        if value >= q3 { Band::Highest } else { Band::AboveMedian }
+    } else if value <= q1 {
+        Band::Lowest
+    } else {
+        Band::BelowMedian
+    })
+}
+
+/// A judgement of a value against its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Among the group's best quarter by polarity.
+    Better,
+    /// Among its weakest quarter.
+    Worse,
+}
+
+/// The judgement of a band by polarity: the highest quarter of values is the best one when
+/// higher is better and the weakest when lower is better (and the other way round for the
+/// lowest quarter); nothing for the middle bands or a neutral indicator.
+pub fn verdict(band: Band, polarity: Polarity) -> Option<Verdict> {
+    match (band, polarity) {
+        (Band::Highest, Polarity::HigherBetter) | (Band::Lowest, Polarity::LowerBetter) => Some(Verdict::Better),
+        (Band::Lowest, Polarity::HigherBetter) | (Band::Highest, Polarity::LowerBetter) => Some(Verdict::Worse),
+        _ => None,
+    }
+}
+
 /// The position of every member of a group, in the members' order.
 pub fn positions(values: &[Option<f64>], polarity: Polarity) -> Vec<Position> {
     let mut present: Vec<(f64, usize)> = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (v, i))).collect();
@@ -166,6 +218,43 @@ mod tests {
     use super::*;
 
     const X: [f64; 8] = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+
+    #[test]
+    fn a_band_describes_the_value_and_only_the_verdict_follows_polarity() {
+        // 139 values 0..=138: Q1 34.5, median 69, Q3 103.5.
+        let sorted: Vec<f64> = (0..139).map(f64::from).collect();
+        let st = GroupStats {
+            n: 139,
+            q1: quantile_sorted(&sorted, 0.25),
+            median: quantile_sorted(&sorted, 0.5),
+            q3: quantile_sorted(&sorted, 0.75),
+            ..GroupStats::default()
+        };
+        let cases = [
+            (120.0, Band::Highest),
+            (103.5, Band::Highest),
+            (80.0, Band::AboveMedian),
+            (69.0, Band::AtMedian),
+            (40.0, Band::BelowMedian),
+            (34.5, Band::Lowest),
+            (3.0, Band::Lowest),
+        ];
+        for (v, want) in cases {
+            assert_eq!(band(v, &st), Some(want), "value {v}");
+        }
+        // The value is high whatever the polarity; the judgement turns with it.
+        assert_eq!(verdict(Band::Highest, Polarity::HigherBetter), Some(Verdict::Better));
+        assert_eq!(verdict(Band::Highest, Polarity::LowerBetter), Some(Verdict::Worse));
+        assert_eq!(verdict(Band::Lowest, Polarity::LowerBetter), Some(Verdict::Better));
+        assert_eq!(verdict(Band::Lowest, Polarity::HigherBetter), Some(Verdict::Worse));
+        for b in [Band::Highest, Band::AboveMedian, Band::AtMedian, Band::BelowMedian, Band::Lowest] {
+            assert_eq!(verdict(b, Polarity::Neutral), None);
+        }
+        assert_eq!(verdict(Band::AboveMedian, Polarity::HigherBetter), None);
+        // Nothing to place a value among in a group of one.
+        assert_eq!(band(5.0, &GroupStats { n: 1, q1: Some(5.0), median: Some(5.0), q3: Some(5.0), ..GroupStats::default() }), None);
+        assert_eq!(band(f64::NAN, &st), None);
+    }
 
     fn close(a: Option<f64>, b: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() < 1e-9)

@@ -1,6 +1,7 @@
 //! The snapshot against a straightforward reference: every value cell by cell, every group's
 //! statistics from `stats::describe` over the members gathered one by one, every rank from
 //! `stats::positions`; and an incremental change against a full rebuild.
+#![allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 
 use std::sync::Arc;
 
@@ -249,6 +250,30 @@ fn hand_checked_three_units() {
     assert!((st.aggregate.unwrap() - 6000.0 / 7.0).abs() < 1e-9);
     assert_eq!(s.position(0, 0, 2, 0).unwrap().rank, Some(1), "600 is best when higher is better");
     assert_eq!(s.position(0, 0, 1, 0), Some(Default::default()), "a missing value takes no rank");
+}
+
+#[test]
+fn the_latest_year_is_per_indicator_and_a_card_opens_on_the_year_most_indicators_reach() {
+    // Two units, three years. a has values in every year for unit 0 but only in 2010 for
+    // unit 1; b only in 2010–2011. ratio = a/b reaches 2011, plain = a + b 2011, growth (a's
+    // change) 2012 for unit 0.
+    let w = World {
+        units: 2,
+        years: 3,
+        a: vec![Some(1.0), Some(2.0), Some(3.0), Some(5.0), None, None],
+        b: vec![Some(1.0), Some(1.0), None, Some(1.0), Some(1.0), None],
+        groups: vec![0; 6],
+        applies: vec![true; 2],
+    };
+    let s = build(&w);
+    assert_eq!(s.latest_year_of(0, None), Some(1), "ratio needs b, which ends in 2011");
+    assert_eq!(s.latest_year_of(2, None), Some(2), "growth needs only a");
+    assert_eq!(s.latest_year_of(2, Some(&[1])), None, "unit 1 has no growth at all");
+    assert_eq!(s.latest_year_of(0, Some(&[1])), Some(0));
+    assert_eq!(s.unit_latest_year(2, 0), Some(2));
+    // Unit 0: 2011 has ratio, plain and growth (3 of 3); 2012 only growth (1 of 3).
+    assert_eq!(s.card_year(0), Some(1), "one indicator alone does not open the card on its year");
+    assert_eq!(s.card_year(1), Some(0));
 }
 
 /// Every value and every group's statistics of two snapshots, compared bit for bit (NaN

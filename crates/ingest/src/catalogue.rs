@@ -60,12 +60,30 @@ pub struct CatalogueIndicator {
     pub denominator: Option<Spanned<String>>,
     pub unit_pl: String,
     pub unit_en: Option<String>,
+    /// The measure unit's forms after a number, by CLDR plural category: Polish `one`
+    /// ("1 uczeń na szkołę"), `few` ("2 uczniowie…"), `many` ("5 uczniów…"), `other`
+    /// (fractions: "1,5 ucznia…"); English `one` and `other`. Without them `unit_pl` /
+    /// `unit_en` is written after every number (right for "%", "zł na mieszkańca").
+    #[serde(default)]
+    pub unit_pl_forms: Option<UnitForms>,
+    #[serde(default)]
+    pub unit_en_forms: Option<UnitForms>,
     #[serde(default)]
     pub decimals: u8,
     pub applies_to: Vec<String>,
     pub definition_pl: String,
     pub definition_en: Option<String>,
     pub source: String,
+}
+
+/// A measure unit's forms by plural category (see `CatalogueIndicator::unit_pl_forms`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitForms {
+    pub one: Option<String>,
+    pub few: Option<String>,
+    pub many: Option<String>,
+    pub other: String,
 }
 
 fn one() -> f64 {
@@ -112,8 +130,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Reads and checks a catalogue file.
 pub fn read_catalogue(path: &Path) -> Result<Catalogue, CatalogueError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CatalogueError { file: file.clone(), line: 0, message: format!("cannot read: {e}") })?;
+    let text = std::fs::read_to_string(path).map_err(|e| CatalogueError { file: file.clone(), line: 0, message: format!("cannot read: {e}") })?;
     parse_catalogue(&text, &file)
 }
 
@@ -153,14 +170,45 @@ pub fn parse_catalogue(text: &str, file: &str) -> Result<Catalogue, CatalogueErr
         if !codes.insert(code.as_str()) {
             return Err(bad("code", "this code appears twice".into()));
         }
-        for (field, value, allowed) in [("area", &ind.area, &AREAS[..]), ("kind", &ind.kind, &KINDS[..]), ("dimension", &ind.dimension, &DIMENSIONS[..])] {
+        for (field, value, allowed) in
+            [("area", &ind.area, &AREAS[..]), ("kind", &ind.kind, &KINDS[..]), ("dimension", &ind.dimension, &DIMENSIONS[..])]
+        {
             if !allowed.contains(&value.as_str()) {
                 return Err(bad(field, format!("`{value}` is not one of {}", allowed.join(", "))));
             }
         }
-        Polarity::parse(&ind.polarity).map_err(|e| bad("polarity", e.to_string()))?;
+        let polarity = Polarity::parse(&ind.polarity).map_err(|e| bad("polarity", e.to_string()))?;
+        if ind.kind == "context" && polarity != Polarity::Neutral {
+            return Err(bad(
+                "polarity",
+                format!(
+                    "`{}`: a context indicator describes the conditions of a unit and is never judged better or worse; write polarity = \"neutral\", or kind = \"monitoring\" if it is to be judged",
+                    ind.polarity
+                ),
+            ));
+        }
         if !ind.factor.is_finite() || ind.factor == 0.0 {
             return Err(bad("factor", "must be a finite number other than 0".into()));
+        }
+        // Polish needs every category a number can take; English has no few or many.
+        for (field, forms, needed) in
+            [("unit_pl_forms", &ind.unit_pl_forms, &["one", "few", "many"][..]), ("unit_en_forms", &ind.unit_en_forms, &["one"][..])]
+        {
+            let Some(f) = forms else { continue };
+            let given = [("one", &f.one), ("few", &f.few), ("many", &f.many)];
+            for (name, value) in given {
+                match value {
+                    None if needed.contains(&name) => {
+                        return Err(bad(field, format!("give the `{name}` form too (one, few, many and other in Polish; one and other in English)")));
+                    }
+                    Some(_) if !needed.contains(&name) => return Err(bad(field, format!("English has no `{name}` form: give `one` and `other`"))),
+                    Some(v) if v.trim().is_empty() => return Err(bad(field, format!("the `{name}` form is empty"))),
+                    _ => {}
+                }
+            }
+            if f.other.trim().is_empty() {
+                return Err(bad(field, "the `other` form is empty".into()));
+            }
         }
         if ind.decimals > 6 {
             return Err(bad("decimals", "at most 6".into()));
@@ -186,6 +234,7 @@ pub fn parse_catalogue(text: &str, file: &str) -> Result<Catalogue, CatalogueErr
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 mod tests {
     use super::*;
 
@@ -236,6 +285,12 @@ source = "s"
         assert!(e.to_string().contains("variable `c` is not declared"), "{e}");
         let e = fails(&GOOD.replace("polarity = \"higher_better\"", "polarity = \"up\""));
         assert!(e.to_string().contains("polarity"), "{e}");
+        // A context indicator is never judged: a judging polarity is refused, naming the field.
+        let context = GOOD.replace("kind = \"monitoring\"", "kind = \"context\"");
+        let e = fails(&context);
+        assert!(e.to_string().contains("field `polarity`") && e.to_string().contains("never judged"), "{e}");
+        assert!(e.line > 0, "{e}");
+        parse_catalogue(&context.replace("polarity = \"higher_better\"", "polarity = \"neutral\""), "k.toml").unwrap();
         let e = fails(&GOOD.replace("source = \"s\"\n", "source = \"s\"\ncolour = 1\n"));
         assert!(e.to_string().contains("colour"), "{e}");
         assert!(e.line > 0);

@@ -38,7 +38,7 @@ use std::fmt::{self, Display, Write};
 
 pub use breaks::{MAX_CLASSES, class_of, natural_breaks, nice_ticks, palette, quantile_breaks};
 pub use charts::{SERIES, Series, bars, lines};
-pub use map::{Legend, MapArea, MapGeometry, Shape, choropleth, link_map};
+pub use map::{Legend, MapArea, MapGeometry, Shape, choropleth, choropleth_map, legend_swatches, link_map};
 
 /// Which way is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

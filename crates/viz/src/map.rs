@@ -314,20 +314,32 @@ fn open_map(out: &mut String, id: &str, title: &str, desc: Option<&str>, w: f64,
 }
 
 /// The areas as links (`class` gives each path its fill), then the selected ones' outlines.
+/// With `one_stop` the map is one stop of the Tab key (a roving tabindex): the first selected
+/// area, else the first drawn, has `tabindex="0"`, every other `tabindex="-1"` — a page
+/// script may move between them with the arrow keys, and the page should offer the same
+/// links in a table.
 fn area_links(
     out: &mut String,
     geom: &MapGeometry,
     areas: &[MapArea<'_>],
     class: &dyn Fn(&MapArea<'_>) -> &'static str,
     index: &dyn Fn(&MapArea<'_>) -> Option<usize>,
+    one_stop: bool,
 ) {
+    let drawn = |a: &&MapArea<'_>| !geom.path(a.shape).is_empty();
+    let stop = areas.iter().filter(drawn).find(|a| a.selected).or_else(|| areas.iter().find(drawn)).map(|a| a.shape);
     for a in areas {
         let d = geom.path(a.shape);
         if d.is_empty() {
             continue;
         }
         let label = Esc(a.label);
-        let _ = write!(out, r#"<a href="{}" aria-label="{label}"><path class="{}"#, Esc(a.href), class(a));
+        let tabindex = match (one_stop, Some(a.shape) == stop) {
+            (false, _) => "",
+            (true, true) => r#" tabindex="0""#,
+            (true, false) => r#" tabindex="-1""#,
+        };
+        let _ = write!(out, r#"<a href="{}" aria-label="{label}"{tabindex}><path class="{}"#, Esc(a.href), class(a));
         if let Some(i) = index(a) {
             let _ = write!(out, "{i}");
         }
@@ -356,6 +368,42 @@ fn capacity(geom: &MapGeometry, areas: &[MapArea<'_>]) -> usize {
 /// no data. `desc` should say in words what the map shows; the page should also offer the
 /// values as a table.
 pub fn choropleth(id: &str, title: &str, desc: &str, geom: &MapGeometry, areas: &[MapArea<'_>], legend: &Legend<'_>, reverse: bool) -> String {
+    draw_choropleth(id, title, desc, geom, areas, legend, reverse, true)
+}
+
+/// The same map without the legend in the SVG, for a page that writes the legend as text
+/// beside it (SVG text shrinks with the map on a phone): see [`legend_swatches`]. The map
+/// is one stop of the Tab key (the first selected area, else the first, has
+/// `tabindex="0"`, the others `tabindex="-1"`): the page moves between areas with the arrow
+/// keys or offers the same links in a table.
+pub fn choropleth_map(id: &str, title: &str, desc: &str, geom: &MapGeometry, areas: &[MapArea<'_>], legend: &Legend<'_>, reverse: bool) -> String {
+    draw_choropleth(id, title, desc, geom, areas, legend, reverse, false)
+}
+
+/// The legend of a [`choropleth`] as (fill colour, text) items, lowest class first, then
+/// (none, `no_data`) when an area has no data — to be drawn hatched.
+pub fn legend_swatches<'a>(legend: &Legend<'a>, areas: &[MapArea<'_>], reverse: bool) -> Vec<(Option<&'static str>, &'a str)> {
+    let colours = palette(legend.classes.len().max(1), reverse);
+    let last = colours.len().saturating_sub(1);
+    let mut items: Vec<(Option<&'static str>, &'a str)> =
+        legend.classes.iter().enumerate().map(|(i, t)| (colours.get(i.min(last)).copied(), t.as_str())).collect();
+    if areas.iter().any(|a| a.fill_class.is_none()) && !legend.no_data.is_empty() {
+        items.push((None, legend.no_data));
+    }
+    items
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_choropleth(
+    id: &str,
+    title: &str,
+    desc: &str,
+    geom: &MapGeometry,
+    areas: &[MapArea<'_>],
+    legend: &Legend<'_>,
+    reverse: bool,
+    with_legend: bool,
+) -> String {
     let id = clean_id(id);
     let colours = palette(legend.classes.len().max(1), reverse);
     let last = colours.len().saturating_sub(1);
@@ -365,14 +413,17 @@ pub fn choropleth(id: &str, title: &str, desc: &str, geom: &MapGeometry, areas: 
     if areas.iter().any(|a| a.fill_class.is_none()) && !legend.no_data.is_empty() {
         items.push((None, legend.no_data));
     }
+    if !with_legend {
+        items.clear();
+    }
     let fs = 14.0;
     let col = items.iter().map(|(_, t)| crate::text_width(t, fs)).fold(0.0, f64::max) + 44.0;
     let cols = (((w - 8.0) / col).floor() as usize).clamp(1, items.len().max(1));
     let rows = items.len().div_ceil(cols);
     let top = if h > 0.0 { h + 8.0 } else { 0.0 };
-    let legend_h = 26.0 + 22.0 * rows as f64;
+    let legend_h = if with_legend { 26.0 + 22.0 * rows as f64 } else { 0.0 };
     let mut out = String::with_capacity(capacity(geom, areas) + items.len() * 160);
-    open_map(&mut out, &id, title, Some(desc), w, top + legend_h);
+    open_map(&mut out, &id, title, Some(desc), w, if with_legend { top + legend_h } else { h.max(1.0) });
     out.push_str("<style>");
     map_style(&mut out, &id);
     for (i, c) in colours.iter().enumerate() {
@@ -382,7 +433,11 @@ pub fn choropleth(id: &str, title: &str, desc: &str, geom: &MapGeometry, areas: 
         out,
         r##"#{id} .vnd{{fill:url(#{id}-nd)}}</style><defs><pattern id="{id}-nd" patternUnits="userSpaceOnUse" width="6" height="6"><rect width="6" height="6" fill="#f0f0f0"/><path d="M0 6L6 0M-1 1L1-1M5 7L7 5" stroke="#767676"/></pattern></defs>"##
     );
-    area_links(&mut out, geom, areas, &|a| if a.fill_class.is_some() { "vc" } else { "vnd" }, &|a| a.fill_class.map(|c| c.min(last)));
+    area_links(&mut out, geom, areas, &|a| if a.fill_class.is_some() { "vc" } else { "vnd" }, &|a| a.fill_class.map(|c| c.min(last)), !with_legend);
+    if !with_legend {
+        out.push_str("</svg>");
+        return out;
+    }
     let _ = write!(out, r#"<g><text x="4" y="{}" font-weight="700">{}</text>"#, N(top + 16.0), Esc(legend.title));
     for (k, (class, text)) in items.iter().enumerate() {
         let (lx, ly) = (4.0 + (k % cols) as f64 * col, top + 26.0 + (k / cols) as f64 * 22.0);
@@ -406,7 +461,7 @@ pub fn link_map(id: &str, title: &str, geom: &MapGeometry, areas: &[MapArea<'_>]
     out.push_str("<style>");
     map_style(&mut out, &id);
     let _ = write!(out, "#{id} .vf{{fill:#a6cbe3}}#{id} a:hover .vf,#{id} a:focus .vf{{fill:#2c7fb8}}</style>");
-    area_links(&mut out, geom, areas, &|_| "vf", &|_| None);
+    area_links(&mut out, geom, areas, &|_| "vf", &|_| None, false);
     out.push_str("</svg>");
     out
 }

@@ -507,3 +507,29 @@ fn the_checker_itself_rejects_broken_svg() {
         assert!(std::panic::catch_unwind(|| check(svg)).is_err(), "accepted {svg}");
     }
 }
+
+#[test]
+fn a_choropleth_without_its_svg_legend_is_one_tab_stop_and_gives_the_legend_as_items() {
+    let shapes: Vec<Shape> = (0..5).map(|i| hexagon(format!("{i:02}"), 15.0 + f64::from(i), 52.0, 0.5)).collect();
+    let g = MapGeometry::new(shapes, 640.0);
+    let classes = vec!["1 – 2".to_owned(), "2 – 3".to_owned()];
+    let hrefs: Vec<String> = (0..5).map(|i| format!("/jst/{i:02}")).collect();
+    let areas: Vec<MapArea<'_>> = (0..5)
+        .map(|i| MapArea { shape: i, fill_class: if i == 4 { None } else { Some(i % 2) }, href: &hrefs[i], label: &hrefs[i], selected: i == 3 })
+        .collect();
+    let legend = Legend { title: "zł", classes: &classes, no_data: "brak danych" };
+    let svg = choropleth_map("mapa-w", "Mapa", "Opis", &g, &areas, &legend, false);
+    let e = check(&svg);
+    let links: Vec<&Element> = e.iter().filter(|x| x.name == "a").collect();
+    assert_eq!(links.len(), 5);
+    let stops: Vec<&str> = links.iter().map(|a| a.attrs.get("tabindex").map(String::as_str).unwrap_or("none")).collect();
+    assert_eq!(stops, ["-1", "-1", "-1", "0", "-1"], "one Tab stop, on the selected area");
+    assert_eq!(count(&e, "text"), 0, "no legend text inside the SVG");
+    let items = legend_swatches(&legend, &areas, false);
+    assert_eq!(items, vec![(Some(palette(2, false)[0]), "1 – 2"), (Some(palette(2, false)[1]), "2 – 3"), (None, "brak danych")]);
+    let plain: Vec<MapArea<'_>> = areas.iter().map(|a| MapArea { selected: false, ..a.clone() }).collect();
+    let first = choropleth_map("m", "t", "d", &g, &plain, &legend, true);
+    assert_eq!(first.matches(r#"tabindex="0""#).count(), 1);
+    assert!(first.find(r#"tabindex="0""#) < first.find(r#"tabindex="-1""#), "without a selection the first area is the stop");
+    assert!(!choropleth("m", "t", "d", &g, &areas, &legend, false).contains("tabindex"), "the map with its SVG legend keeps its links as they were");
+}

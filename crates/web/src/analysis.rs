@@ -48,6 +48,8 @@ const RENDER_COLS: usize = 200;
 /// Lines of the chart (one per row) and bars.
 const CHART_LINES: usize = 8;
 const CHART_BARS: usize = 40;
+/// Charts drawn at most: one per indicator of the table (the table holds every one).
+const CHARTS: usize = 6;
 /// Units a search lists.
 const UNIT_HITS: usize = 20;
 /// The longest parameter taken (a list of all gminy by code is about 20,000 characters).
@@ -399,12 +401,11 @@ pub async fn render(
                 Ok(pg) => {
                     extra = pg.members(s, last_year);
                     group_label = Some(format!(
-                        "{}: {} ({}, {} {})",
+                        "{}: {} ({}, {})",
                         l.t("Dodano grupę", "Added the group"),
                         group_name(l, g, mine),
                         display_name(l, &c.names[u], c.kinds[u]),
-                        extra.len(),
-                        l.t("jednostek", "units")
+                        l.count(extra.len(), ["jednostka", "jednostki", "jednostek"], ["unit", "units"])
                     ));
                 }
                 Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => problems.push(Problem {
@@ -532,7 +533,9 @@ fn group_name(l: L, canonical: &str, mine: &[BrowserGroup]) -> String {
         "wojewodztwo" => l.t("jednostki mojego poziomu w województwie", "units of my level in the voivodeship").to_owned(),
         "country" => l.t("jednostki mojego poziomu w całym kraju", "units of my level in the whole country").to_owned(),
         g => match g.strip_prefix("lista:") {
-            Some(list) => format!("{} ({} {})", l.t("lista", "list"), list.split(',').count(), l.t("jednostek", "units")),
+            Some(list) => {
+                format!("{} ({})", l.t("lista", "list"), l.count(list.split(',').count(), ["jednostka", "jednostki", "jednostek"], ["unit", "units"]))
+            }
             None => l.group(g),
         },
     }
@@ -746,7 +749,7 @@ fn form(
                             option value="indicator" selected[cols == Cols::Indicator] { (l.t("wskaźniki", "indicators")) }
                         }
                     }
-                    p { button type="submit" { (l.t("Pokaż tabelę", "Show the table")) } }
+                    p { button type="submit" formaction="/analiza#wynik-h" { (l.t("Pokaż tabelę", "Show the table")) } }
                 }
             }
         }
@@ -946,12 +949,13 @@ fn result(l: L, p: &Portal, dq: &DataQuery, address: &Address, group: Option<&st
         dim_plural(l, col)
     );
     let decimals = |rows: &mut dyn Iterator<Item = usize>| -> u8 { rows.map(|i| c.definitions[dq.indicators[i]].decimals).max().unwrap_or(1) };
-    let chart = chart(l, c, dq, address.cols, &cells, rows_total, &row_parts, &decimals);
+    let (charts, chart_groups) = charts(l, c, dq, address.cols, &cells, rows_total, &row_parts, &decimals);
     let api = api_query(address, group, l);
     let col_param = address.cols.param();
     html! {
         section aria-labelledby="wynik-h" {
-            h2 id="wynik-h" { (l.t("Wynik", "Result")) }
+            // The form's "show" button leads here (`#wynik-h`): the result, not the form, is in view.
+            h2 id="wynik-h" tabindex="-1" { (l.t("Wynik", "Result")) }
             @if capped {
                 p.box role="status" {
                     strong { (l.t("Tabela jest za duża, by pokazać ją całą.", "The table is too big to show in full.")) } " "
@@ -961,14 +965,26 @@ fn result(l: L, p: &Portal, dq: &DataQuery, address: &Address, group: Option<&st
                     a href="#pobierz" { (l.t("Pliki do pobrania", "The downloads")) } " " (l.t("zawierają wszystko.", "hold everything."))
                 }
             }
-            @if chart.is_none() {
+            @if charts.is_empty() {
                 p.small.muted { (l.t("Bez wykresu: w rysowanych wierszach nie ma wartości.", "No chart: the rows it would draw have no values.")) }
             }
-            @if let Some((svg, words)) = chart {
-                div.chart { (PreEscaped(svg)) }
-                p.small { (words) " " (l.t("Te same liczby (i wszystkie pozostałe) są w tabeli poniżej — to tekstowa wersja wykresu.", "The same numbers (and all the others) are in the table below — the chart's text version.")) }
+            @if chart_groups > CHARTS {
+                p.small { (l.t("Wykresy pokazują pierwsze", "The charts show the first")) " " (CHARTS) " " (l.t("z", "of")) " " (chart_groups) " " (l.t("wskaźników (po jednym wykresie na wskaźnik); wszystkie są w tabeli.", "indicators (one chart each); the table holds them all.")) }
             }
-            div.scroll {
+            @if !charts.is_empty() {
+                div.charts[charts.len() > 1] {
+                    @for (svg, words, name) in &charts {
+                        figure.chart {
+                            @if let Some(name) = name { figcaption { (name) } }
+                            (PreEscaped(svg))
+                            p.small { (words) }
+                        }
+                    }
+                }
+                p.small { (l.t("Te same liczby (i wszystkie pozostałe) są w tabeli poniżej — to tekstowa wersja wykresów.", "The same numbers (and all the others) are in the table below — the charts' text version.")) }
+            }
+            // Its own scroll region, reachable by keyboard, so that the page never scrolls sideways.
+            div.scroll tabindex="0" role="region" aria-label=(l.t("Tabela wyniku", "The result table")) {
                 table id="tabela" {
                     caption {
                         (caption)
@@ -1072,14 +1088,89 @@ fn series_names(parts: &[Vec<String>]) -> (Vec<String>, Vec<String>) {
     (names, common.iter().map(|&j| parts[0][j].clone()).collect())
 }
 
-/// The chart of the table and what it draws in words: lines of the first rows over the
-/// years, or bars of the first column (of the columns, when there is one row).
+/// The charts of the table, each with what it draws in words, and how many there could
+/// be: one per member of the outer row dimension (each indicator, when the years or the
+/// units are in the columns), or one per column when the indicators are in the columns —
+/// at most [`CHARTS`]; one chart of everything when each would hold a single value.
+#[allow(clippy::too_many_arguments)]
+fn charts(
+    l: L,
+    c: &app::Computed,
+    dq: &DataQuery,
+    cols: Cols,
+    cells: &[Vec<QueryCell>],
+    rows_total: usize,
+    row_parts: &dyn Fn(usize) -> Vec<String>,
+    decimals: &dyn Fn(&mut dyn Iterator<Item = usize>) -> u8,
+) -> (Vec<(String, String, Option<String>)>, usize) {
+    if cells.is_empty() || cells[0].is_empty() {
+        return (Vec::new(), 0);
+    }
+    let [outer, _, col] = cols.order();
+    if cols == Cols::Indicator && cells.len() > 1 && cells[0].len() > 1 {
+        // One chart of bars per indicator (column), over the rows.
+        let n = cells.len().min(CHART_BARS);
+        let (names, common) = series_names(&(0..n).map(row_parts).collect::<Vec<_>>());
+        let shown: Vec<(String, String, Option<String>)> = (0..cells[0].len().min(CHARTS))
+            .filter_map(|k| {
+                let bars: Vec<(String, Option<f64>)> = (0..n).map(|r| (names[r].clone(), cells[r].get(k).and_then(|x| x.value))).collect();
+                if bars.iter().all(|b| b.1.is_none()) {
+                    return None;
+                }
+                let d = c.definitions[dq.indicators[cells[0][k].indicator as usize]].decimals;
+                let fmt = |v: f64| l.num(v, d);
+                let mut name = label_text(l, c, dq, col, index_of(&cells[0][k], col));
+                if !common.is_empty() {
+                    name = format!("{name}, {}", common.join(", "));
+                }
+                let words = format!(
+                    "{} „{name}” {} {n} {} {rows_total} {}.",
+                    l.t("Słupki:", "Bars:"),
+                    l.t("dla pierwszych", "for the first"),
+                    l.t("z", "of"),
+                    l.t("wierszy tabeli", "table rows")
+                );
+                Some((viz::bars(&format!("analiza-wykres-{k}"), &name, &words, &bars, &fmt), words, Some(name)))
+            })
+            .collect();
+        return (shown, cells[0].len());
+    }
+    // The rows of each member of the outer dimension: (first row, count).
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    for (r, row) in cells.iter().enumerate() {
+        match groups.last_mut() {
+            Some((first, n)) if index_of(&cells[*first][0], outer) == index_of(&row[0], outer) => *n += 1,
+            _ => groups.push((r, 1)),
+        }
+    }
+    let single_values = groups.iter().all(|g| g.1 == 1) && cells[0].len() == 1;
+    if groups.len() <= 1 || single_values {
+        let one = chart(l, c, dq, cols, "analiza-wykres", cells, rows_total, row_parts, decimals);
+        return (one.into_iter().map(|(svg, words)| (svg, words, None)).collect(), 1);
+    }
+    let shown = groups
+        .iter()
+        .take(CHARTS)
+        .enumerate()
+        .filter_map(|(k, &(first, n))| {
+            let parts = |r: usize| row_parts(first + r);
+            let name = label_text(l, c, dq, outer, index_of(&cells[first][0], outer));
+            chart(l, c, dq, cols, &format!("analiza-wykres-{k}"), &cells[first..first + n], n, &parts, decimals)
+                .map(|(svg, words)| (svg, words, Some(name)))
+        })
+        .collect();
+    (shown, groups.len())
+}
+
+/// One chart of the table's rows and what it draws in words: lines of the first rows over
+/// the years, or bars of the first column (of the columns, when there is one row).
 #[allow(clippy::too_many_arguments)]
 fn chart(
     l: L,
     c: &app::Computed,
     dq: &DataQuery,
     cols: Cols,
+    id: &str,
     cells: &[Vec<QueryCell>],
     rows_total: usize,
     row_parts: &dyn Fn(usize) -> Vec<String>,
@@ -1114,16 +1205,18 @@ fn chart(
         }
         let title = format!("{}{all}", l.t("Wartości w kolejnych latach", "Values over the years"));
         let title = title.as_str();
-        return Some((viz::lines("analiza-wykres", title, &words, &years, &series, &fmt), words));
+        return Some((viz::lines(id, title, &words, &years, &series, &fmt), words));
     }
     let (bars, words): (Vec<(String, Option<f64>)>, String) = if cells.len() == 1 {
         let row = &cells[0];
         let n = row.len().min(CHART_BARS);
         let bars = row[..n].iter().map(|x| (label_text(l, c, dq, col, index_of(x, col)), x.value)).collect();
+        let of = row_parts(0).join(", ");
         (
             bars,
             format!(
-                "{} {n} {} {} ({}).",
+                "{}{} {n} {} {} ({}).",
+                if of.is_empty() { String::new() } else { format!("{of}: ") },
                 l.t("Słupki pokazują", "The bars show"),
                 l.t("pierwszych kolumn z", "first columns of"),
                 row.len(),
@@ -1158,7 +1251,7 @@ fn chart(
     };
     let fmt = |v: f64| l.num(v, d);
     let title = l.t("Porównanie wartości", "Values compared");
-    Some((viz::bars("analiza-wykres", title, &words, &bars, &fmt), words))
+    Some((viz::bars(id, title, &words, &bars, &fmt), words))
 }
 
 #[cfg(test)]

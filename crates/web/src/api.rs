@@ -1015,6 +1015,14 @@ pub struct PositionDto {
     /// 1 = the best quarter … 4 = the worst.
     pub quartile: Option<u8>,
     pub z: Option<f64>,
+    /// Where the value lies among the group's values, by its quartiles (words about values,
+    /// not a judgement): lowest (≤ Q1), below_median, at_median, above_median, highest (≥ Q3).
+    #[schema(value_type = Option<String>, pattern = "^(lowest|below_median|at_median|above_median|highest)$")]
+    pub band: Option<&'static str>,
+    /// The judgement of that band by polarity: better (the group's best quarter) or worse (its
+    /// weakest); none for the middle bands, neutral and context indicators.
+    #[schema(value_type = Option<String>, pattern = "^(better|worse)$")]
+    pub verdict: Option<&'static str>,
 }
 
 /// A peer group, resolved for a unit.
@@ -1135,7 +1143,27 @@ async fn compare(State(state): State<Arc<AppState>>, headers: HeaderMap, q: Resu
                 sd: st.sd,
                 aggregate: st.aggregate,
             },
-            position: PositionDto { rank: pos.rank, percentile: pos.percentile, quartile: pos.quartile, z: pos.z },
+            position: {
+                let band = c.snapshot.value(i, u, y).and_then(|v| app::band(v, &st));
+                let verdict = band.and_then(|b| app::verdict(b, c.snapshot.indicator(i).polarity));
+                PositionDto {
+                    rank: pos.rank,
+                    percentile: pos.percentile,
+                    quartile: pos.quartile,
+                    z: pos.z,
+                    band: band.map(|b| match b {
+                        app::Band::Lowest => "lowest",
+                        app::Band::BelowMedian => "below_median",
+                        app::Band::AtMedian => "at_median",
+                        app::Band::AboveMedian => "above_median",
+                        app::Band::Highest => "highest",
+                    }),
+                    verdict: verdict.map(|v| match v {
+                        app::Verdict::Better => "better",
+                        app::Verdict::Worse => "worse",
+                    }),
+                }
+            },
         },
     )
 }

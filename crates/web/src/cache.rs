@@ -42,13 +42,25 @@ impl CachedPage {
     }
 
     /// The response to a request with `headers`: 304 when its validators match, else the
-    /// page, gzipped when the client takes gzip.
+    /// page, gzipped when the client takes gzip. A page the same for every reader.
     pub fn respond(&self, headers: &HeaderMap) -> Response {
+        self.respond_as(headers, Sharing::Public)
+    }
+
+    /// As [`CachedPage::respond`], saying who may keep the page (see [`Sharing`]). The ETag
+    /// is a hash of the bytes, so it covers whatever the page was made from, the reader's
+    /// groups included.
+    pub fn respond_as(&self, headers: &HeaderMap, sharing: Sharing) -> Response {
+        let (cache_control, vary) = match sharing {
+            Sharing::Public => ("public, max-age=60", "Accept-Encoding"),
+            Sharing::PublicPerCookie => ("public, max-age=60", "Accept-Encoding, Cookie"),
+            Sharing::Private => ("private, no-cache", "Accept-Encoding, Cookie"),
+        };
         let common = [
             (header::ETAG, self.etag.clone()),
             (header::LAST_MODIFIED, self.last_modified.clone()),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
-            (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
+            (header::VARY, HeaderValue::from_static(vary)),
         ];
         if not_modified(headers, &self.etag, &self.last_modified) {
             return (StatusCode::NOT_MODIFIED, common).into_response();
@@ -60,6 +72,35 @@ impl CachedPage {
             }
             _ => (common, [ct], self.body.clone()).into_response(),
         }
+    }
+}
+
+/// Who may keep a page, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// The same for every reader: any cache may keep it for a minute.
+    Public,
+    /// A page that would differ for a reader with groups of their own (the card, the
+    /// indicator page, the table builder), sent to a reader without them: shared caches may
+    /// keep it, but only for requests with the same cookies.
+    PublicPerCookie,
+    /// Made for this reader (it lists their groups): only their browser may keep it, and it
+    /// asks again (ETag, 304) before every reuse, so a group just made shows at once.
+    Private,
+}
+
+/// A page made for one request and kept nowhere (`no-store`: the report, which reads the
+/// store), gzipped when the client takes gzip and the page is worth it.
+pub fn respond_uncached(body: String, content_type: &'static str, headers: &HeaderMap) -> Response {
+    let common = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+    ];
+    let zipped = (body.len() > 1024 && accepts_gzip(headers)).then(|| gzip(body.as_bytes())).flatten();
+    match zipped {
+        Some(gz) => (common, [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))], gz).into_response(),
+        None => (common, body).into_response(),
     }
 }
 
@@ -157,6 +198,7 @@ impl PageCache {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 mod tests {
     use super::*;
 

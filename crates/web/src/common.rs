@@ -1,11 +1,11 @@
 //! Pieces several pages share: peer-group choices, how a value and a position are written,
 //! the quartile bar of one indicator, link building.
 
-use app::{Computed, GroupStats, Position};
+use app::{Band, Computed, GroupStats, Position, Verdict};
 use maud::{Markup, PreEscaped, html};
 use model::{Flag, Polarity};
 
-use crate::i18n::L;
+use crate::i18n::{L, Plural};
 
 /// The peer groups a page offers: (value in the address, canonical name).
 pub const GROUPS: [(&str, &str); 5] =
@@ -53,6 +53,36 @@ pub fn measure(l: L, c: &Computed, i: usize) -> &str {
     if l.en && !d.unit_en.is_empty() { &d.unit_en } else { &d.unit_pl }
 }
 
+/// The measure unit of indicator `i` written after the number `shown` (as the page shows
+/// it), in the form that number takes: "111 uczniów na szkołę", "1,5 ucznia na szkołę",
+/// "22 uczniów…" never; the catalogue's forms by CLDR plural category, else the plain unit.
+pub fn measure_after<'a>(l: L, c: &'a Computed, i: usize, shown: &str) -> &'a str {
+    let d = &c.definitions[i];
+    let forms = if l.en { d.unit_en_forms.as_ref() } else { d.unit_pl_forms.as_ref() };
+    match forms {
+        Some(f) => unit_form(f, l.plural_of_shown(shown)),
+        None => measure(l, c, i),
+    }
+}
+
+/// The form of a measure unit for a plural category; a category without one takes `other`.
+pub fn unit_form(f: &app::UnitForms, p: Plural) -> &str {
+    let own = match p {
+        Plural::One => f.one.as_deref(),
+        Plural::Few => f.few.as_deref(),
+        Plural::Many => f.many.as_deref(),
+        Plural::Other => None,
+    };
+    own.unwrap_or(&f.other)
+}
+
+/// A value with its measure unit in the right form: "111 uczniów na szkołę".
+pub fn value_with_unit(l: L, c: &Computed, i: usize, v: f64) -> String {
+    let shown = l.num(v, c.definitions[i].decimals);
+    let unit = measure_after(l, c, i, &shown);
+    if unit.is_empty() { shown } else { format!("{shown} {unit}") }
+}
+
 pub fn indicator_name(l: L, c: &Computed, i: usize) -> &str {
     let d = &c.definitions[i];
     if l.en && !d.name_en.is_empty() { &d.name_en } else { &d.name_pl }
@@ -92,22 +122,63 @@ pub fn position_cell(l: L, id: &str, polarity: Polarity, st: &GroupStats, pos: &
         }
         _ => None,
     };
-    let neutral = polarity == Polarity::Neutral;
+    let place = placement(l, polarity, st, pos, value);
     html! {
         @if let Some(svg) = bar { (PreEscaped(svg)) }
-        @match (pos.rank, pos.quartile) {
-            (Some(r), Some(q)) => {
-                span.small {
-                    (l.rank_of(r, st.n)) " · "
-                    @if neutral { (l.quartile(q, true)) }
-                    @else if q == 1 { span.good { "▲ " (l.quartile(q, false)) } }
-                    @else if q == 4 { span.bad { "▼ " (l.quartile(q, false)) } }
-                    @else { (l.quartile(q, false)) }
+        @if place.is_empty() {
+            span.small.muted { (l.t("bez pozycji", "no position")) }
+        } @else {
+            span.small {
+                @if let Some(r) = &place.rank { (r) }
+                @if let Some(b) = place.band { @if place.rank.is_some() { " · " } (l.band(b)) }
+                @match place.verdict {
+                    Some(Verdict::Better) => { " · " span.good { "▲ " (l.verdict(Verdict::Better)) } }
+                    Some(Verdict::Worse) => { " · " span.bad { "▼ " (l.verdict(Verdict::Worse)) } }
+                    None => {}
                 }
             }
-            _ => { span.small.muted { (l.t("bez pozycji", "no position")) } }
         }
     }
+}
+
+/// A unit's place in its group as the pages write it: the rank (1 = best by polarity; for a
+/// neutral indicator counted from the highest value), the band of values the value lies in
+/// (words about values) and, for a judged indicator, the verdict its polarity gives that
+/// band. The card, the indicator page and the report (HTML and PDF) all write it from here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Placement {
+    pub rank: Option<String>,
+    pub band: Option<Band>,
+    pub verdict: Option<Verdict>,
+}
+
+impl Placement {
+    pub fn is_empty(&self) -> bool {
+        self.rank.is_none() && self.band.is_none()
+    }
+
+    /// "121. z 139 · ćwiartka najwyższych wartości · ▼ najsłabsza ćwiartka grupy".
+    pub fn text(&self, l: L) -> String {
+        let mut parts: Vec<String> = Vec::with_capacity(3);
+        parts.extend(self.rank.clone());
+        parts.extend(self.band.map(|b| l.band(b).to_owned()));
+        match self.verdict {
+            Some(Verdict::Better) => parts.push(format!("▲ {}", l.verdict(Verdict::Better))),
+            Some(Verdict::Worse) => parts.push(format!("▼ {}", l.verdict(Verdict::Worse))),
+            None => {}
+        }
+        parts.join(" · ")
+    }
+}
+
+/// The placement of `value` with position `pos` in a group with statistics `st`, for an
+/// indicator of `polarity` (neutral for context indicators, which are never judged).
+pub fn placement(l: L, polarity: Polarity, st: &GroupStats, pos: &Position, value: Option<f64>) -> Placement {
+    let Some(v) = value else { return Placement::default() };
+    let rank = pos.rank.map(|r| if polarity == Polarity::Neutral { l.rank_from_highest(r, st.n) } else { l.rank_of(r, st.n) });
+    let band = app::band(v, st);
+    let verdict = band.and_then(|b| app::verdict(b, polarity));
+    Placement { rank, band, verdict }
 }
 
 /// A typology group key (`gmina_wiejska:5-10k`) in words.
@@ -117,7 +188,9 @@ pub fn typology_words(l: L, key: &str) -> String {
     let thousand = l.t(" tys.", "k");
     let class = match class {
         "" | "all" => String::new(),
-        "bez danych" => l.t("bez danych o ludności", "population unknown").to_owned(),
+        // Not made any more (a unit without population has no typology group); an old key
+        // still reads as words, without "inhabitants" after it.
+        "bez danych" => return format!("{kind}, {}", l.t("brak danych o ludności", "population unknown")),
         c if c.starts_with("<") => format!("{} {}{thousand}", l.t("poniżej", "under"), c.trim_start_matches('<').trim_end_matches('k')),
         c if c.starts_with(">=") => format!("{}{thousand} {}", c.trim_start_matches(">=").trim_end_matches('k'), l.t("i więcej", "and more")),
         c => format!("{}{thousand}", c.trim_end_matches('k').replace('-', "–")),
@@ -157,6 +230,8 @@ mod tests {
         assert_eq!(typology_words(L::PL, "gmina_wiejska:5-10k"), "gmina wiejska, 5–10 tys. mieszkańców");
         assert_eq!(typology_words(L { en: true }, "powiat:<50k"), "county (powiat), under 50k inhabitants");
         assert_eq!(typology_words(L::PL, "miasto_na_prawach_powiatu:>=200k"), "miasto na prawach powiatu, 200 tys. i więcej mieszkańców");
+        assert_eq!(typology_words(L::PL, "miasto_na_prawach_powiatu:bez danych"), "miasto na prawach powiatu, brak danych o ludności");
+        assert!(!typology_words(L { en: true }, "powiat:bez danych").contains("inhabitants"));
         assert_eq!(q("a b&c"), "a%20b%26c");
     }
 }

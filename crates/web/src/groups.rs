@@ -357,7 +357,7 @@ fn body(l: L, p: Option<&Portal>, groups: &[BrowserGroup], token: &str, form: Op
                 p {
                     label for={ (id) "-jednostki" } { (l.t("Jednostki: kody TERYT albo dokładne nazwy, rozdzielone przecinkami", "Units: TERYT codes or exact names, separated by commas")) }
                     br;
-                    textarea id={ (id) "-jednostki" } name="jednostki" rows="3" cols="60" required
+                    textarea id={ (id) "-jednostki" } name="jednostki" rows="3" required
                         aria-invalid=[units_err.map(|_| "true")] aria-describedby=[units_err.map(|_| format!("{id}-jednostki-blad"))] { (units) }
                     @if let Some(e) = units_err { br; span.error id={ (id) "-jednostki-blad" } { (e.message) } }
                 }
@@ -408,6 +408,7 @@ fn body(l: L, p: Option<&Portal>, groups: &[BrowserGroup], token: &str, form: Op
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 mod tests {
     use super::*;
 

@@ -14,10 +14,45 @@ use crate::portal::{Layer, Portal};
 const SUGGEST_JS: &str = r#"(function(){var i=document.getElementById('q'),d=document.getElementById('podpowiedzi'),t;if(!i||!d||!window.fetch)return;
 i.addEventListener('input',function(){clearTimeout(t);var v=i.value.trim();if(v.length<2)return;t=setTimeout(function(){
 fetch('/sugestie?q='+encodeURIComponent(v)).then(function(r){return r.ok?r.json():[]}).then(function(list){d.textContent='';
-list.forEach(function(u){var o=document.createElement('option');o.value=u.code;o.label=u.name+' ('+u.kind+')';d.appendChild(o);});}).catch(function(){});},150);});})();"#;
+list.forEach(function(u){var o=document.createElement('option');o.value=u.code;o.label=u.name+' — '+u.place;d.appendChild(o);});}).catch(function(){});},150);});})();"#;
+
+/// Where a unit is, in words that tell same-named units apart: its kind, then the units it
+/// lies in from the nearest up ("gmina wiejska, powiat łukowski, woj. lubelskie").
+pub fn place_words(l: L, kind: model::UnitKind, ancestors: &[app::Ancestor]) -> String {
+    use model::UnitKind;
+    let mut parts = vec![l.kind(kind).to_owned()];
+    for a in ancestors.iter().rev() {
+        parts.push(match a.kind {
+            UnitKind::Wojewodztwo => l.t(&format!("woj. {}", a.name.to_lowercase()), &format!("{} voivodeship", a.name.to_lowercase())).to_owned(),
+            UnitKind::Powiat => format!("{} {}", l.t("powiat", "county"), a.name),
+            UnitKind::MiastoNaPrawachPowiatu => format!("{} {}", l.t("miasto na prawach powiatu", "city with powiat rights"), a.name),
+            k => format!("{} {}", l.kind(k), a.name),
+        });
+    }
+    parts.join(", ")
+}
+
+/// Two names and a code for the search box's example, taken from the data itself (the demo's
+/// invented units or the real ones): a city and a gmina wiejska, and a name with a Polish
+/// letter to show that "suprasl" finds "Supraśl".
+fn examples(p: &Portal) -> (Vec<(String, String)>, Option<String>) {
+    use model::UnitKind;
+    let c = &p.c;
+    let first = |k: UnitKind| (0..c.codes.len()).find(|&u| c.kinds[u] == k);
+    let picked: Vec<usize> = [first(UnitKind::GminaMiejska), first(UnitKind::GminaWiejska)].into_iter().flatten().collect();
+    let names = picked.iter().map(|&u| (c.names[u].clone(), c.codes[u].as_str().to_owned())).collect();
+    let accented =
+        (0..c.codes.len()).find(|&u| c.kinds[u].is_gmina() && model::fold(&c.names[u]) != c.names[u].to_lowercase()).map(|u| c.names[u].clone());
+    (names, accented)
+}
 
 pub fn render(l: L, portal: Option<&Portal>, query: &str, results: Option<&[UnitListing]>) -> (String, Markup) {
     let title = if query.trim().is_empty() { String::new() } else { format!("{}: {query}", l.t("Wyniki wyszukiwania", "Search results")) };
+    let (names, accented) = portal.map(examples).unwrap_or_default();
+    let placeholder = match names.as_slice() {
+        [] => l.t("np. nazwa gminy albo kod TERYT", "e.g. a gmina's name or a TERYT code").to_owned(),
+        list => format!("{} {}, {}", l.t("np.", "e.g."), list.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "), list[0].1),
+    };
     let body = html! {
         h1 { (l.t("Jak radzi sobie Twoja gmina, powiat, województwo?", "How is your gmina, county or voivodeship doing?")) }
         p { (l.t("Miernik pokazuje wskaźniki usług publicznych każdej jednostki samorządu terytorialnego na tle podobnych jednostek, sąsiadów i całego kraju — z mapami, rankingami i diagnozą mocnych i słabych stron.",
@@ -26,11 +61,15 @@ pub fn render(l: L, portal: Option<&Portal>, query: &str, results: Option<&[Unit
             @if l.en { input type="hidden" name="lang" value="en"; }
             label.sr for="q" { (l.t("Nazwa jednostki lub kod TERYT", "Unit name or TERYT code")) }
             input id="q" name="q" type="search" value=(query) list="podpowiedzi" autocomplete="off"
-                placeholder=(l.t("np. Kraków, Supraśl, 1261011", "e.g. Kraków, Supraśl, 1261011"));
+                placeholder=(placeholder);
             datalist id="podpowiedzi" {}
             button type="submit" { (l.t("Szukaj", "Search")) }
         }
-        p.small.muted { (l.t("Wielkość liter i polskie znaki nie mają znaczenia: „suprasl” znajdzie Supraśl.", "Case and Polish letters do not matter: “suprasl” finds Supraśl.")) }
+        p.small.muted {
+            (l.t("Wielkość liter i polskie znaki nie mają znaczenia", "Case and Polish letters do not matter"))
+            @if let Some(n) = &accented { ": " (l.t("„", "“")) (model::fold(n)) (l.t("” znajdzie ", "” finds ")) (n) }
+            "."
+        }
         script { (PreEscaped(SUGGEST_JS)) }
         @if let Some(units) = results {
             h2 id="wyniki" { (l.t("Wyniki", "Results")) " (" (units.len()) ")" }
@@ -39,7 +78,7 @@ pub fn render(l: L, portal: Option<&Portal>, query: &str, results: Option<&[Unit
             } @else {
                 ul {
                     @for u in units.iter().take(100) {
-                        li { a href=(l.href(&format!("/jst/{}", u.code))) { (heading_name(l, &u.name, u.kind)) } " — " (l.kind(u.kind)) ", " (u.code) }
+                        li { a href=(l.href(&format!("/jst/{}", u.code))) { (heading_name(l, &u.name, u.kind)) } " — " (place_words(l, u.kind, &u.ancestors)) " " span.small.muted { "(" (u.code) ")" } }
                     }
                 }
                 @if units.len() > 100 { p { (l.t("Pokazano pierwsze 100 wyników: zawęź wyszukiwanie.", "The first 100 results are shown: narrow the search.")) } }

@@ -141,17 +141,91 @@ impl L {
         if self.en { format!("{} of {n}", ordinal_en(rank)) } else { format!("{rank}. z {n}") }
     }
 
-    /// The quartile class in words (1 = best quarter).
-    pub fn quartile(self, q: u8, neutral: bool) -> &'static str {
-        match (q, neutral) {
-            (1, false) => self.t("najlepsza ćwiartka", "best quarter"),
-            (2, false) => self.t("druga ćwiartka", "second quarter"),
-            (3, false) => self.t("trzecia ćwiartka", "third quarter"),
-            (_, false) => self.t("najsłabsza ćwiartka", "weakest quarter"),
-            (1, true) => self.t("ćwiartka najwyższych wartości", "highest quarter"),
-            (2, true) => self.t("powyżej mediany", "above the median"),
-            (3, true) => self.t("poniżej mediany", "below the median"),
-            (_, true) => self.t("ćwiartka najniższych wartości", "lowest quarter"),
+    /// A neutral indicator's rank, counted from the highest value: "12. od najwyższej z 87".
+    pub fn rank_from_highest(self, rank: u32, n: usize) -> String {
+        if self.en { format!("{} highest of {n}", ordinal_en(rank)) } else { format!("{rank}. od najwyższej z {n}") }
+    }
+
+    /// Where a value lies in its group, in words about values (never a judgement).
+    pub fn band(self, b: app::Band) -> &'static str {
+        match b {
+            app::Band::Highest => self.t("ćwiartka najwyższych wartości", "highest quarter of values"),
+            app::Band::AboveMedian => self.t("powyżej mediany", "above the median"),
+            app::Band::AtMedian => self.t("równo z medianą", "at the median"),
+            app::Band::BelowMedian => self.t("poniżej mediany", "below the median"),
+            app::Band::Lowest => self.t("ćwiartka najniższych wartości", "lowest quarter of values"),
+        }
+    }
+
+    /// The judgement by polarity of a value's band.
+    pub fn verdict(self, v: app::Verdict) -> &'static str {
+        match v {
+            app::Verdict::Better => self.t("najlepsza ćwiartka grupy", "the group's best quarter"),
+            app::Verdict::Worse => self.t("najsłabsza ćwiartka grupy", "the group's weakest quarter"),
+        }
+    }
+}
+
+/// A CLDR plural category, as the catalogue's measure-unit forms are keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plural {
+    One,
+    Few,
+    Many,
+    Other,
+}
+
+/// The cardinal plural category of `d` in Polish or English, by the CLDR rules compiled
+/// into `icu_plurals` (made once per thread: the rules are not `Sync`).
+fn category(en: bool, d: &fixed_decimal::Decimal) -> Option<icu_plurals::PluralCategory> {
+    fn make(tag: &str) -> Option<icu_plurals::PluralRules> {
+        let locale = icu_locale_core::Locale::try_from_str(tag).ok()?;
+        icu_plurals::PluralRules::try_new_cardinal(locale.into()).ok()
+    }
+    thread_local! {
+        static PL: Option<icu_plurals::PluralRules> = make("pl");
+        static EN: Option<icu_plurals::PluralRules> = make("en");
+    }
+    let cell = if en { &EN } else { &PL };
+    cell.with(|r| r.as_ref().map(|r| r.category_for(d)))
+}
+
+impl L {
+    /// The plural category of a number as the page shows it (`1\u{a0}234,5`, `1,234.5`,
+    /// `−2`): the digits shown decide, so "1,0" takes the fraction's form as a reader expects.
+    pub fn plural_of_shown(self, shown: &str) -> Plural {
+        let plain: String = shown
+            .chars()
+            .filter_map(|c| match c {
+                '0'..='9' => Some(c),
+                ',' if !self.en => Some('.'),
+                '.' if self.en => Some('.'),
+                _ => None,
+            })
+            .collect();
+        let Ok(d) = fixed_decimal::Decimal::try_from_str(&plain) else { return Plural::Other };
+        match category(self.en, &d) {
+            Some(icu_plurals::PluralCategory::One) => Plural::One,
+            Some(icu_plurals::PluralCategory::Few) => Plural::Few,
+            Some(icu_plurals::PluralCategory::Many) => Plural::Many,
+            _ => Plural::Other,
+        }
+    }
+
+    /// A count with its noun in the right form: `pl` = [one, few, many] ("jednostka",
+    /// "jednostki", "jednostek"), `en` = [one, other]: "4 jednostki", "5 jednostek", "1 unit".
+    pub fn count(self, n: usize, pl: [&str; 3], en: [&str; 2]) -> String {
+        format!("{} {}", self.num(n as f64, 0), self.noun(n, pl, en))
+    }
+
+    /// The noun alone, in the form a count of `n` takes.
+    pub fn noun<'a>(self, n: usize, pl: [&'a str; 3], en: [&'a str; 2]) -> &'a str {
+        match (self.en, self.plural_of_shown(&n.to_string())) {
+            (true, Plural::One) => en[0],
+            (true, _) => en[1],
+            (false, Plural::One) => pl[0],
+            (false, Plural::Few) => pl[1],
+            (false, _) => pl[2],
         }
     }
 }
@@ -219,6 +293,45 @@ mod tests {
         assert_eq!(L::PL.num(f64::NAN, 1), "—");
         assert_eq!(L::PL.change(1.26, 1), "+1,3");
         assert_eq!(L::PL.change(-0.01, 1), "0,0");
+    }
+
+    #[test]
+    fn counts_and_numbers_take_the_polish_and_english_plural_forms() {
+        let pl = L::PL;
+        let en = L { en: true };
+        let unit = (["jednostka", "jednostki", "jednostek"], ["unit", "units"]);
+        let cases = [
+            (1, "1 jednostka", "1 unit"),
+            (2, "2 jednostki", "2 units"),
+            (4, "4 jednostki", "4 units"),
+            (5, "5 jednostek", "5 units"),
+            (12, "12 jednostek", "12 units"),
+            (22, "22 jednostki", "22 units"),
+            (111, "111 jednostek", "111 units"),
+            (0, "0 jednostek", "0 units"),
+        ];
+        for (n, want_pl, want_en) in cases {
+            assert_eq!(pl.count(n, unit.0, unit.1), want_pl);
+            assert_eq!(en.count(n, unit.0, unit.1), want_en);
+        }
+        assert_eq!(pl.count(1234, unit.0, unit.1), "1\u{a0}234 jednostki");
+        // The digits shown decide: a fraction takes `other` ("1,5 osoby", "66,7 osoby").
+        for (shown, want) in [
+            ("1", Plural::One),
+            ("1,0", Plural::Other),
+            ("1,5", Plural::Other),
+            ("66,7", Plural::Other),
+            ("24", Plural::Few),
+            ("26", Plural::Many),
+            ("1\u{a0}077", Plural::Many),
+            ("1\u{a0}660", Plural::Many),
+            ("\u{2212}2", Plural::Few),
+        ] {
+            assert_eq!(pl.plural_of_shown(shown), want, "{shown}");
+        }
+        assert_eq!(en.plural_of_shown("1"), Plural::One);
+        assert_eq!(en.plural_of_shown("1.0"), Plural::Other);
+        assert_eq!(en.plural_of_shown("1,234"), Plural::Other);
     }
 
     #[test]

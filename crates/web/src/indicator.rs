@@ -24,10 +24,20 @@ pub struct IndicatorQuery {
     pub tabela: Option<String>,
 }
 
-/// Writes the focused or hovered map area's label under the map.
+/// Writes the focused or hovered map area's label under the map, and moves between the
+/// map's areas with the arrow keys (the map is one Tab stop: a roving tabindex; the arrow
+/// goes to the nearest area centre that way, favouring the same row or column). The
+/// listeners sit on the map's HTML box: Chromium makes an `<svg>` with focus listeners a
+/// Tab stop of its own.
 const MAP_INFO_JS: &str = "(function(){var i=document.getElementById('mapa-info'),m=document.getElementById('mapa-w');if(!i||!m)return;\
 function show(e){var a=e.target.closest&&e.target.closest('a');if(a&&a.getAttribute('aria-label'))i.textContent=a.getAttribute('aria-label');}\
-m.addEventListener('focusin',show);m.addEventListener('mouseover',show);})();";
+var w=m.parentNode;w.addEventListener('focusin',show);w.addEventListener('mouseover',show);\
+var c=null;function centres(){if(c)return c;c=[];m.querySelectorAll('a').forEach(function(a){var b=a.getBBox();c.push({a:a,x:b.x+b.width/2,y:b.y+b.height/2});});return c;}\
+var dirs={ArrowRight:[1,0],ArrowLeft:[-1,0],ArrowDown:[0,1],ArrowUp:[0,-1]};\
+w.addEventListener('keydown',function(e){var d=dirs[e.key],a=e.target.closest&&e.target.closest('a');if(!d||!a)return;\
+var all=centres(),h=null;all.forEach(function(p){if(p.a===a)h=p;});if(!h)return;var best=null,bs=Infinity;\
+all.forEach(function(p){var dx=p.x-h.x,dy=p.y-h.y,along=dx*d[0]+dy*d[1],across=Math.abs(dx*d[1]-dy*d[0]);if(along<=0.5)return;var sc=along+2*across;if(sc<bs){bs=sc;best=p;}});\
+e.preventDefault();if(!best)return;a.setAttribute('tabindex','-1');best.a.setAttribute('tabindex','0');best.a.focus();});})();";
 
 /// How the ranking is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +102,10 @@ pub async fn render(
         Some(v) => Layer::parse(v).ok_or_else(|| bad("poziom", v))?,
         None => selected.and_then(|u| Layer::of(c.kinds[u])).unwrap_or_else(|| default_layer(c, i)),
     };
-    let latest = (0..s.years()).rev().find(|&y| s.year_values(i, y).iter().any(|v| !v.is_nan())).unwrap_or(s.years().saturating_sub(1));
+    // Without `rok`: the newest year in which the map's units have a value of this
+    // indicator (else any unit, e.g. only województwa reach further), else the last year.
+    let layer_units: Vec<usize> = (0..s.units()).filter(|&u| spec.applies[u] && Layer::of(c.kinds[u]) == Some(layer)).collect();
+    let latest = s.latest_year_of(i, Some(&layer_units)).or_else(|| s.latest_year_of(i, None)).unwrap_or(s.years().saturating_sub(1));
     let y = match query.rok.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => r.parse::<i32>().ok().and_then(|yr| s.year_index(yr)).ok_or_else(|| bad("rok", r))?,
         None => latest,
@@ -114,7 +127,9 @@ pub async fn render(
     let group = match selected {
         Some(u) => match app::peer_group(store, c, u, y, &group_name, &spec_nn).await {
             Ok(g) => Some(Ok(g)),
-            Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => Some(Err(why)),
+            Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => {
+                Some(Err(crate::unit::no_group_words(l, c, u, y, &group_name).unwrap_or(why)))
+            }
             Err(e) => return Err(PageError::Server(e.to_string())),
         },
         None => None,
@@ -334,7 +349,7 @@ fn map_section(
         .iter()
         .map(|&u| {
             let (text, _) = value_text(l, c, i, u, y);
-            let unit = if s.value(i, u, y).is_some() { measure(l, c, i) } else { "" };
+            let unit = if s.value(i, u, y).is_some() { crate::common::measure_after(l, c, i, &text) } else { "" };
             if spec.applies[u] {
                 format!("{}: {text} {unit}", c.names[u])
             } else {
@@ -358,6 +373,7 @@ fn map_section(
     let reverse = spec.polarity == Polarity::LowerBetter;
     let no_data = l.t("brak danych", "no data");
     let legend = viz::Legend { title: measure(l, c, i), classes: &classes, no_data };
+    let swatches = viz::legend_swatches(&legend, &areas, reverse);
     let year = s.first_year() + y as i32;
     let best = |higher: bool| -> Option<(usize, f64)> {
         m.units
@@ -393,11 +409,25 @@ fn map_section(
     let title = format!("{} — {} {year}", indicator_name(l, c, i), l.t("mapa", "map"));
     html! {
         h2 id="mapa" { (l.t("Mapa", "Map")) }
+        a.skip-in href="#ranking" { (l.t("Przejdź do rankingu", "Skip to the ranking")) }
         p { (summary) " " a href={ (base("tabela=pelna")) "#ranking" } { (l.t("Tabela z wartościami wszystkich jednostek", "Table with the values of every unit")) } }
-        div.map { (PreEscaped(viz::choropleth("mapa-w", &title, &summary, &m.geometry, &areas, &legend, reverse))) }
+        // One Tab stop: the arrow keys move between areas; the ranking has the same links.
+        div.map { (PreEscaped(viz::choropleth_map("mapa-w", &title, &summary, &m.geometry, &areas, &legend, reverse))) }
         // Keyboard users see the focused area's name and value too (a mouse gets the tooltip).
-        p.small id="mapa-info" aria-hidden="true" { (l.t("Najedź na obszar lub przejdź do niego klawiszem Tab, aby zobaczyć nazwę i wartość.", "Hover over an area or Tab to it to see its name and value.")) }
+        p.small id="mapa-info" aria-hidden="true" { (l.t("Najedź na obszar albo przejdź do mapy klawiszem Tab i poruszaj się strzałkami, aby zobaczyć nazwę i wartość.", "Hover over an area, or Tab to the map and move with the arrow keys, to see its name and value.")) }
         script { (PreEscaped(MAP_INFO_JS)) }
+        div.legend {
+            p.small { strong { (l.t("Legenda", "Legend")) } " (" (legend.title) ")" }
+            ul {
+                @for (colour, text) in &swatches {
+                    li {
+                        @match colour { Some(c) => span.sw style={ "background:" (c) } {}, None => span.sw.nd {} }
+                        (text)
+                    }
+                }
+            }
+        }
+        p.small.muted { (l.t("Na telefonie jednostkę najłatwiej wybrać z rankingu poniżej.", "On a phone, the ranking below is the easier way to pick a unit.")) }
         @if reverse { p.small.muted { (l.t("Im ciemniejszy kolor, tym niższa wartość — tu lepsza.", "The darker the colour, the lower the value — better here.")) } }
         @else if spec.polarity == Polarity::HigherBetter { p.small.muted { (l.t("Im ciemniejszy kolor, tym wyższa wartość — tu lepsza.", "The darker the colour, the higher the value — better here.")) } }
         @else { p.small.muted { (l.t("Im ciemniejszy kolor, tym wyższa wartość.", "The darker the colour, the higher the value.")) } }
@@ -442,9 +472,9 @@ fn ranking_section(
         }
     };
     html! {
-        h2 id="ranking" { (l.t("Ranking", "Ranking")) }
+        h2 id="ranking" tabindex="-1" { (l.t("Ranking", "Ranking")) }
         p {
-            (layer.name(l)) ", " (year) ", " (sort_words) ": " (n) " " (l.t("jednostek z wartością.", "units with a value."))
+            (layer.name(l)) ", " (year) ", " (sort_words) ": " (l.count(n, ["jednostka", "jednostki", "jednostek"], ["unit", "units"])) " " (l.t("z wartością.", "with a value."))
             @if !full && n > 20 { " " a href={ (base(&format!("sort={}&tabela=pelna", sort.param()))) "#ranking" } { (l.t("Pokaż wszystkie", "Show all")) } }
         }
         @if !missing.is_empty() {
@@ -455,9 +485,11 @@ fn ranking_section(
                 ", " (l.flag(Flag::Missing)) ": " (by_flag(Flag::Missing)) "."
             }
         }
-        div.scroll {
+        @let caption = format!("{} — {} {year}", indicator_name(l, c, i), l.t("ranking", "ranking"));
+        // Its own scroll region, reachable by keyboard, so that the page never scrolls sideways.
+        div.scroll id="ranking-tabela" tabindex="0" role="region" aria-label=(caption) {
             table {
-                caption { (indicator_name(l, c, i)) " — " (l.t("ranking", "ranking")) " " (year) }
+                caption { (caption) }
                 thead { tr {
                     th scope="col" class="num" { (l.t("Miejsce", "Rank")) }
                     th scope="col" { (l.t("Jednostka", "Unit")) }
@@ -501,11 +533,13 @@ fn group_section(l: L, c: &Computed, i: usize, y: usize, u: usize, g: &app::Peer
     leaders.truncate(5);
     let group_words = l.group(&g.name);
     html! {
-        h2 id="grupa" { (l.t("W grupie porównawczej", "In the peer group")) ": " (group_words) }
+        h2 id="grupa-porownawcza" { (l.t("W grupie porównawczej", "In the peer group")) ": " (group_words) }
         (position_cell(l, "qb-sel", spec.polarity, &st, &pos, s.value(i, u, y), fmt))
-        div.scroll {
+        (crate::unit::bar_legend(l))
+        @let stats_caption = format!("{} ({})", l.t("Statystyki grupy", "Group statistics"), s.first_year() + y as i32);
+        div.scroll tabindex="0" role="region" aria-label=(stats_caption) {
             table {
-                caption { (l.t("Statystyki grupy", "Group statistics")) " (" (s.first_year() + y as i32) ")" }
+                caption { (stats_caption) }
                 thead { tr {
                     th scope="col" class="num" { "n" } th scope="col" class="num" { (l.t("bez wartości", "missing")) }
                     th scope="col" class="num" { "min" } th scope="col" class="num" { "Q1" } th scope="col" class="num" { (l.t("mediana", "median")) }
@@ -526,7 +560,7 @@ fn group_section(l: L, c: &Computed, i: usize, y: usize, u: usize, g: &app::Peer
         }
         ol {
             @for (m, v) in &leaders {
-                li { a href=(l.href(&format!("/jst/{}", c.codes[*m]))) { (c.names[*m]) } ": " (fmt(*v)) " " (measure(l, c, i)) @if *m == u { " " strong { (l.t("(ta jednostka)", "(this unit)")) } } }
+                li { a href=(l.href(&format!("/jst/{}", c.codes[*m]))) { (c.names[*m]) } ": " (crate::common::value_with_unit(l, c, i, *v)) @if *m == u { " " strong { (l.t("(ta jednostka)", "(this unit)")) } } }
             }
         }
     }

@@ -26,7 +26,7 @@ header.site .wrap{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:cente
 header.site nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0}
 header.site a:focus,header.site a:focus-visible{outline-color:#ffd27a}
 .brand{font-size:1.25rem;font-weight:700;text-decoration:none}
-.banner{background:#fff3cd;border:2px solid #8a6d00;padding:.5rem 1rem;margin:1rem 0}
+.banner{background:#fff3cd;border:2px solid #8a6d00;padding:.5rem 1rem;margin:1rem 0}.banner p{margin:0}
 main{padding-bottom:2rem}
 h1{font-size:1.8rem;line-height:1.2;margin:1.2rem 0 .5rem}h2{font-size:1.35rem;margin:1.8rem 0 .5rem}h3{font-size:1.1rem;margin:1.2rem 0 .4rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}
@@ -41,7 +41,8 @@ caption{text-align:left;font-weight:700;padding:.25rem 0}
 .facts dt{font-weight:700;font-size:.9rem}.facts dd{margin:0}
 form.controls{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:flex-end;background:#f2f5f8;border:1px solid #b5b5b5;border-radius:4px;padding:.75rem;margin:1rem 0}
 form.controls label{display:flex;flex-direction:column;font-size:.9rem;font-weight:600}
-input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #595959;border-radius:3px;background:#fff;color:#1a1a1a}
+input,select,button,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #595959;border-radius:3px;background:#fff;color:#1a1a1a;max-width:100%}
+fieldset{min-width:0}form p{min-width:0;max-width:100%}textarea{width:100%;max-width:40rem}textarea:focus,textarea:focus-visible{outline:3px solid #b35c00;outline-offset:2px}
 button{background:#0b3d6e;color:#fff;border-color:#0b3d6e;cursor:pointer}
 .search{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 1rem}.search input{flex:1 1 16rem;min-width:0;font-size:1.1rem}
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem 2rem}
@@ -53,10 +54,20 @@ td svg{display:block}
 .map svg{display:block;width:100%;height:auto;max-width:40rem}
 .sel td,.sel th{background:#fff3cd;font-weight:700}
 .skip{position:absolute;left:-9999px;top:0}.skip:focus{left:1rem;top:1rem;background:#fff;color:#0b4f9c;padding:.5rem;z-index:10}
+.skip-in{position:absolute;left:-9999px}.skip-in:focus{position:static;display:inline-block;margin:.25rem 0}
+.legend p{margin:.5rem 0 .25rem}.legend ul{list-style:none;margin:0 0 .5rem;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}
+.legend li{display:flex;align-items:center;gap:.4rem;font-size:.95rem;font-variant-numeric:tabular-nums}
+.sw{display:inline-block;width:1.6rem;height:1rem;border:1px solid #1a1a1a;flex:none}.sw.nd{background:repeating-linear-gradient(45deg,#f0f0f0 0 3px,#767676 3px 4px)}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,24rem),1fr));gap:1rem 2rem}figure.chart{margin:0 0 1rem}figure.chart figcaption{font-weight:600;font-size:.95rem}
 footer{border-top:1px solid #b5b5b5;margin-top:2rem;padding:1rem 0;font-size:.9rem;color:#595959}
 details summary{cursor:pointer;font-weight:600}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:40rem){h1{font-size:1.45rem}th,td{padding:.25rem .3rem}.hide-phone{display:none}}
+@media (max-width:40rem){h1{font-size:1.45rem}th,td{padding:.25rem .3rem}th.num{white-space:normal}.hide-phone{display:none}
+table.stack,.stack tbody,.stack tr,.stack th,.stack td,.stack caption{display:block;width:auto}
+.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.stack tr{border-bottom:1px solid #b5b5b5;padding:.5rem 0}.stack th,.stack td{border:0;padding:.1rem 0;text-align:left}
+.stack th{font-size:1.05rem}.stack td.num{text-align:left;white-space:normal}.stack .hide-phone{display:none}
+.stack td[data-label]::before{content:attr(data-label) ": ";font-size:.875rem;color:#595959}}
 @media print{header.site,form.controls,.skip{display:none}a{color:#000}}
 "#;
 
@@ -71,6 +82,7 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) @if !title.is_empty() { " — " } "Miernik" }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 style { (PreEscaped(CSS)) }
             }
             body {
@@ -94,10 +106,13 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                 }
                 div.wrap {
                     @if f.demo {
-                        p.banner role="note" {
-                            strong { (l.t("Dane syntetyczne (demo).", "Synthetic data (demo).")) } " "
-                            (l.t("Jednostki poniżej województw i wszystkie liczby są zmyślone — służą do pokazania, jak działa Miernik.",
-                                 "Units below voivodeships and all numbers are invented, to show how Miernik works."))
+                        // A landmark of its own, so that no content lies outside one.
+                        aside.banner aria-label=(l.t("Dane demonstracyjne", "Demo data")) {
+                            p {
+                                strong { (l.t("Dane syntetyczne (demo).", "Synthetic data (demo).")) } " "
+                                (l.t("Jednostki poniżej województw i wszystkie liczby są zmyślone — służą do pokazania, jak działa Miernik.",
+                                     "Units below voivodeships and all numbers are invented, to show how Miernik works."))
+                            }
                         }
                     }
                     main id="tresc" tabindex="-1" { (body) }
@@ -110,6 +125,43 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
         }
     };
     html.into_string()
+}
+
+/// The site's icon: a white bar chart on the header's blue.
+pub const FAVICON_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b3d6e"/><path d="M3 13V9h2v4zM7 13V5h2v8zM11 13V3h2v10z" fill="#fff"/></svg>"##;
+
+/// The same icon as a 16 × 16 `/favicon.ico` (one 32-bit BMP image), for the browsers and
+/// tools that ask for that file whatever the page's `<link rel=icon>` says.
+pub fn favicon_ico() -> Vec<u8> {
+    const SIDE: u32 = 16;
+    let bar = |x: u32, y: u32| {
+        ((3..5).contains(&x) && (9..13).contains(&y))
+            || ((7..9).contains(&x) && (5..13).contains(&y))
+            || ((11..13).contains(&x) && (3..13).contains(&y))
+    };
+    let pixels = SIDE * SIDE * 4;
+    let mask = SIDE * 4; // 16 rows of 1 bit a pixel, each row padded to 4 bytes
+    let image = 40 + pixels + mask;
+    let mut out = Vec::with_capacity(22 + image as usize);
+    // ICONDIR and its one entry.
+    out.extend_from_slice(&[0, 0, 1, 0, 1, 0]);
+    out.extend_from_slice(&[SIDE as u8, SIDE as u8, 0, 0, 1, 0, 32, 0]);
+    out.extend_from_slice(&image.to_le_bytes());
+    out.extend_from_slice(&22u32.to_le_bytes());
+    // BITMAPINFOHEADER: the height counts the colour rows and the mask rows.
+    out.extend_from_slice(&40u32.to_le_bytes());
+    out.extend_from_slice(&SIDE.to_le_bytes());
+    out.extend_from_slice(&(2 * SIDE).to_le_bytes());
+    out.extend_from_slice(&[1, 0, 32, 0]);
+    out.extend_from_slice(&[0; 24]);
+    // BGRA rows, bottom row first.
+    for y in (0..SIDE).rev() {
+        for x in 0..SIDE {
+            out.extend_from_slice(if bar(x, y) { &[0xff, 0xff, 0xff, 0xff] } else { &[0x6e, 0x3d, 0x0b, 0xff] });
+        }
+    }
+    out.extend(std::iter::repeat_n(0u8, mask as usize));
+    out
 }
 
 /// How a person names a unit: TERC writes powiaty without the word "powiat" and

@@ -67,6 +67,9 @@ pub struct AppState {
     cache: PageCache,
     /// The most cells one data query may span.
     max_cells: usize,
+    /// True from `serve`'s start until its first snapshot build has ended (built, or found
+    /// nothing to build): meanwhile every page but `/health` answers 503 "computing".
+    starting: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -76,7 +79,15 @@ impl AppState {
 
     /// As [`AppState::new`], with another limit on the cells of one data query.
     pub fn with_max_cells(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, max_cells: usize) -> Arc<AppState> {
-        Arc::new(AppState { store, demo, live, portal: tokio::sync::Mutex::new(None), cache: PageCache::default(), max_cells })
+        Arc::new(AppState {
+            store,
+            demo,
+            live,
+            portal: tokio::sync::Mutex::new(None),
+            cache: PageCache::default(),
+            max_cells,
+            starting: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// The portal of the current snapshot, built on first use after a swap (one builder at
@@ -123,9 +134,72 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/grupy", get(groups_page).post(groups_form))
         .route("/raport/{code}", get(report_page))
         .route("/health", get(health))
+        .route("/favicon.ico", get(favicon_ico))
+        .route("/favicon.svg", get(favicon_svg))
         .nest("/api/v1", api::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), while_starting))
         .with_state(state)
+}
+
+/// Before the first snapshot is ready every request but `/health` gets 503 with
+/// `Retry-After` and `no-store`: an honest "computing" page (JSON under `/api/`), never a
+/// page that says there is no data, and nothing a cache could keep.
+async fn while_starting(State(state): State<Arc<AppState>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !state.starting.load(std::sync::atomic::Ordering::Acquire) || req.uri().path() == "/health" {
+        return next.run(req).await;
+    }
+    let uri = req.uri();
+    let headers = [(header::RETRY_AFTER, HeaderValue::from_static("2")), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    if uri.path().starts_with("/api/") {
+        let body = serde_json::json!({
+            "code": "starting",
+            "message": "Miernik is computing the indicators after a start; try again in a few seconds (Retry-After)",
+        });
+        return (StatusCode::SERVICE_UNAVAILABLE, headers, axum::Json(body)).into_response();
+    }
+    let l = L::from_query(uri.query());
+    let frame = Frame { l, demo: state.demo, path: uri.path(), query: uri.query() };
+    let body = html! {
+        h1 { (l.t("Miernik liczy wskaźniki", "Miernik is computing the indicators")) }
+        p role="status" { (l.t("Serwer właśnie wystartował i przelicza wskaźniki wszystkich jednostek. To trwa zwykle kilka sekund — strona odświeży się sama.",
+                               "The server has just started and is computing the indicators of every unit. This usually takes a few seconds; the page will reload by itself.")) }
+        p { a href=(l.href(&key(uri))) { (l.t("Odśwież teraz", "Reload now")) } }
+    };
+    let mut res = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        headers,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        layout::page(&frame, l.t("Trwa liczenie", "Computing"), body),
+    )
+        .into_response();
+    res.headers_mut().insert(header::REFRESH, HeaderValue::from_static("3"));
+    res
+}
+
+/// The site's icon, kept by browsers for a week.
+async fn favicon_ico() -> Response {
+    static ICO: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let bytes = ICO.get_or_init(layout::favicon_ico).clone();
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/x-icon")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=604800")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn favicon_svg() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=604800")),
+        ],
+        layout::FAVICON_SVG,
+    )
+        .into_response()
 }
 
 /// `ok`, and the snapshot's version (0 while the first one is being built).
@@ -141,6 +215,18 @@ pub async fn watch_snapshot(store: app::Store, live: Arc<app::LiveSnapshot>, eve
 }
 
 async fn watch(store: app::Store, live: Arc<app::LiveSnapshot>, state: Option<Arc<AppState>>, every: std::time::Duration) {
+    watch_from(store, live, state, every, None).await
+}
+
+/// [`watch`], which after its first build ends (built or nothing to build) lets the pages
+/// answer and prints `ready` (the address it serves) on the terminal.
+async fn watch_from(
+    store: app::Store,
+    live: Arc<app::LiveSnapshot>,
+    state: Option<Arc<AppState>>,
+    every: std::time::Duration,
+    mut ready: Option<String>,
+) {
     loop {
         match live.refresh_if_changed(&store).await {
             Ok(Some(v)) => {
@@ -164,6 +250,20 @@ async fn watch(store: app::Store, live: Arc<app::LiveSnapshot>, state: Option<Ar
             Err(app::AppError::NotFound(why)) => tracing::debug!("no indicator snapshot yet: {why}"),
             Err(e) => tracing::warn!("indicator snapshot not rebuilt: {e}"),
         }
+        if let Some(addr) = ready.take() {
+            if let Some(s) = &state {
+                s.starting.store(false, std::sync::atomic::Ordering::Release);
+            }
+            let computed = live.get().map(|c| (c.snapshot.indicator_count(), c.snapshot.units()));
+            match computed {
+                Some((indicators, units)) => eprintln!(
+                    "Miernik gotowy / ready: {addr}  (wskaźniki / indicators: {indicators}, jednostki / units: {units}) — Ctrl-C zatrzymuje / Ctrl-C to stop"
+                ),
+                None => eprintln!(
+                    "Miernik gotowy / ready: {addr}  (brak wskaźników: zaimportuj katalog i dane / no indicators yet: import a catalogue and data) — Ctrl-C zatrzymuje / Ctrl-C to stop"
+                ),
+            }
+        }
         tokio::time::sleep(every).await;
     }
 }
@@ -172,10 +272,12 @@ async fn watch(store: app::Store, live: Arc<app::LiveSnapshot>, state: Option<Ar
 pub async fn serve(store: app::Store, addr: &str) -> std::io::Result<()> {
     let demo = app::is_demo(&store).await.unwrap_or(false);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    eprintln!("Miernik: http://{addr}");
+    let url = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_owned()));
+    eprintln!("Miernik: liczę wskaźniki, zaraz będzie gotowy / computing the indicators, ready in a moment: {url}");
     let live = Arc::new(app::LiveSnapshot::new());
     let state = AppState::new(store.clone(), demo, live.clone());
-    tokio::spawn(watch(store, live, Some(state.clone()), std::time::Duration::from_secs(5)));
+    state.starting.store(true, std::sync::atomic::Ordering::Release);
+    tokio::spawn(watch_from(store, live, Some(state.clone()), std::time::Duration::from_secs(5), Some(url)));
     axum::serve(listener, router_for(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -196,7 +298,20 @@ fn key(uri: &Uri) -> String {
 /// their own (which the pages offer) are never shared.
 fn cached(state: &AppState, portal: Option<&Portal>, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
     let p = portal.filter(|_| !groups::personal(headers))?;
-    state.cache.get(p.version, &key(uri)).map(|page| page.respond(headers))
+    state.cache.get(p.version, &key(uri)).map(|page| page.respond_as(headers, sharing(uri, headers)))
+}
+
+/// Who may keep the page at `uri` for a request with `headers`: the pages that offer the
+/// reader's own groups (the card, the indicator page, the table builder) are private when
+/// the reader has groups and vary by cookie when not; the rest are the same for everyone.
+fn sharing(uri: &Uri, headers: &HeaderMap) -> cache::Sharing {
+    let path = uri.path();
+    let offers_groups = path.starts_with("/jst/") || path.starts_with("/wskaznik/") || path == "/analiza";
+    match (offers_groups, groups::personal(headers)) {
+        (false, _) => cache::Sharing::Public,
+        (true, false) => cache::Sharing::PublicPerCookie,
+        (true, true) => cache::Sharing::Private,
+    }
 }
 
 /// Frames a rendered page (or its error) and answers; a page of a snapshot version is kept
@@ -212,7 +327,7 @@ fn finish(state: &AppState, portal: Option<&Portal>, uri: &Uri, headers: &Header
             if let Some(p) = portal.filter(|_| !groups::personal(headers)) {
                 state.cache.put(p.version, key(uri), page.clone());
             }
-            page.respond(headers)
+            page.respond_as(headers, sharing(uri, headers))
         }
         Err(e) => error_page(&frame, e),
     }
@@ -299,6 +414,10 @@ struct Suggestion {
     code: String,
     name: String,
     kind: &'static str,
+    /// Kind, powiat and województwo in words: what tells same-named units apart.
+    place: String,
+    powiat: Option<String>,
+    wojewodztwo: Option<String>,
 }
 
 /// Up to 10 units matching `q`, best first, as JSON (the search box's suggestions).
@@ -321,7 +440,17 @@ async fn suggestions(State(state): State<Arc<AppState>>, uri: Uri, q: Result<Que
             let list: Vec<Suggestion> = units
                 .into_iter()
                 .take(10)
-                .map(|u| Suggestion { name: layout::heading_name(l, &u.name, u.kind), kind: l.kind(u.kind), code: u.code.as_str().to_owned() })
+                .map(|u| {
+                    let named = |k: &dyn Fn(model::UnitKind) -> bool| u.ancestors.iter().find(|a| k(a.kind)).map(|a| a.name.clone());
+                    Suggestion {
+                        name: layout::heading_name(l, &u.name, u.kind),
+                        kind: l.kind(u.kind),
+                        place: home::place_words(l, u.kind, &u.ancestors),
+                        powiat: named(&|k| matches!(k, model::UnitKind::Powiat | model::UnitKind::MiastoNaPrawachPowiatu)),
+                        wojewodztwo: named(&|k| k == model::UnitKind::Wojewodztwo),
+                        code: u.code.as_str().to_owned(),
+                    }
+                })
                 .collect();
             ([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(list)).into_response()
         }
@@ -482,14 +611,7 @@ async fn report_page(
                 )
                     .into_response()
             }
-            None | Some("html") | Some("") => (
-                [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
-                report::html(&r),
-            )
-                .into_response(),
+            None | Some("html") | Some("") => cache::respond_uncached(report::html(&r), "text/html; charset=utf-8", &headers),
             Some(other) => bad_query(&uri, &state, &format!("format={other}")),
         },
         Err(e) => finish(&state, Some(p), &uri, &headers, Err(e)),

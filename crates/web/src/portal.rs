@@ -184,11 +184,22 @@ impl Portal {
         self.areas.iter().find(|a| a.code == code)
     }
 
-    /// The newest year index in which unit `u` has a value of any of `indicators`, else the
-    /// snapshot's last year.
+    /// The year index unit `u`'s card and report open on: the newest year with values for
+    /// most of its indicators ([`app::Snapshot::card_year`]), else the snapshot's last year.
+    /// A city with powiat rights gets the year of its two records that reaches further, so
+    /// that both cards of the one JST open on the same year.
     pub fn latest_year(&self, u: usize) -> usize {
         let s = &self.c.snapshot;
-        (0..s.years()).rev().find(|&y| (0..s.indicator_count()).any(|i| s.value(i, u, y).is_some())).unwrap_or(s.years().saturating_sub(1))
+        let own = s.card_year(u);
+        let code = self.c.codes[u].as_str();
+        let twin = match self.c.kinds[u] {
+            UnitKind::MiastoNaPrawachPowiatu => self.c.unit_index(&format!("{code}011")),
+            UnitKind::GminaMiejska => {
+                code.get(..4).and_then(|p| self.c.unit_index(p)).filter(|&t| self.c.kinds[t] == UnitKind::MiastoNaPrawachPowiatu)
+            }
+            _ => None,
+        };
+        own.max(twin.and_then(|t| s.card_year(t))).unwrap_or(s.years().saturating_sub(1))
     }
 }
 

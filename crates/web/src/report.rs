@@ -114,13 +114,24 @@ pub async fn build(
         Some(g) => group_canonical(g).ok_or_else(|| PageError::BadRequest(format!("grupa={g}")))?,
         None => "typology".to_owned(),
     };
-    let g = match app::peer_group(store, c, u, y, &asked, &app::NearestSpec::default()).await {
-        Ok(g) => g,
-        Err(app::AppError::NotFound(why) | app::AppError::Invalid(why)) => return Err(PageError::BadRequest(format!("grupa={asked}: {why}"))),
+    // A unit in no group of a fixed partition (Poland; a unit without population in the
+    // typology) is reported without comparison, saying why.
+    let (g, no_group) = match app::peer_group(store, c, u, y, &asked, &app::NearestSpec::default()).await {
+        Ok(g) => (g, None),
+        Err(app::AppError::NotFound(why) | app::AppError::Invalid(why)) => match crate::unit::no_group_words(l, c, u, y, &asked) {
+            Some(words) => (
+                app::PeerGroup { name: asked.clone(), label: String::new(), peers: app::Peers::Listed { members: vec![u as u32] }, rows: Vec::new() },
+                Some(words),
+            ),
+            None => return Err(PageError::BadRequest(format!("grupa={asked}: {why}"))),
+        },
         Err(e) => return Err(PageError::Server(e.to_string())),
     };
     let size = g.members(s, y).len();
-    let compared = g.compare_all(s, u, y, None);
+    let compared = match no_group {
+        None => g.compare_all(s, u, y, None),
+        Some(_) => (0..s.indicator_count()).filter(|&i| s.indicator(i).applies[u]).map(|i| (i, GroupStats::default(), Position::default())).collect(),
+    };
     let diagnosis = app::diagnose_compared(c, u, y, g.clone(), &compared, 5);
     let first_trend = y.saturating_sub(TREND_YEARS - 1);
     let by_indicator: std::collections::HashMap<usize, (GroupStats, Position)> = compared.iter().map(|(i, st, pos)| (*i, (*st, *pos))).collect();
@@ -150,20 +161,23 @@ pub async fn build(
         .map(|a| Part { name: l.area(&a.code), rows: a.indicators().filter_map(row).collect() })
         .filter(|part| !part.rows.is_empty())
         .collect();
-    let judged_rows = parts.iter().flat_map(|p| &p.rows).filter(|r| r.polarity != Polarity::Neutral);
+    // The summary counts the same verdicts the rows show.
     let (mut best, mut worst) = (0, 0);
-    for r in judged_rows {
-        match r.position.quartile {
-            Some(1) => best += 1,
-            Some(4) => worst += 1,
-            _ => {}
+    for r in parts.iter().flat_map(|p| &p.rows) {
+        match crate::common::placement(l, r.polarity, &r.stats, &r.position, r.value).verdict {
+            Some(app::Verdict::Better) => best += 1,
+            Some(app::Verdict::Worse) => worst += 1,
+            None => {}
         }
     }
     let point = |f: &app::Finding| {
         let (pl, en) = app::trend_words(f.trend_5y);
         Point {
             name: if l.en && !f.name_en.is_empty() { f.name_en.clone() } else { f.name_pl.clone() },
-            value: format!("{} {}", l.num(f.value, f.decimals), f.measure_unit),
+            value: match s.indicator_index(&f.indicator) {
+                Some(i) => crate::common::value_with_unit(l, c, i, f.value),
+                None => format!("{} {}", l.num(f.value, f.decimals), f.measure_unit),
+            },
             median: f.group_median.map(|m| l.num(m, f.decimals)).unwrap_or_else(|| "—".into()),
             rank: f.rank.map(|r| l.rank_of(r, f.group_n)).unwrap_or_else(|| "—".into()),
             trend: l.t(pl, en).to_owned(),
@@ -185,7 +199,10 @@ pub async fn build(
         title: heading_name(l, &c.names[u], c.kinds[u]),
         year,
         first_trend_year: s.first_year() + first_trend as i32,
-        group: format!("{} ({} {})", l.group(&g.name), size, l.t("jednostek", "units")),
+        group: match &no_group {
+            Some(why) => format!("{}: {why}", l.t("bez porównania", "no comparison")),
+            None => format!("{} ({})", l.group(&g.name), l.count(size, ["jednostka", "jednostki", "jednostek"], ["unit", "units"])),
+        },
         group_param: crate::common::group_param(&g.name),
         facts,
         judged: diagnosis.judged,
@@ -209,11 +226,8 @@ impl Report {
     }
 
     fn position(&self, r: &Row) -> String {
-        let l = self.l;
-        match (r.position.rank, r.position.quartile) {
-            (Some(rank), Some(q)) => format!("{} · {}", l.rank_of(rank, r.stats.n), l.quartile(q, r.polarity == Polarity::Neutral)),
-            _ => "—".into(),
-        }
+        let place = crate::common::placement(self.l, r.polarity, &r.stats, &r.position, r.value);
+        if place.is_empty() { "—".into() } else { place.text(self.l) }
     }
 
     fn change(&self, r: &Row) -> String {
@@ -252,6 +266,7 @@ pub fn html(r: &Report) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (l.t("Raport", "Report")) ": " (r.title) " " (r.year) " — Miernik" }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 style { (PreEscaped(REPORT_CSS)) }
             }
             body {
@@ -268,10 +283,12 @@ pub fn html(r: &Report) -> String {
                     (points_html(l, &r.strengths))
                     h2 { (l.t("Słabe strony", "Weaknesses")) }
                     (points_html(l, &r.weaknesses))
+                    @if !r.parts.is_empty() { (crate::unit::bar_legend(l)) }
                     @for (k, part) in r.parts.iter().enumerate() {
                         section {
                             h2 { (part.name) }
-                            table {
+                            // On a phone each row becomes a block (the cells' labels from `data-label`).
+                            table.stack {
                                 caption { (part.name) ": " (l.t("wskaźniki na tle grupy, trend", "indicators against the group, trend")) " " (r.first_trend_year) "–" (r.year) }
                                 thead { tr {
                                     th scope="col" { (l.t("Wskaźnik", "Indicator")) }
@@ -285,11 +302,11 @@ pub fn html(r: &Report) -> String {
                                     @for (j, row) in part.rows.iter().enumerate() {
                                         tr {
                                             th scope="row" { (row.name) br; span.muted { (row.measure) } }
-                                            td.num { (row.value_text) }
-                                            td.num { (r.median(row)) }
-                                            td { (r.position(row)) }
-                                            td { (PreEscaped(bar_svg(r, &format!("b{k}-{j}"), row))) }
-                                            td { (PreEscaped(viz::sparkline(&format!("s{k}-{j}"), &format!("{}: {} {}", row.name, l.t("zmiana", "change"), r.change(row)), &row.trend))) " " (r.change(row)) }
+                                            td.num data-label=(l.t("Wartość", "Value")) { (row.value_text) }
+                                            td.num data-label=(l.t("Mediana grupy", "Group median")) { (r.median(row)) }
+                                            td data-label=(l.t("Pozycja", "Position")) { (r.position(row)) }
+                                            td data-label=(l.t("Na tle grupy", "Against the group")) { (PreEscaped(bar_svg(r, &format!("b{k}-{j}"), row))) }
+                                            td data-label=(l.t("Trend", "Trend")) { (PreEscaped(viz::sparkline(&format!("s{k}-{j}"), &format!("{}: {} {}", row.name, l.t("zmiana", "change"), r.change(row)), &row.trend))) " " (r.change(row)) }
                                         }
                                     }
                                 }
@@ -315,12 +332,15 @@ fn points_html(l: L, points: &[Point]) -> maud::Markup {
     html! {
         @if points.is_empty() { p { (l.t("Brak — grupa za mała albo za mało danych.", "None — the group is too small or there is too little data.")) } }
         @else {
-            table {
+            table.stack {
                 thead { tr {
                     th scope="col" { (l.t("Wskaźnik", "Indicator")) } th scope="col" { (l.t("Wartość", "Value")) }
                     th scope="col" { (l.t("Mediana grupy", "Group median")) } th scope="col" { (l.t("Pozycja", "Rank")) } th scope="col" { (l.t("Trend 5 lat", "5-year trend")) }
                 } }
-                tbody { @for p in points { tr { th scope="row" { (p.name) } td.num { (p.value) } td.num { (p.median) } td { (p.rank) } td { (p.trend) } } } }
+                tbody { @for p in points { tr {
+                    th scope="row" { (p.name) } td.num data-label=(l.t("Wartość", "Value")) { (p.value) } td.num data-label=(l.t("Mediana grupy", "Group median")) { (p.median) }
+                    td data-label=(l.t("Pozycja", "Rank")) { (p.rank) } td data-label=(l.t("Trend 5 lat", "5-year trend")) { (p.trend) }
+                } } }
             }
         }
     }
@@ -354,6 +374,11 @@ const REPORT_CSS: &str = "body{font-family:system-ui,'DejaVu Sans',sans-serif;co
 a{color:#0b4f8a}a:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.25rem}\
 caption{text-align:left;font-weight:600;padding:.25rem 0}th,td{border-bottom:1px solid #bdbdbd;padding:.3rem .4rem;text-align:left;vertical-align:top}\
 td.num{text-align:right;white-space:nowrap}.muted{color:#4d4d4d;font-size:.9em}table.facts{width:auto}dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem}.demo{border:2px solid #8c1e1e;padding:.5rem;font-weight:600}\
+.legend-bar{font-size:.9em}svg{max-width:100%}\
+@media (max-width:40rem){main{padding:.75rem}table.stack,.stack tbody,.stack tr,.stack th,.stack td,.stack caption{display:block;width:auto}\
+.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}.stack tr{border-bottom:1px solid #bdbdbd;padding:.5rem 0}\
+.stack th,.stack td{border:0;padding:.1rem 0;text-align:left}.stack td.num{text-align:left;white-space:normal}\
+.stack td[data-label]::before{content:attr(data-label) \": \";font-size:.85em;color:#4d4d4d}}\
 @media print{.noprint{display:none}body{font-size:10pt}main{max-width:none;padding:0}section{break-inside:auto}tr{break-inside:avoid}h2{break-after:avoid}a{color:inherit;text-decoration:none}@page{size:A4;margin:16mm}}";
 
 // ---------------------------------------------------------------- PDF
@@ -383,7 +408,7 @@ fn bar_graphic(row: &Row) -> Option<Graphic> {
     if let Some(v) = row.value {
         shapes.push(Shape::Circle { cx: x(v), cy: 8.0, r: 3.2, fill: Some(INK), stroke: Some((Rgb(255, 255, 255), 0.8)) });
     }
-    Some(Graphic { width: w, height: h, shapes })
+    Some(Graphic { width: w, height: h, shapes, alt: String::new() })
 }
 
 /// The unit's values over the years as a small line.
@@ -403,6 +428,7 @@ fn trend_graphic(row: &Row) -> Option<Graphic> {
     Some(Graphic {
         width: w,
         height: h,
+        alt: String::new(),
         shapes: vec![
             Shape::Line { points, color: INK, width: 1.2, dash: false },
             Shape::Circle { cx: last.0, cy: last.1, r: 1.8, fill: Some(INK), stroke: None },
@@ -410,11 +436,50 @@ fn trend_graphic(row: &Row) -> Option<Graphic> {
     })
 }
 
+/// The quartile bar in words (its text alternative in the PDF): the group's median, middle
+/// half and range, and the unit's value.
+fn bar_alt(r: &Report, row: &Row) -> String {
+    let l = r.l;
+    let st = &row.stats;
+    let f = |v: Option<f64>| v.map(|v| r.fmt(row, v)).unwrap_or_else(|| "—".into());
+    let unit = row.value.map(|v| r.fmt(row, v)).unwrap_or_else(|| row.value_text.clone());
+    format!(
+        "{}: {} {}; {} {} {} {}; {} {}, {} {}; {} {}",
+        l.t("Pozycja w grupie", "Position in the group"),
+        l.t("mediana", "median"),
+        f(st.median),
+        l.t("połowa jednostek między", "half of the units between"),
+        f(st.q1),
+        l.t("a", "and"),
+        f(st.q3),
+        l.t("najniższa wartość", "lowest value"),
+        f(st.min),
+        l.t("najwyższa", "highest"),
+        f(st.max),
+        l.t("ta jednostka", "this unit"),
+        unit
+    )
+}
+
+/// The trend line in words: the first and the last year with a value, and the two values.
+fn trend_alt(r: &Report, row: &Row) -> String {
+    let l = r.l;
+    let mut present = row.trend.iter().enumerate().filter_map(|(k, v)| v.map(|v| (r.first_trend_year + k as i32, v)));
+    let first = present.next();
+    let last = present.next_back().or(first);
+    match (first, last) {
+        (Some((y0, v0)), Some((y1, v1))) => {
+            format!("{} {y0}–{y1}: {} {} {} {}", l.t("Trend", "Trend"), l.t("z", "from"), r.fmt(row, v0), l.t("do", "to"), r.fmt(row, v1))
+        }
+        _ => l.t("Trend: brak danych", "Trend: no data").to_owned(),
+    }
+}
+
 /// The report as a PDF document.
 pub fn pdf(r: &Report) -> Vec<u8> {
     let l = r.l;
     let mut doc = pdf::Document::new(DocInfo {
-        title: format!("{} — {} {}", r.title, l.t("wskaźniki", "indicators"), r.year),
+        title: format!("{}: {} {}", l.t("Raport", "Report"), r.title, r.year),
         author: "Miernik".into(),
         subject: l.t("Raport o stanie jednostki: wskaźniki na tle grupy porównawczej", "Unit report: indicators against the peer group").into(),
         lang: l.code().into(),
@@ -433,6 +498,7 @@ pub fn pdf(r: &Report) -> Vec<u8> {
         ],
         rows: r.facts.iter().map(|(k, v)| vec![Cell::Text(k.clone()), Cell::Text(v.clone())]).collect(),
         zebra: false,
+        row_headers: true,
     };
     doc.table(&facts);
     for (title, points) in [(l.t("Mocne strony", "Strengths"), &r.strengths), (l.t("Słabe strony", "Weaknesses"), &r.weaknesses)] {
@@ -462,6 +528,7 @@ pub fn pdf(r: &Report) -> Vec<u8> {
                 })
                 .collect(),
             zebra: true,
+            row_headers: true,
         });
     }
     for part in &r.parts {
@@ -484,15 +551,16 @@ pub fn pdf(r: &Report) -> Vec<u8> {
                         Cell::Text(row.value_text.clone()),
                         Cell::Text(r.median(row)),
                         Cell::Text(r.position(row)),
-                        bar_graphic(row).map(Cell::Graphic).unwrap_or_else(|| Cell::Text("—".into())),
+                        bar_graphic(row).map(|g| Cell::Graphic(g.with_alt(bar_alt(r, row)))).unwrap_or_else(|| Cell::Text("—".into())),
                         match trend_graphic(row) {
-                            Some(g) => Cell::Graphic(g),
+                            Some(g) => Cell::Graphic(g.with_alt(trend_alt(r, row))),
                             None => Cell::Text("—".into()),
                         },
                     ]
                 })
                 .collect(),
             zebra: true,
+            row_headers: true,
         });
         doc.paragraph_with(
             l.t(
@@ -514,6 +582,7 @@ pub fn pdf(r: &Report) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 mod tests {
     use super::*;
 

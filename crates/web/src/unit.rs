@@ -7,7 +7,7 @@ use maud::{Markup, PreEscaped, html};
 use model::UnitKind;
 
 use crate::PageError;
-use crate::common::{GROUPS, group_canonical, group_param, indicator_name, measure, position_cell, q, typology_words, value_text};
+use crate::common::{GROUPS, group_canonical, group_param, indicator_name, measure_after, position_cell, q, typology_words, value_text};
 use crate::groups::BrowserGroup;
 use crate::i18n::L;
 use crate::layout::{display_name, heading_name};
@@ -62,17 +62,33 @@ pub async fn render(
         }
         None => p.latest_year(ui),
     };
+    // Without `rok` a row whose indicator has no value that year shows its newest one.
+    let year_given = query.rok.as_deref().is_some_and(|r| !r.is_empty());
     let year = s.first_year() + y as i32;
     let asked = match query.grupa.as_deref().filter(|g| !g.is_empty()) {
         Some(g) => group_canonical(g).ok_or_else(|| PageError::BadRequest(format!("grupa={g}")))?,
         None => "typology".to_owned(),
     };
     let spec = NearestSpec::default();
-    let (group, group_note) = match app::peer_group(store, c, ui, y, &asked, &spec).await {
-        Ok(g) => (g, None),
+    // The group asked for, else the typology; a unit in neither (Poland, a unit without
+    // population) is compared with nothing, and the card says why.
+    let (group, group_note, no_group) = match app::peer_group(store, c, ui, y, &asked, &spec).await {
+        Ok(g) => (g, None, None),
         Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => {
-            let g = app::peer_group(store, c, ui, y, "typology", &spec).await.map_err(|e| PageError::Server(e.to_string()))?;
-            (g, Some(why))
+            let why = no_group_words(l, c, ui, y, &asked).unwrap_or(why);
+            match app::peer_group(store, c, ui, y, "typology", &spec).await {
+                Ok(g) => (g, Some(why), None),
+                Err(app::AppError::NotFound(_)) | Err(app::AppError::Invalid(_)) => {
+                    let alone = PeerGroup {
+                        name: asked.clone(),
+                        label: String::new(),
+                        peers: app::Peers::Listed { members: vec![ui as u32] },
+                        rows: Vec::new(),
+                    };
+                    (alone, None, Some(why))
+                }
+                Err(e) => return Err(PageError::Server(e.to_string())),
+            }
         }
         Err(e) => return Err(PageError::Server(e.to_string())),
     };
@@ -86,12 +102,40 @@ pub async fn render(
         app::Peers::Fixed { partition, .. } => Some(p.rank_index(*partition, y)),
         app::Peers::Listed { .. } => None,
     };
-    let compared = group.compare_all(s, ui, y, index.as_deref());
+    let compared = match no_group {
+        None => group.compare_all(s, ui, y, index.as_deref()),
+        Some(_) => {
+            (0..s.indicator_count()).filter(|&i| s.indicator(i).applies[ui]).map(|i| (i, GroupStats::default(), Position::default())).collect()
+        }
+    };
     let mut by_indicator: Vec<Option<(GroupStats, Position)>> = vec![None; s.indicator_count()];
     for (i, st, pos) in &compared {
         by_indicator[*i] = Some((*st, *pos));
     }
-    let diagnosis = Some(app::diagnose_compared(c, ui, y, group.clone(), &compared, 5));
+    // Rows shown for an earlier year: each indicator without a value in `y` takes its own
+    // newest year, compared with the group of that year (one comparison per distinct year).
+    let mut row_year = vec![y; s.indicator_count()];
+    if !year_given {
+        let mut earlier: Vec<(usize, usize)> =
+            compared.iter().filter_map(|(i, _, _)| s.unit_latest_year(*i, ui).filter(|&yy| yy < y).map(|yy| (yy, *i))).collect();
+        earlier.sort_unstable();
+        for run in earlier.chunk_by(|a, b| a.0 == b.0) {
+            let yy = run[0].0;
+            let then = match no_group {
+                None => app::peer_group(store, c, ui, yy, &group.name, &spec).await.ok(),
+                Some(_) => None,
+            };
+            let index = match then.as_ref().map(|g| &g.peers) {
+                Some(app::Peers::Fixed { partition, .. }) => Some(p.rank_index(*partition, yy)),
+                _ => None,
+            };
+            for &(_, i) in run {
+                row_year[i] = yy;
+                by_indicator[i] = Some(then.as_ref().map(|g| g.compare_indexed(s, i, ui, yy, index.as_deref())).unwrap_or_default());
+            }
+        }
+    }
+    let diagnosis = no_group.is_none().then(|| app::diagnose_compared(c, ui, y, group.clone(), &compared, 5));
     let gp = group_param(&group.name);
     let link = |i: usize| l.href(&format!("/wskaznik/{}?jst={}&grupa={}&rok={year}", c.definitions[i].code, u.code, q(&gp)));
     let code = u.code.as_str();
@@ -140,7 +184,13 @@ pub async fn render(
         @if let Some(why) = &group_note {
             p.box role="status" { (l.t("Tej grupy nie da się utworzyć: ", "This group cannot be formed: ")) (why) ". " (l.t("Pokazano porównanie z podobnymi jednostkami (typologia).", "Showing the comparison with similar units (typology) instead.")) }
         }
-        (group_summary(l, p, ui, y, &group))
+        @match &no_group {
+            Some(why) => { p.box role="status" { strong { (l.t("Bez porównania", "No comparison")) } ": " (why) "." } }
+            None => { (group_summary(l, p, ui, y, &group)) }
+        }
+        @if !year_given && row_year.iter().any(|&ry| ry != y) {
+            p.small.muted { (l.t("Wskaźniki bez danych za ", "Indicators without data for ")) (year) (l.t(" pokazują ostatni rok, za który są dane (rok podany przy wartości).", " show the latest year with data (the year is given by the value).")) }
+        }
         @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link)) }
         @let context: Vec<usize> = p.areas.iter().flat_map(|a| a.indicators()).filter(|&i| c.definitions[i].kind == "context" && s.indicator(i).applies[ui]).collect();
         @let sections: Vec<Section> = std::iter::once(("kontekst".to_owned(), vec![(l.t("Wskaźniki kontekstowe", "Context indicators").to_owned(), context)]))
@@ -153,6 +203,7 @@ pub async fn render(
             p.small { (l.t("Wskaźników jest wiele: pokazano jeden obszar, pozostałe w skrócie. ", "There are many indicators: one area is shown, the others in short. "))
                 a href=(l.href(&format!("/jst/{code}?grupa={}&rok={year}&obszar=wszystkie", q(&gp)))) { (l.t("Pokaż wszystkie obszary", "Show every area")) } }
         }
+        @if !sections.is_empty() { (bar_legend(l)) }
         @for (si, (section, services)) in sections.iter().enumerate() {
             @let title = if section == "kontekst" { l.t("Kontekst", "Context").to_owned() } else { l.area(section) };
             h2 id={ "obszar-" (section) } {
@@ -164,14 +215,17 @@ pub async fn render(
             }
             @if everything || open_one.as_deref() == Some(section.as_str()) {
                 @for (k, (service, list)) in services.iter().enumerate() {
-                    (indicator_table(l, c, ui, y, &by_indicator, &link, &format!("s{si}-{k}"), list, service))
+                    (indicator_table(l, c, ui, y, &row_year, &by_indicator, &link, &format!("s{si}-{k}"), list, service))
                 }
             } @else {
                 @let all: Vec<usize> = services.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-                @let best = all.iter().filter(|&&i| section != "kontekst" && s.indicator(i).polarity != model::Polarity::Neutral && by_indicator[i].is_some_and(|(_, p)| p.quartile == Some(1))).count();
-                @let worst = all.iter().filter(|&&i| section != "kontekst" && s.indicator(i).polarity != model::Polarity::Neutral && by_indicator[i].is_some_and(|(_, p)| p.quartile == Some(4))).count();
+                @let verdicts: Vec<app::Verdict> = if section == "kontekst" { Vec::new() } else {
+                    all.iter().filter_map(|&i| by_indicator[i].and_then(|(st, pos)| crate::common::placement(l, s.indicator(i).polarity, &st, &pos, s.value(i, ui, y)).verdict)).collect()
+                };
+                @let best = verdicts.iter().filter(|v| **v == app::Verdict::Better).count();
+                @let worst = verdicts.iter().filter(|v| **v == app::Verdict::Worse).count();
                 p {
-                    (all.len()) " " (l.t("wskaźników", "indicators"))
+                    (l.count(all.len(), ["wskaźnik", "wskaźniki", "wskaźników"], ["indicator", "indicators"]))
                     @if section != "kontekst" { " · " span.good { "▲ " (best) " " (l.t("w najlepszej ćwiartce", "in the best quarter")) } " · " span.bad { "▼ " (worst) " " (l.t("w najsłabszej", "in the weakest")) } }
                     " · " a href={ (l.href(&format!("/jst/{code}?grupa={}&rok={year}&obszar={section}", q(&gp)))) "#obszar-" (section) } { (l.t("Pokaż", "Show")) " " (title) }
                 }
@@ -182,15 +236,28 @@ pub async fn render(
     Ok((title, body))
 }
 
-/// Kind, code, parent, history of codes and names.
+/// Where the unit lies (województwo › powiat › gmina, as links), kind, code, history of
+/// codes and names.
 fn identity(l: L, card: &UnitCard) -> Markup {
     let u = &card.unit;
     let date = |d: Option<model::Date>| d.map(model::format_date).unwrap_or_else(|| "—".to_owned());
     html! {
+        @if !card.ancestors.is_empty() {
+            nav.crumbs aria-label=(l.t("Położenie w podziale terytorialnym", "Place in the territorial division")) {
+                p.small {
+                    @for a in &card.ancestors {
+                        a href=(l.href(&format!("/jst/{}", a.code))) { (heading_name(l, &a.name, a.kind)) } " › "
+                    }
+                    span aria-current="page" { (heading_name(l, &u.name, u.kind)) }
+                }
+            }
+        }
         p {
             (l.kind(u.kind)) ", TERYT " (u.code)
-            @if let (Some(parent), Some(name)) = (&u.parent, &card.parent_name) {
-                " · " (l.t("w jednostce", "in")) " " a href=(l.href(&format!("/jst/{parent}"))) { (display_name(l, name, card.parent_kind.unwrap_or(UnitKind::Kraj))) }
+            @if card.ancestors.is_empty() {
+                @if let (Some(parent), Some(name)) = (&u.parent, &card.parent_name) {
+                    " · " (l.t("w jednostce", "in")) " " a href=(l.href(&format!("/jst/{parent}"))) { (display_name(l, name, card.parent_kind.unwrap_or(UnitKind::Kraj))) }
+                }
             }
             @if !card.is_jst { " · " (l.t("jednostka statystyczna, nie JST", "statistical unit, not a local government")) }
         }
@@ -227,6 +294,9 @@ fn facts(l: L, p: &Portal, u: usize, y: usize) -> Markup {
                 @if av > 0.0 { li { (l.t("Gęstość zaludnienia", "Population density")) b { (l.num(pv / av, 0)) " " (l.t("os./km²", "per km²")) } } }
             }
             @if let Some(t) = typology { li { (l.t("Grupa typologiczna", "Typology group")) b.small { (t) } } }
+            @else if let Some(app::groups::NoGroup::NoPopulation { year }) = s.partition_index("typology").and_then(|t| app::groups::why_no_group(s, p.c.kinds[u], u, t, y)) {
+                li { (l.t("Grupa typologiczna", "Typology group")) b.small { (l.t("brak", "none")) } span.small.muted { (l.t("brak danych o ludności za ", "no population data for ")) (year) } }
+            }
         }
     }
 }
@@ -265,7 +335,7 @@ fn group_summary(l: L, p: &Portal, u: usize, y: usize, g: &PeerGroup) -> Markup 
         p {
             strong { (l.t("Grupa porównawcza: ", "Peer group: ")) } (l.group(&g.name))
             @if !label.is_empty() { " — " (label) }
-            " (" (size) " " (l.t("jednostek", "units")) ")."
+            " (" (l.count(size, ["jednostka", "jednostki", "jednostek"], ["unit", "units"])) ")."
         }
         @if !g.rows.is_empty() {
             details open[g.name == "nearest"] {
@@ -326,7 +396,8 @@ fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize
                         @let i = c.snapshot.indicator_index(&f.indicator).unwrap_or(0);
                         li {
                             a href=(link(i)) { (if l.en { &f.name_en } else { &f.name_pl }) }
-                            ": " strong { (l.num(f.value, f.decimals)) } " " (measure(l, c, i))
+                            @let shown = l.num(f.value, f.decimals);
+                            ": " strong { (shown) } " " (measure_after(l, c, i, &shown))
                             @if let Some(m) = f.group_median { span.small { " (" (l.t("mediana grupy", "group median")) " " (l.num(m, f.decimals)) ")" } }
                             br;
                             span.small {
@@ -358,6 +429,7 @@ fn indicator_table(
     c: &Computed,
     u: usize,
     y: usize,
+    row_year: &[usize],
     compared: &[Option<(GroupStats, Position)>],
     link: &dyn Fn(usize) -> String,
     id: &str,
@@ -372,14 +444,15 @@ fn indicator_table(
     }
     html! {
         div.scroll {
-            table {
+            // On a phone each row becomes a block (the cells' labels from `data-label`).
+            table.stack {
                 caption { (caption) }
                 thead { tr {
                     th scope="col" { (l.t("Wskaźnik", "Indicator")) }
                     th scope="col" class="num" { (l.t("Wartość", "Value")) }
                     th scope="col" class="hide-phone" { (l.t("Trend", "Trend")) " " (first) "–" (first + y as i32) }
                     th scope="col" { (l.t("Pozycja w grupie", "Position in the group")) }
-                    th scope="col" class="num hide-phone" { (l.t("Mediana grupy", "Group median")) }
+                    th scope="col" class="num" { (l.t("Mediana grupy", "Group median")) }
                 } }
                 tbody {
                     @for &i in list {
@@ -388,20 +461,34 @@ fn indicator_table(
                         @let (st, pos) = compared[i].unwrap_or_default();
                         // Context indicators are not judged, whatever their catalogue polarity.
                         @let polarity = if d.kind == "context" { model::Polarity::Neutral } else { spec.polarity };
-                        @let (text, _flag) = value_text(l, c, i, u, y);
-                        @let value = s.value(i, u, y);
+                        // The row's own year: `y`, or the indicator's newest year with a value.
+                        @let ry = row_year.get(i).copied().unwrap_or(y);
+                        @let (text, _flag) = value_text(l, c, i, u, ry);
+                        @let value = s.value(i, u, ry);
                         @let fmt = |v: f64| l.num(v, d.decimals);
                         @let series: Vec<Option<f64>> = (0..years.min(y + 1)).map(|yy| s.value(i, u, yy)).collect();
                         tr {
                             th scope="row" { a href=(link(i)) { (indicator_name(l, c, i)) } }
-                            td.num { (text) @if value.is_some() { " " span.small.muted { (measure(l, c, i)) } } }
-                            td.hide-phone { (PreEscaped(viz::sparkline(&format!("sp-{id}-{i}"), &sparkline_title(l, &series, first, &fmt), &series))) }
-                            td { (position_cell(l, &format!("qb-{id}-{i}"), polarity, &st, &pos, value, &fmt)) }
-                            td.num.hide-phone { (st.median.map(fmt).unwrap_or_else(|| "—".into())) }
+                            td.num data-label=(l.t("Wartość", "Value")) { (text) @if ry != y { " " span.small.year { "(" (l.t("dane za", "data for")) " " (first + ry as i32) ")" } } @if value.is_some() { " " span.small.muted { (measure_after(l, c, i, &text)) } } }
+                            td.hide-phone data-label=(l.t("Trend", "Trend")) { (PreEscaped(viz::sparkline(&format!("sp-{id}-{i}"), &sparkline_title(l, &series, first, &fmt), &series))) }
+                            td data-label=(l.t("Pozycja w grupie", "Position in the group")) { (position_cell(l, &format!("qb-{id}-{i}"), polarity, &st, &pos, value, &fmt)) }
+                            td.num data-label=(l.t("Mediana grupy", "Group median")) { (st.median.map(fmt).unwrap_or_else(|| "—".into())) }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// How to read the position bar ([`viz::quartile_bar`]), said once near the first bar of a
+/// page (the PDF report says it under each table).
+pub(crate) fn bar_legend(l: L) -> Markup {
+    html! {
+        p.small.legend-bar {
+            strong { (l.t("Jak czytać pasek pozycji: ", "How to read the position bar: ")) }
+            (l.t("pasek sięga od najniższej do najwyższej wartości w grupie i jest podzielony na ćwiartki jednostek — od jasnopomarańczowej (najsłabsza) do granatowej (najlepsza), „+” przy lepszym końcu; dla wskaźników kontekstowych ćwiartki są szare, środkowe ciemniejsze. Kreska — mediana grupy, czarny romb — ta jednostka.",
+                 "the bar runs from the group's lowest to its highest value, split into quarters of the units — from light orange (the weakest) to dark blue (the best), “+” at the better end; for context indicators the quarters are grey, the middle ones darker. The tick is the group's median, the black diamond this unit."))
         }
     }
 }
@@ -444,6 +531,17 @@ fn largest(contributions: &[(String, f64)]) -> Vec<&(String, f64)> {
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.truncate(3);
     top
+}
+
+/// Why unit `u` is in no group `canonical` of a fixed partition in year index `y`, in the
+/// page's language; none when it is in one (or the group is not a fixed partition's).
+pub(crate) fn no_group_words(l: L, c: &Computed, u: usize, y: usize, canonical: &str) -> Option<String> {
+    let s = &c.snapshot;
+    let p = s.partition_index(canonical)?;
+    app::groups::why_no_group(s, c.kinds[u], u, p, y).map(|w| {
+        let (pl, en) = w.words();
+        if l.en { en } else { pl }
+    })
 }
 
 /// The unit's typology group in year index `y`, in words.

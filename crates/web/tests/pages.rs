@@ -1,6 +1,7 @@
 //! The portal's pages, in process, on the demo data: what each page type shows, both
 //! languages, the peer-group switch, value flags, HTTP caching (ETag, Last-Modified, 304,
 //! gzip) and no 500 on any input a browser can send.
+#![allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 
 use std::io::Read;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use tower::ServiceExt;
 mod analysis;
 mod api;
 mod report_groups;
+mod wording;
 
 /// One demo database file for the whole test binary (generating it takes seconds); each
 /// test opens its own store and snapshot on it (a pool belongs to one test's runtime).
@@ -373,4 +375,254 @@ async fn the_service_builds_its_snapshot_and_says_which_it_serves() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(live.version(), 1, "no import since: no rebuild");
     watcher.abort();
+}
+
+/// Every `id="…"` of a page, in order.
+fn ids(html: &str) -> Vec<&str> {
+    html.match_indices(" id=\"").map(|(at, m)| &html[at + m.len()..]).map(|rest| &rest[..rest.find('"').unwrap_or(0)]).collect()
+}
+
+/// The element that opens at `marker` up to its closing `close`.
+fn piece<'a>(html: &'a str, marker: &str, close: &str) -> &'a str {
+    let from = html.find(marker).unwrap_or_else(|| panic!("{marker} on the page"));
+    let rest = &html[from..];
+    &rest[..rest.find(close).map_or(rest.len(), |e| e + close.len())]
+}
+
+#[tokio::test]
+async fn the_indicator_page_map_is_one_tab_stop_with_a_text_legend_a_skip_link_and_unique_ids() {
+    let r = router().await;
+    let gmina = a_gmina(&r).await;
+    for uri in ["/wskaznik/EDU_01".to_owned(), format!("/wskaznik/EDU_01?jst={gmina}&lang=en")] {
+        let (status, html) = get(&r, &uri).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut seen = std::collections::HashSet::new();
+        for id in ids(&html) {
+            assert!(seen.insert(id), "id {id:?} twice on {uri}");
+        }
+        let map = piece(&html, "id=\"mapa-w\"", "</svg>");
+        let links = map.matches("<a ").count();
+        assert!(links > 500, "every gmina is a link");
+        assert_eq!(map.matches("tabindex=\"0\"").count(), 1, "the map is one Tab stop");
+        assert_eq!(map.matches("tabindex=\"-1\"").count(), links - 1, "the other areas are reached with the arrow keys");
+        assert!(!map.contains("<text"), "no legend text inside the SVG, where a phone shrinks it");
+        let legend = piece(&html, "class=\"legend\"", "</ul>");
+        assert!(legend.matches("<li>").count() >= 2 && legend.contains("class=\"sw\""), "the legend as HTML: {legend}");
+        let skip = html.find("href=\"#ranking\"").expect("a skip link to the ranking");
+        assert!(skip < html.find("id=\"mapa-w\"").unwrap(), "before the map");
+        let region = piece(&html, "id=\"ranking-tabela\"", ">");
+        assert!(region.contains("tabindex=\"0\"") && region.contains("role=\"region\"") && region.contains("aria-label=\""), "{region}");
+        assert!(html.contains("addEventListener('keydown'"), "arrow keys move between the areas");
+    }
+}
+
+#[tokio::test]
+async fn the_favicon_answers_and_the_report_is_sent_gzipped() {
+    let r = router().await;
+    let (status, h, ico) = send(&r, "/favicon.ico", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "image/x-icon");
+    assert!(h[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=604800"));
+    assert_eq!(&ico[..6], &[0, 0, 1, 0, 1, 0], "an icon file with one image");
+    assert_eq!(ico.len(), 22 + 40 + 16 * 16 * 4 + 64);
+    let (status, h, svg) = send(&r, "/favicon.svg", &[]).await;
+    assert_eq!((status, h[header::CONTENT_TYPE].to_str().unwrap_or("")), (StatusCode::OK, "image/svg+xml"));
+    assert!(String::from_utf8(svg).unwrap().starts_with("<svg"));
+    let (_, home) = get(&r, "/").await;
+    assert!(home.contains("<link rel=\"icon\" href=\"/favicon.svg\""));
+
+    let gmina = a_gmina(&r).await;
+    let uri = format!("/raport/{gmina}");
+    let (status, plain_h, plain) = send(&r, &uri, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(plain_h.get(header::CONTENT_ENCODING).is_none());
+    let (status, h, gz) = send(&r, &uri, &[(header::ACCEPT_ENCODING, "gzip, deflate, br")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    assert!(h[header::VARY].to_str().unwrap().contains("Accept-Encoding"));
+    assert!(gz.len() * 4 < plain.len(), "compressed: {} of {}", gz.len(), plain.len());
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut unzipped).expect("gzip");
+    assert!(unzipped.contains("<html lang=\"pl\">") && unzipped.contains("<link rel=\"icon\""));
+}
+
+#[tokio::test]
+async fn phones_get_stacked_indicator_rows_a_bar_legend_and_fields_that_fit() {
+    let r = router().await;
+    let gmina = a_gmina(&r).await;
+    let (_, card) = get(&r, &format!("/jst/{gmina}")).await;
+    assert!(card.contains("<aside class=\"banner\" aria-label=\""), "the demo banner is a landmark of its own");
+    assert!(!card.contains("role=\"note\""));
+    let tables: Vec<&str> = card.split("<table class=\"stack\">").skip(1).map(|t| &t[..t.find("</table>").unwrap()]).collect();
+    assert!(tables.len() > 5, "the indicator tables stack on a phone");
+    for t in &tables {
+        let body = &t[t.find("<tbody>").unwrap()..];
+        let cells = body.matches("<td").count();
+        assert!(cells > 0);
+        assert_eq!(cells, body.matches("data-label=\"").count(), "every cell says what it is");
+        assert_eq!(body.matches("data-label=\"Mediana grupy\"").count(), body.matches("<tr").count(), "the median is on every row");
+        assert!(!body.contains("class=\"num hide-phone\""), "the median is not hidden on a phone");
+    }
+    assert!(card.contains("Jak czytać pasek pozycji"), "the position bar has a legend");
+    assert!(card.find("Jak czytać pasek pozycji") < card.find("<table class=\"stack\">"), "before the first bar");
+
+    let (_, groups) = get(&r, "/grupy?lang=en").await;
+    let area = piece(&groups, "<textarea", ">");
+    assert!(!area.contains("cols="), "no fixed width: {area}");
+
+    let (_, report) = get(&r, &format!("/raport/{gmina}")).await;
+    assert!(report.contains("<table class=\"stack\">") && report.contains("data-label=\"Na tle grupy\""), "the report's rows stack too");
+    assert!(report.contains("@media (max-width:40rem)"));
+
+    let (status, analysis) = get(&r, &format!("/analiza?wskazniki=area:edukacja&jst={gmina}&grupa=najblizsi&lata=all")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(analysis.contains("formaction=\"/analiza#wynik-h\""), "showing the table leads to the result");
+    assert!(analysis.contains("id=\"wynik-h\" tabindex=\"-1\""));
+    assert!(
+        analysis.contains("id=\"analiza-wykres-0\"") && analysis.contains("id=\"analiza-wykres-1\""),
+        "a chart per indicator, not only the first"
+    );
+    let pivot = piece(&analysis, "<div class=\"scroll\" tabindex=\"0\" role=\"region\"", "<table id=\"tabela\"");
+    assert!(pivot.contains("aria-label=\""), "the wide table scrolls in a region of its own");
+}
+
+/// A router over a copy of the demo with `csv` (`unit,variable,year,value,flag`) imported on
+/// top; the copy's folder lives as long as the test binary.
+async fn router_with_extra(csv: &str) -> axum::Router {
+    let dir = Box::leak(Box::new(tempfile::tempdir().expect("temp dir")));
+    let path = dir.path().join("demo.db");
+    std::fs::copy(demo_file(), &path).expect("a copy of the demo");
+    let file = dir.path().join("extra.csv");
+    std::fs::write(&file, csv).expect("extra data");
+    let store = app::Store::open(&format!("sqlite:{}", path.display())).await.expect("store");
+    app::import_observations(&store, &file, &app::ObsImportOptions::default(), &|_, _| {}).await.expect("the extra data imports");
+    let live = Arc::new(app::LiveSnapshot::new());
+    live.refresh(&store).await.expect("snapshot");
+    web::router_with(store, true, live)
+}
+
+/// The year a page's year select has selected.
+fn selected_year(html: &str) -> Option<&str> {
+    let at = html.find("\" selected>20")?;
+    html.get(at + 11..at + 15)
+}
+
+#[tokio::test]
+async fn same_named_units_are_told_apart_by_powiat_and_wojewodztwo_and_the_card_shows_the_hierarchy() {
+    let r = router().await;
+    let (status, html) = get(&r, "/?q=Leszczka").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Vec<&str> = html.split("<li>").filter(|li| li.contains(">Leszczka</a>")).collect();
+    assert!(rows.len() >= 2, "the demo has several Leszczka: {}", rows.len());
+    for li in &rows {
+        assert!(li.contains("gmina") && li.contains("powiat ") && li.contains("woj. "), "{li}");
+    }
+    let lines: std::collections::HashSet<&str> = rows.iter().map(|li| li.split("</li>").next().unwrap_or(li)).collect();
+    assert_eq!(lines.len(), rows.len(), "no two results read the same");
+    // The suggestions say the same.
+    let (_, json) = get(&r, "/sugestie?q=Leszczka").await;
+    let list: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let first = &list[0];
+    assert!(first["place"].as_str().is_some_and(|p| p.contains("powiat ") && p.contains("woj. ")), "{first}");
+    assert!(first["wojewodztwo"].is_string() && first["powiat"].is_string(), "{first}");
+    // The card: województwo › powiat › the gmina, as links, in a labelled nav.
+    let code = first["code"].as_str().expect("a code");
+    let (_, card) = get(&r, &format!("/jst/{code}")).await;
+    let nav = piece(&card, "<nav class=\"crumbs\"", "</nav>");
+    assert!(nav.contains("aria-label=\"Położenie w podziale terytorialnym\""), "{nav}");
+    assert!(nav.contains(&format!("href=\"/jst/{}\"", &code[..2])) && nav.contains(&format!("href=\"/jst/{}\"", &code[..4])), "{nav}");
+    assert!(nav.contains("aria-current=\"page\""), "{nav}");
+    // The search hint names units that exist here, not Kraków or Supraśl.
+    let (_, home) = get(&r, "/").await;
+    assert!(!home.contains("Kraków") && !home.contains("Supraśl"), "the demo has no Kraków");
+    let hint = home.split("placeholder=\"np. ").nth(1).and_then(|h| h.split('"').next()).expect("a hint with examples");
+    let example = hint.split(',').next().expect("a name");
+    assert!(!example.is_empty() && !example.contains("nazwa"), "{hint}");
+    let (status, found) = get(&r, &format!("/?q={}", urlencode(example))).await;
+    assert!(status == StatusCode::OK || status.is_redirection(), "{status}");
+    assert!(!found.contains("Nic nie znaleziono"), "the hint's {example} finds something");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn poland_has_values_on_its_card_and_is_said_to_have_no_group_rather_than_ranked_first_of_one() {
+    let r = router().await;
+    let (status, html) = get(&r, "/jst/PL").await;
+    assert_eq!(status, StatusCode::OK);
+    let values = html.matches("data-label=\"Wartość\">").count();
+    assert!(values > 5, "Poland's indicators are shown: {values}");
+    let density = piece(&html, ">Gęstość zaludnienia</a>", "</tr>");
+    assert!(!density.contains("brak danych"), "Poland's density is computed: {density}");
+    assert!(html.contains("Bez porównania"), "says plainly that it is not compared");
+    assert!(!html.contains(" z 1 ") && !html.contains("1. z 1"), "no rank of one");
+    let (_, en) = get(&r, "/jst/PL?lang=en").await;
+    assert!(en.contains("No comparison"));
+}
+
+#[tokio::test]
+async fn pages_open_on_the_latest_year_with_data_of_each_indicator_and_rows_say_an_earlier_year() {
+    // 2025 exists only for one województwo's unemployment (GOS_01) and the area of a gmina;
+    // the gmina's area of 2024 is withdrawn, so its density ends in 2023.
+    let r = router_with_extra(
+        "unit,variable,year,value,flag\n\
+         02,bezrobotni,2025,50000,final\n\
+         02,ludnosc_produkcyjny,2025,1800000,final\n\
+         0201022,powierzchnia,2025,120,final\n\
+         0201022,powierzchnia,2024,,missing\n",
+    )
+    .await;
+    // The indicator page of GOS_01 opens on the newest year its map (gminy) has data for.
+    let (_, gos) = get(&r, "/wskaznik/GOS_01").await;
+    assert_eq!(selected_year(&gos), Some("2024"), "not on 2025, where gminy have no data");
+    let (_, gos_woj) = get(&r, "/wskaznik/GOS_01?poziom=wojewodztwa").await;
+    assert_eq!(selected_year(&gos_woj), Some("2025"), "the województwa's map reaches 2025");
+    // The gmina's card opens on 2024 (most of its indicators) and its density row shows the
+    // 2023 value with the year.
+    let (_, card) = get(&r, "/jst/0201022").await;
+    assert_eq!(selected_year(&card), Some("2024"));
+    let density = piece(&card, ">Gęstość zaludnienia</a>", "</tr>");
+    assert!(density.contains("dane za 2023"), "{density}");
+    assert!(!density.contains("brak danych"), "{density}");
+    // The województwo's card is not opened on 2025 by one indicator either.
+    let (_, woj) = get(&r, "/jst/02").await;
+    assert_eq!(selected_year(&woj), Some("2024"));
+    // With the year given, every row is that year.
+    let (_, given) = get(&r, "/jst/0201022?rok=2024").await;
+    let density = piece(&given, ">Gęstość zaludnienia</a>", "</tr>");
+    assert!(!density.contains("dane za"), "{density}");
+    // Both records of a city with powiat rights open on the same year.
+    let (_, city) = get(&r, "/jst/0261").await;
+    let (_, city_gmina) = get(&r, "/jst/0261011").await;
+    assert_eq!(selected_year(&city), selected_year(&city_gmina));
+}
+
+#[tokio::test]
+async fn a_unit_without_population_has_no_typology_group_and_every_page_says_why() {
+    let mut csv = String::from("unit,variable,year,value,flag\n");
+    for y in 2010..=2024 {
+        csv.push_str(&format!("0261,ludnosc,{y},,missing\n"));
+    }
+    let r = router_with_extra(&csv).await;
+    let (status, card) = get(&r, "/jst/0261").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(card.contains("brak grupy typologicznej: brak danych o ludności za 2024"), "the card says why");
+    assert!(!card.contains("bez danych o ludności"), "no made-up group");
+    assert!(!card.contains("Grupa porównawcza"), "and no comparison with one");
+    let (_, en) = get(&r, "/jst/0261?lang=en").await;
+    assert!(en.contains("no typology group: no population data for 2024"));
+    let (_, page) = get(&r, "/wskaznik/DEM_01?jst=0261").await;
+    assert!(page.contains("brak grupy typologicznej: brak danych o ludności za 2024"), "the indicator page says why");
+    let (status, report) = get(&r, "/raport/0261").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(report.contains("brak grupy typologicznej: brak danych o ludności za 2024"), "the report says why");
+    let (status, api) = get(&r, "/api/v1/compare?unit=0261&indicator=DEM_01&year=2024").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{api}");
+    assert!(api.contains("no typology group: no population data for 2024"), "{api}");
+    // Other cities still have their typology group, and no group is made of the unknown.
+    let (_, other) = get(&r, "/jst/0262").await;
+    assert!(other.contains("Grupa porównawcza"));
 }

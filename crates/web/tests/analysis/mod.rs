@@ -176,7 +176,12 @@ async fn the_table_holds_the_values_the_api_gives_for_the_same_query() {
     assert_eq!(n, api.len(), "every cell of the query is on the page");
     assert!(html.contains("<caption>"), "a caption");
     assert!(html.contains("<th scope=\"col\">Wskaźnik</th>") && html.contains("<th class=\"num\" scope=\"col\">2019</th>"));
-    assert!(html.contains("<svg") && html.contains("Wykres pokazuje pierwsze "), "lines of the first rows, said in words");
+    assert!(html.contains("<svg") && html.contains("Wykres pokazuje "), "lines of the rows, said in words");
+    assert!(
+        html.contains("id=\"analiza-wykres-0\"") && html.contains("id=\"analiza-wykres-5\"") && !html.contains("id=\"analiza-wykres-6\""),
+        "a chart per indicator, up to six"
+    );
+    assert!(html.contains("Wykresy pokazują pierwsze 6 z 13 wskaźników"), "and the page says the table has the rest");
 }
 
 #[tokio::test]
@@ -297,7 +302,7 @@ async fn the_readers_own_groups_from_the_cookie_are_offered() {
     // Without the cookie the address still works (the group is named by its members).
     let (_, html) = get(&r, &format!("{uri}&grupa=lista:{gmina},{other}")).await;
     assert_eq!(table(&html).rows.len(), 2);
-    assert!(html.contains(&format!("<option value=\"lista:{gmina},{other}\" selected>lista (2 jednostek)")));
+    assert!(html.contains(&format!("<option value=\"lista:{gmina},{other}\" selected>lista (2 jednostki)")));
 }
 
 #[tokio::test]
