@@ -180,6 +180,9 @@ proptest! {
     fn snapshot_matches_reference(w in world()) {
         let s = build(&w);
         check_against_reference(&w, &s)?;
+        // Every unit's card year in one pass equals the unit-by-unit reading.
+        let one_by_one: Vec<Option<usize>> = (0..w.units).map(|u| s.card_year(u)).collect();
+        prop_assert_eq!(s.card_years(), one_by_one);
     }
 
     #[test]
@@ -274,6 +277,8 @@ fn the_latest_year_is_per_indicator_and_a_card_opens_on_the_year_most_indicators
     // Unit 0: 2011 has ratio, plain and growth (3 of 3); 2012 only growth (1 of 3).
     assert_eq!(s.card_year(0), Some(1), "one indicator alone does not open the card on its year");
     assert_eq!(s.card_year(1), Some(0));
+    // The one-pass form for every unit says the same.
+    assert_eq!(s.card_years(), vec![s.card_year(0), s.card_year(1)]);
 }
 
 /// Every value and every group's statistics of two snapshots, compared bit for bit (NaN

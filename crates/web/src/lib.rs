@@ -273,7 +273,7 @@ pub async fn serve(store: app::Store, addr: &str) -> std::io::Result<()> {
     let demo = app::is_demo(&store).await.unwrap_or(false);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let url = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_owned()));
-    eprintln!("Miernik: liczę wskaźniki, zaraz będzie gotowy / computing the indicators, ready in a moment: {url}");
+    eprintln!("Miernik: liczę wskaźniki, portal ruszy za chwilę / computing the indicators, the portal starts in a moment: {url}");
     let live = Arc::new(app::LiveSnapshot::new());
     let state = AppState::new(store.clone(), demo, live.clone());
     state.starting.store(true, std::sync::atomic::Ordering::Release);

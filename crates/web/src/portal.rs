@@ -94,6 +94,8 @@ pub struct Portal {
     /// Rank indexes of (partition, year) already asked for, newest last; a few are kept
     /// (8.7 MB each at 750 indicators × 2,900 units).
     ranks: std::sync::Mutex<Vec<Arc<app::RankIndex>>>,
+    /// Each unit's card year ([`app::Snapshot::card_years`]), worked out once per version.
+    card_years: Vec<Option<usize>>,
 }
 
 impl Portal {
@@ -155,7 +157,19 @@ impl Portal {
             .collect();
         let population = c.snapshot.variable_index("ludnosc");
         let area_km2 = c.snapshot.variable_index("powierzchnia");
-        Portal { version, built: SystemTime::now(), c, areas, maps, population, area_km2, unit_by_id, ranks: std::sync::Mutex::new(Vec::new()) }
+        let card_years = c.snapshot.card_years();
+        Portal {
+            version,
+            built: SystemTime::now(),
+            c,
+            areas,
+            maps,
+            population,
+            area_km2,
+            unit_by_id,
+            ranks: std::sync::Mutex::new(Vec::new()),
+            card_years,
+        }
     }
 
     /// The rank index of partition `p` in year index `y`, built on first use (one sort per
@@ -190,7 +204,8 @@ impl Portal {
     /// that both cards of the one JST open on the same year.
     pub fn latest_year(&self, u: usize) -> usize {
         let s = &self.c.snapshot;
-        let own = s.card_year(u);
+        let card_year = |u: usize| self.card_years.get(u).copied().flatten();
+        let own = card_year(u);
         let code = self.c.codes[u].as_str();
         let twin = match self.c.kinds[u] {
             UnitKind::MiastoNaPrawachPowiatu => self.c.unit_index(&format!("{code}011")),
@@ -199,7 +214,7 @@ impl Portal {
             }
             _ => None,
         };
-        own.max(twin.and_then(|t| s.card_year(t))).unwrap_or(s.years().saturating_sub(1))
+        own.max(twin.and_then(card_year)).unwrap_or(s.years().saturating_sub(1))
     }
 }
 

@@ -395,7 +395,7 @@ fn bar_graphic(row: &Row) -> Option<Graphic> {
     if st.n < 2 {
         return None;
     }
-    let (w, h) = (120.0_f32, 16.0_f32);
+    let (w, h) = (100.0_f32, 16.0_f32);
     let lo = min.min(row.value.unwrap_or(min));
     let hi = max.max(row.value.unwrap_or(max));
     let span = (hi - lo).max(f64::EPSILON);
@@ -535,12 +535,13 @@ pub fn pdf(r: &Report) -> Vec<u8> {
         doc.heading(2, &part.name);
         doc.table(&Table {
             columns: vec![
-                Column { title: l.t("Wskaźnik", "Indicator").into(), width: 0.30, align: Align::Left },
-                Column { title: l.t("Wartość", "Value").into(), width: 0.11, align: Align::Right },
-                Column { title: l.t("Mediana grupy", "Group median").into(), width: 0.11, align: Align::Right },
-                Column { title: l.t("Pozycja", "Position").into(), width: 0.15, align: Align::Left },
-                Column { title: l.t("Na tle grupy", "Against the group").into(), width: 0.19, align: Align::Left },
-                Column { title: format!("{} {}–{}", l.t("Trend", "Trend"), r.first_trend_year, r.year), width: 0.14, align: Align::Left },
+                // The position's words (rank · band · verdict) need the room more than the bar.
+                Column { title: l.t("Wskaźnik", "Indicator").into(), width: 0.26, align: Align::Left },
+                Column { title: l.t("Wartość", "Value").into(), width: 0.12, align: Align::Right },
+                Column { title: l.t("Mediana grupy", "Group median").into(), width: 0.12, align: Align::Right },
+                Column { title: l.t("Pozycja", "Position").into(), width: 0.20, align: Align::Left },
+                Column { title: l.t("Na tle grupy", "Against the group").into(), width: 0.17, align: Align::Left },
+                Column { title: format!("{} {}–{}", l.t("Trend", "Trend"), r.first_trend_year, r.year), width: 0.13, align: Align::Left },
             ],
             rows: part
                 .rows
@@ -619,8 +620,9 @@ mod tests {
         let g = bar_graphic(&row(Some(10.0), vec![])).unwrap();
         let median = g.shapes.iter().find_map(|s| if let Shape::Line { points, .. } = s { Some(points[0].0) } else { None }).unwrap();
         let unit = g.shapes.iter().find_map(|s| if let Shape::Circle { cx, .. } = s { Some(*cx) } else { None }).unwrap();
-        assert!((median - (4.0 + 0.5 * 112.0)).abs() < 0.01, "{median}");
-        assert!((unit - 116.0).abs() < 0.01, "{unit}");
+        // Drawn between x = 4 and x = width − 4: the median halfway, the unit (the maximum) at the end.
+        assert!((median - (4.0 + 0.5 * (g.width - 8.0))).abs() < 0.01, "{median}");
+        assert!((unit - (g.width - 4.0)).abs() < 0.01, "{unit}");
         assert!(
             bar_graphic(&Row { stats: GroupStats { n: 1, ..row(None, vec![]).stats }, ..row(None, vec![]) }).is_none(),
             "no bar for a group of one"

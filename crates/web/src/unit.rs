@@ -125,13 +125,11 @@ pub async fn render(
                 None => app::peer_group(store, c, ui, yy, &group.name, &spec).await.ok(),
                 Some(_) => None,
             };
-            let index = match then.as_ref().map(|g| &g.peers) {
-                Some(app::Peers::Fixed { partition, .. }) => Some(p.rank_index(*partition, yy)),
-                _ => None,
-            };
+            // A few rows of an older year: each rank is one pass over the group, cheaper than
+            // building that year's whole rank index (tens of ms) for them.
             for &(_, i) in run {
                 row_year[i] = yy;
-                by_indicator[i] = Some(then.as_ref().map(|g| g.compare_indexed(s, i, ui, yy, index.as_deref())).unwrap_or_default());
+                by_indicator[i] = Some(then.as_ref().map(|g| g.compare_indexed(s, i, ui, yy, None)).unwrap_or_default());
             }
         }
     }
