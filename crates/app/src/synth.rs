@@ -473,17 +473,8 @@ pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::C
         let _ = u;
     }
     let names: Vec<String> = (0..units).map(|u| format!("Jednostka {u}")).collect();
-    const AREAS: [&str; 9] = [
-        "edukacja",
-        "polityka_spoleczna",
-        "kultura_rekreacja",
-        "drogi_transport",
-        "srodowisko_komunalne",
-        "mieszkalnictwo_mienie",
-        "finanse",
-        "demografia",
-        "gospodarka",
-    ];
+    // The catalogue's areas, so synthetic indicators land in the portal's sections.
+    let areas = &ingest::catalogue::AREAS;
     let all_kinds: Vec<String> =
         ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska", "miasto_na_prawach_powiatu", "powiat", "wojewodztwo"].map(String::from).to_vec();
     let definitions = specs
@@ -496,7 +487,7 @@ pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::C
                 code: code.clone(),
                 name_pl: format!("Wskaźnik syntetyczny {i}"),
                 name_en: format!("Synthetic indicator {i}"),
-                area: AREAS[i % AREAS.len()].to_owned(),
+                area: areas[i % areas.len()].to_owned(),
                 kind: if i % 10 == 9 { "context".into() } else { "monitoring".into() },
                 dimension: "quantity".into(),
                 polarity: match polarity {
@@ -511,8 +502,8 @@ pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::C
                 unit_pl: "szt.".into(),
                 decimals: 1,
                 applies_to: all_kinds.clone(),
-                service_pl: format!("Usługa {}", (i / AREAS.len()) % 5),
-                service_en: format!("Service {}", (i / AREAS.len()) % 5),
+                service_pl: format!("Usługa {}", (i / areas.len()) % 5),
+                service_en: format!("Service {}", (i / areas.len()) % 5),
                 unit_en: "units".into(),
                 definition_pl: String::new(),
                 definition_en: String::new(),
