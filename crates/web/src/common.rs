@@ -103,21 +103,33 @@ pub fn downloads(l: L, label: &str, query: &str) -> Markup {
     }
 }
 
+/// The quartile bar in words — its title on the pages and its alternative text in the PDF:
+/// "Pozycja w grupie: mediana 44,4; połowa jednostek między 30,1 a 57,6; najniższa wartość
+/// 12,0, najwyższa 80,2; ta jednostka 66,7".
+pub fn bar_words(l: L, st: &GroupStats, this_unit: &str, fmt: &dyn Fn(f64) -> String) -> String {
+    let f = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "—".into());
+    format!(
+        "{}: {} {}; {} {} {} {}; {} {}, {} {}; {} {this_unit}",
+        l.t("Pozycja w grupie", "Position in the group"),
+        l.t("mediana", "median"),
+        f(st.median),
+        l.t("połowa jednostek między", "half of the units between"),
+        f(st.q1),
+        l.t("a", "and"),
+        f(st.q3),
+        l.t("najniższa wartość", "lowest value"),
+        f(st.min),
+        l.t("najwyższa", "highest"),
+        f(st.max),
+        l.t("ta jednostka", "this unit"),
+    )
+}
+
 /// The quartile bar of a unit in its group, with the position in words beside it.
 pub fn position_cell(l: L, id: &str, polarity: Polarity, st: &GroupStats, pos: &Position, value: Option<f64>, fmt: &dyn Fn(f64) -> String) -> Markup {
     let bar = match (st.min, st.q1, st.median, st.q3, st.max) {
         (Some(min), Some(q1), Some(median), Some(q3), Some(max)) if st.n >= 2 => {
-            let title = format!(
-                "{}: {} {}, {} {} – {}, {} {}",
-                l.t("Pozycja w grupie", "Position in the group"),
-                l.t("mediana", "median"),
-                fmt(median),
-                l.t("połowa jednostek między", "half of the units between"),
-                fmt(q1),
-                fmt(q3),
-                l.t("ta jednostka", "this unit"),
-                value.map(fmt).unwrap_or_else(|| "—".into())
-            );
+            let title = bar_words(l, st, &value.map(fmt).unwrap_or_else(|| "—".into()), fmt);
             Some(viz::quartile_bar(id, &title, &viz::Quartiles { min, q1, median, q3, max }, value, direction(polarity)))
         }
         _ => None,

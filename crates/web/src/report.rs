@@ -350,14 +350,7 @@ fn bar_svg(r: &Report, id: &str, row: &Row) -> String {
     let st = &row.stats;
     match (st.min, st.q1, st.median, st.q3, st.max) {
         (Some(min), Some(q1), Some(median), Some(q3), Some(max)) if st.n >= 2 => {
-            let title = format!(
-                "{}: {} {}, {} {}",
-                row.name,
-                r.l.t("mediana", "median"),
-                r.fmt(row, median),
-                r.l.t("ta jednostka", "this unit"),
-                row.value_text
-            );
+            let title = crate::common::bar_words(r.l, st, &row.value_text, &|v| r.fmt(row, v));
             viz::quartile_bar(id, &title, &viz::Quartiles { min, q1, median, q3, max }, row.value, crate::common::direction(row.polarity))
         }
         _ => String::new(),
@@ -439,26 +432,8 @@ fn trend_graphic(row: &Row) -> Option<Graphic> {
 /// The quartile bar in words (its text alternative in the PDF): the group's median, middle
 /// half and range, and the unit's value.
 fn bar_alt(r: &Report, row: &Row) -> String {
-    let l = r.l;
-    let st = &row.stats;
-    let f = |v: Option<f64>| v.map(|v| r.fmt(row, v)).unwrap_or_else(|| "—".into());
     let unit = row.value.map(|v| r.fmt(row, v)).unwrap_or_else(|| row.value_text.clone());
-    format!(
-        "{}: {} {}; {} {} {} {}; {} {}, {} {}; {} {}",
-        l.t("Pozycja w grupie", "Position in the group"),
-        l.t("mediana", "median"),
-        f(st.median),
-        l.t("połowa jednostek między", "half of the units between"),
-        f(st.q1),
-        l.t("a", "and"),
-        f(st.q3),
-        l.t("najniższa wartość", "lowest value"),
-        f(st.min),
-        l.t("najwyższa", "highest"),
-        f(st.max),
-        l.t("ta jednostka", "this unit"),
-        unit
-    )
+    crate::common::bar_words(r.l, &row.stats, &unit, &|v| r.fmt(row, v))
 }
 
 /// The trend line in words: the first and the last year with a value, and the two values.
