@@ -135,7 +135,12 @@ pub async fn render(
     }
     let diagnosis = no_group.is_none().then(|| app::diagnose_compared(c, ui, y, group.clone(), &compared, 5));
     let gp = group_param(&group.name);
-    let link = |i: usize| l.href(&format!("/wskaznik/{}?jst={}&grupa={}&rok={year}", c.definitions[i].code, u.code, q(&gp)));
+    // An indicator's page for this unit in the year its row shows (the card's, or the
+    // indicator's own newest for a row of an older year).
+    let link = |i: usize| {
+        let yr = s.first_year() + row_year.get(i).copied().unwrap_or(y) as i32;
+        l.href(&format!("/wskaznik/{}?jst={}&grupa={}&rok={yr}", c.definitions[i].code, u.code, q(&gp)))
+    };
     let code = u.code.as_str();
     let body = html! {
         h1 { (title) }

@@ -587,6 +587,10 @@ async fn pages_open_on_the_latest_year_with_data_of_each_indicator_and_rows_say_
     let density = piece(&card, ">Gęstość zaludnienia</a>", "</tr>");
     assert!(density.contains("dane za 2023"), "{density}");
     assert!(!density.contains("brak danych"), "{density}");
+    // Its link opens the indicator page on the year the row shows.
+    let at = card.find(">Gęstość zaludnienia</a>").expect("the density row");
+    let href = &card[card[..at].rfind("href=").expect("its link")..at];
+    assert!(href.contains("rok=2023"), "{href}");
     // The województwo's card is not opened on 2025 by one indicator either.
     let (_, woj) = get(&r, "/jst/02").await;
     assert_eq!(selected_year(&woj), Some("2024"));
