@@ -142,8 +142,20 @@ fn historical_unit(record: &Record, newest_state: Option<model::Date>) -> NewUni
     }
 }
 
+/// The unit's name as the file gives it, cut to a quote's length: a name is a field of the
+/// input, and a message carries no more than a short quote of input.
+fn quoted_name(rec: &Record) -> String {
+    model::excerpt(rec.unit_name.as_deref().unwrap_or(""), ingest::limits::QUOTE_CHARS).into_owned()
+}
+
+/// A bad row for the report. Its message is tamed again: a `RowError` may come from any
+/// `RecordSource` (the BDL API pages too), and the report must not carry unbounded input.
 fn reject(e: &RowError) -> Rejected {
-    Rejected { line: e.line, column: e.column.as_ref().map(|(n, name)| format!("{n} ({name})")), message: e.message.clone() }
+    Rejected {
+        line: e.line,
+        column: e.column.as_ref().map(|(n, name)| format!("{n} ({})", model::excerpt(name, ingest::limits::QUOTE_CHARS))),
+        message: ingest::tame(&e.message).into_owned(),
+    }
 }
 
 struct Unknown {
@@ -256,7 +268,7 @@ pub async fn import_records(
                         None => {
                             rejected += 1;
                             let entry = unknown.entry(rec.unit.as_str().to_owned()).or_insert_with(|| Unknown {
-                                name: rec.unit_name.clone().unwrap_or_default(),
+                                name: quoted_name(&rec),
                                 first_line: rec.line,
                                 rows: 0,
                             });
@@ -265,7 +277,7 @@ pub async fn import_records(
                                 report.rejected.push(Rejected {
                                     line: rec.line,
                                     column: None,
-                                    message: format!("unknown unit {} {}", rec.unit, rec.unit_name.as_deref().unwrap_or("")).trim_end().to_owned(),
+                                    message: format!("unknown unit {} {}", rec.unit, quoted_name(&rec)).trim_end().to_owned(),
                                 });
                             }
                             if !opts.skip_invalid {

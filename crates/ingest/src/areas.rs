@@ -13,15 +13,20 @@
 //! took effect that day (new gminy, new codes), which are the territory of 2025, not of 2024;
 //! the state date is read from the file name (`…wg_stanu_na_01012025…`) or a sheet cell
 //! (`stan na 01.01.2025`), and [`AreaOptions::year`] overrides it.
+//!
+//! The sheet is streamed within the limits of [`crate::xlsx`]; the rows above the header are
+//! kept (at most 20), the rest become records as they come.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
-use calamine::{Data, Reader as _};
+use calamine::Data;
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 
+use crate::limits::{MAX_XLSX_UNPACKED_BYTES, bytes, quote};
 use crate::observations::{Layout, Record, RecordSource, VariableInfo};
-use crate::{IngestError, RowError};
+use crate::sniff::{self, Import};
+use crate::{IngestError, RowError, xlsx};
 
 /// The catalogue's area variable (the denominator of population density).
 pub const AREA_VARIABLE: &str = "powierzchnia";
@@ -62,61 +67,83 @@ impl RecordSource for AreaReader {
 }
 
 fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
-    IngestError::Format { file: file.to_owned(), line, message: message.into() }
+    IngestError::format(file, line, message)
 }
 
-/// Opens an area list from a file.
+/// Opens an area list from a file (streamed: the file is not read into memory whole).
 pub fn open_areas(path: &Path, opts: &AreaOptions) -> Result<AreaReader, IngestError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    read_areas(&file, name, &bytes, opts)
+    let io = |source| IngestError::Io { file: file.clone(), source };
+    let head = sniff::head_of(path).map_err(io)?;
+    refuse_wrong(&file, &head, sniff::name_of(path))?;
+    let f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    if size > MAX_XLSX_UNPACKED_BYTES {
+        return Err(format_err(&file, 0, format!("the file is {}, past the limit of {} for an XLSX", bytes(size), bytes(MAX_XLSX_UNPACKED_BYTES))));
+    }
+    read_from(&file, sniff::name_of(path), std::io::BufReader::new(f), opts)
 }
 
 /// Reads an area list from the bytes of an XLSX workbook; `file_name` may carry the state
 /// date. Never panics.
 pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions) -> Result<AreaReader, IngestError> {
-    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+    refuse_wrong(file, bytes, file_name)?;
+    read_from(file, file_name, Cursor::new(bytes), opts)
+}
+
+/// Refuses what is not an XLSX workbook, naming the subcommand for a known other kind.
+fn refuse_wrong(file: &str, head: &[u8], file_name: &str) -> Result<(), IngestError> {
+    if head.starts_with(b"\xD0\xCF\x11\xE0") {
         return Err(format_err(file, 0, "this is an old Excel (XLS) workbook, which is not read; save it as XLSX"));
     }
-    if !bytes.starts_with(b"PK\x03\x04") {
+    if let Some(hint) = sniff::check(head, file_name, Import::Areas) {
+        return Err(format_err(file, 0, hint));
+    }
+    if !head.starts_with(b"PK\x03\x04") {
         return Err(format_err(file, 0, "not an XLSX workbook (GUGiK's list of areas is an .xlsx file)"));
     }
-    let bad = |e: String| format_err(file, 0, format!("cannot read the spreadsheet: {e}"));
-    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
-    let names = book.sheet_names();
-    let sheet = match &opts.sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| *n == s)
-            .cloned()
-            .ok_or_else(|| format_err(file, 0, format!("no sheet `{s}`; the sheets are: {}", names.join(", "))))?,
-        None => names.first().cloned().ok_or_else(|| bad("it has no sheets".to_owned()))?,
-    };
-    let range = book.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
-    let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
-    let first_col = range.start().map_or(0, |(_, c)| c) as usize;
-    let rows: Vec<(u64, Vec<Data>)> = range
-        .rows()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut cells = vec![Data::Empty; first_col];
-            cells.extend(r.iter().cloned());
-            (first_row + i as u64 + 1, cells)
-        })
-        .collect();
+    Ok(())
+}
 
-    // The header: the first row with a cell `TERYT`, among the first 20.
-    let Some(h) = rows.iter().take(20).position(|(_, cells)| cells.iter().any(|c| model::fold(&text(c)) == "teryt")) else {
-        return Err(format_err(
+fn read_from<R: Read + Seek>(file: &str, file_name: &str, reader: R, opts: &AreaOptions) -> Result<AreaReader, IngestError> {
+    let mut book = xlsx::open(reader, file)?;
+    let sheet = xlsx::pick_sheet(&book, opts.sheet.as_deref(), file)?;
+    let mut rows = xlsx::rows(&mut book, &sheet, file)?;
+
+    // The header: the first row with a cell `TERYT`, among the first 20 with data.
+    let mut above: Vec<(u64, Vec<Data>)> = Vec::new();
+    let mut long_layout = false;
+    let (header_line, header) = loop {
+        let Some((line, cells)) = rows.next_row()? else { break None };
+        let cells = xlsx::dense(&cells);
+        if cells.iter().any(|c| model::fold(&text(c)) == "teryt") {
+            break Some((line, cells));
+        }
+        let folded: Vec<String> = cells.iter().map(|c| model::fold(&text(c))).collect();
+        long_layout |= ["variable", "zmienna"].iter().any(|n| folded.iter().any(|f| f == n));
+        above.push((line, cells));
+        if above.len() >= 20 {
+            break None;
+        }
+    }
+    .ok_or_else(|| {
+        if long_layout {
+            return format_err(
+                file,
+                0,
+                "to są obserwacje w układzie długim (unit, variable, year, value): użyj `miernik import observations` / these are observations in the long layout (unit, variable, year, value): use `miernik import observations`",
+            );
+        }
+        format_err(
             file,
             0,
             format!(
-                "sheet `{sheet}`: no column `TERYT` in the first 20 rows; expected GUGiK's header `TERYT`, `Nazwa jednostki`, `Powierzchnia [ha]`, `Powierzchnia [km2]`"
+                "sheet `{}`: no column `TERYT` in the first 20 rows; expected GUGiK's header `TERYT`, `Nazwa jednostki`, `Powierzchnia [ha]`, `Powierzchnia [km2]`",
+                quote(&sheet)
             ),
-        ));
-    };
-    let (header_line, header) = &rows[h];
+        )
+    })?;
+    let header_line = &header_line;
     let names: Vec<String> = header.iter().map(text).collect();
     let folded: Vec<String> = names.iter().map(|n| model::fold(n).replace(' ', "")).collect();
     let find = |pred: &dyn Fn(&str) -> bool| folded.iter().position(|n| pred(n));
@@ -130,14 +157,14 @@ pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions)
             *header_line,
             format!(
                 "no column `Powierzchnia [ha]` in the header (found: {}); the area is read in hectares",
-                names.iter().filter(|n| !n.is_empty()).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                quote(&names.iter().filter(|n| !n.is_empty()).map(|n| format!("`{}`", quote(n))).collect::<Vec<_>>().join(", "))
             ),
         ));
     };
 
     let (year, year_from) = match opts.year {
         Some(y) => (y, "--year".to_owned()),
-        None => state_year(file_name, &rows[..h]).ok_or_else(|| {
+        None => state_year(file_name, &above).ok_or_else(|| {
             format_err(
                 file,
                 0,
@@ -147,12 +174,15 @@ pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions)
     };
 
     let variable = VariableCode::parse(AREA_VARIABLE).map_err(|e| format_err(file, 0, e.to_string()))?;
-    let column = |i: usize| Some((i + 1, names.get(i).cloned().unwrap_or_default()));
-    let mut out = Vec::with_capacity(rows.len());
+    let column = |i: usize| Some((i + 1, names.get(i).map_or("", String::as_str)));
+    let mut out = Vec::new();
     let mut skipped = 0u64;
-    for (line, cells) in &rows[h + 1..] {
-        let line = *line;
-        let get = |i: usize| cells.get(i).unwrap_or(&Data::Empty);
+    let mut previous = *header_line;
+    while let Some((line, cells)) = rows.next_row()? {
+        // Blank rows are not handed out by the sheet reader: count them from the gap.
+        skipped += line.saturating_sub(previous + 1);
+        previous = line;
+        let get = |i: usize| cells.iter().find(|(c, _)| *c == i).map_or(&Data::Empty, |(_, v)| v);
         let code_text: String = text(get(col_code)).chars().filter(|c| !c.is_whitespace()).collect();
         let ha_cell = get(col_ha);
         let km2_cell = col_km2.map_or(&Data::Empty, get);
@@ -165,7 +195,7 @@ pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions)
             skipped += 1; // a note or footnote written in the code column
             continue;
         }
-        let err = |col: usize, message: String| RowError { file: file.to_owned(), line, column: column(col), message };
+        let err = |col: usize, message: String| RowError::new(file, line, column(col), message);
         let unit = match parse_code(get(col_code), &code_text) {
             Ok(u) => u,
             Err(m) => {
@@ -204,7 +234,7 @@ pub fn read_areas(file: &str, file_name: &str, bytes: &[u8], opts: &AreaOptions)
         out.push(Ok(Record { line, unit, unit_name: name, variable: variable.clone(), year, value: Some(value), flag: Flag::Final }));
     }
     if out.is_empty() {
-        return Err(format_err(file, *header_line, format!("sheet `{sheet}` has no rows of units below the header")));
+        return Err(format_err(file, *header_line, format!("sheet `{}` has no rows of units below the header", quote(&sheet))));
     }
     let total = out.len();
     Ok(AreaReader {

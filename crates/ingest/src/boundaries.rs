@@ -5,16 +5,27 @@
 //! anything is returned: codes (one level per file, no code twice), geometry (closed rings of
 //! at least four finite positions enclosing an area, inside Poland — a file in another
 //! projection lands outside it and is refused as such). Errors say file, feature and field.
+//!
+//! Bounded: a GeoJSON, a `.shp` or a `.dbf` may be at most [`MAX_BOUNDARY_FILE_BYTES`], and a
+//! file at most [`MAX_BOUNDARY_POSITIONS`] positions, counted while parsing (a GeoJSON is
+//! parsed as a stream straight into rings, `geojson`; a shapefile's shapes are converted one
+//! at a time). A file of another kind (TERC, an XLSX, observations) is refused naming the
+//! subcommand that reads it.
+
+mod geojson;
 
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Cursor};
 use std::path::Path;
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 use model::{Level, TerytCode};
+use serde::de::DeserializeSeed;
 
 use crate::IngestError;
+use crate::limits::{MAX_BOUNDARY_FILE_BYTES, MAX_BOUNDARY_POSITIONS, bytes, thousands};
 use crate::projection::from_puwg1992;
+use crate::sniff::{self, Import};
 
 /// The coordinate system the file was in (the features are always returned in WGS84).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,29 +81,71 @@ pub fn read_boundaries(path: &Path) -> Result<BoundaryFile, IngestError> {
         let read = |ext: &str| -> Result<Option<Vec<u8>>, IngestError> {
             for e in [ext.to_ascii_lowercase(), ext.to_ascii_uppercase()] {
                 let p = path.with_extension(&e);
-                match std::fs::read(&p) {
+                match read_bounded(&p) {
                     Ok(b) => return Ok(Some(b)),
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(source) => return Err(IngestError::Io { file: p.display().to_string(), source }),
+                    Err(IngestError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
                 }
             }
             Ok(None)
         };
-        let shp = std::fs::read(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
+        let shp = read_bounded(path)?;
         let parts = ShapefileParts { shp, shx: read("shx")?, dbf: read("dbf")?, prj: read("prj")?, cpg: read("cpg")? };
         parse_shapefile(&file, &parts)
     } else {
-        let bytes = std::fs::read(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
-        parse_geojson(&file, &bytes)
+        let io = |source| IngestError::Io { file: file.clone(), source };
+        let head = sniff::head_of(path).map_err(io)?;
+        if let Some(hint) = sniff::check(&head, sniff::name_of(path), Import::Boundaries) {
+            return Err(whole(&file, hint));
+        }
+        let f = std::fs::File::open(path).map_err(io)?;
+        check_size(&file, f.metadata().map_err(io)?.len())?;
+        let mut reader = BufReader::with_capacity(1 << 16, f);
+        if reader.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
+            reader.consume(3);
+        }
+        geojson_from(&file, serde_json::Deserializer::from_reader(reader), MAX_BOUNDARY_POSITIONS)
     }
 }
 
+fn check_size(file: &str, size: u64) -> Result<(), IngestError> {
+    if size > MAX_BOUNDARY_FILE_BYTES {
+        return Err(whole(
+            file,
+            format!(
+                "the file is {}, past the limit of {} for a boundary file; simplify the boundaries (e.g. `mapshaper -simplify 10%`) or split the file",
+                bytes(size),
+                bytes(MAX_BOUNDARY_FILE_BYTES)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A part of a shapefile, read whole once its size is known to be within the limit.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, IngestError> {
+    let name = path.display().to_string();
+    let io = |source| IngestError::Io { file: name.clone(), source };
+    check_size(&name, std::fs::metadata(path).map_err(io)?.len())?;
+    std::fs::read(path).map_err(io)
+}
+
+fn too_many_positions(file: &str, max: usize) -> IngestError {
+    whole(
+        file,
+        format!(
+            "more than {} positions (vertices), the limit for one boundary file; simplify the boundaries (e.g. `mapshaper -simplify 10%`) or split the file",
+            thousands(max as u64)
+        ),
+    )
+}
+
 fn whole(file: &str, message: impl Into<String>) -> IngestError {
-    IngestError::Format { file: file.to_owned(), line: 0, message: message.into() }
+    IngestError::format(file, 0, message)
 }
 
 fn at(file: &str, feature: usize, field: &str, message: impl Into<String>) -> IngestError {
-    IngestError::Feature { file: file.to_owned(), feature, field: field.to_owned(), message: message.into() }
+    IngestError::Feature { file: file.to_owned(), feature, field: field.to_owned(), message: crate::tame(&message.into()).into_owned() }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,39 +154,43 @@ fn at(file: &str, feature: usize, field: &str, message: impl Into<String>) -> In
 /// Parses a GeoJSON FeatureCollection of Polygon/MultiPolygon features.
 pub fn parse_geojson(file: &str, bytes: &[u8]) -> Result<BoundaryFile, IngestError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let doc: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| whole(file, format!("not JSON (line {}, column {}): {e}", e.line(), e.column())))?;
-    if doc.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
+    if let Some(hint) = sniff::check(bytes, "", Import::Boundaries) {
+        return Err(whole(file, hint));
+    }
+    geojson_from(file, serde_json::Deserializer::from_slice(bytes), MAX_BOUNDARY_POSITIONS)
+}
+
+/// The GeoJSON a deserializer reads, at most `max_positions` positions.
+fn geojson_from<'de, R: serde_json::de::Read<'de>>(
+    file: &str,
+    mut de: serde_json::Deserializer<R>,
+    max_positions: usize,
+) -> Result<BoundaryFile, IngestError> {
+    let budget = geojson::Budget::new(max_positions);
+    let parsed = geojson::DocSeed(&budget).deserialize(&mut de).and_then(|doc| de.end().map(|()| doc));
+    let doc = match parsed {
+        Ok(doc) => doc,
+        Err(_) if budget.exceeded() => return Err(too_many_positions(file, max_positions)),
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            return Err(whole(file, format!("not a GeoJSON FeatureCollection (line {}, column {}): {e}", e.line(), e.column())));
+        }
+        Err(e) => return Err(whole(file, format!("not JSON (line {}, column {}): {e}", e.line(), e.column()))),
+    };
+    if doc.kind.as_deref() != Some("FeatureCollection") {
         return Err(whole(file, "not a GeoJSON FeatureCollection (no \"type\": \"FeatureCollection\")"));
     }
-    let crs = match doc.pointer("/crs/properties/name").and_then(|n| n.as_str()) {
+    let crs = match doc.crs_name.as_deref() {
         None => None,
         Some(name) => Some(crs_from_name(name).ok_or_else(|| {
             whole(file, format!("wrong projection: the crs member names `{name}`; expected WGS84 (EPSG:4326, CRS84) or EPSG:2180 (PUWG 1992)"))
         })?),
     };
-    let features = doc.get("features").and_then(|f| f.as_array()).ok_or_else(|| whole(file, "the FeatureCollection has no \"features\" array"))?;
+    let features = doc.features.ok_or_else(|| whole(file, "the FeatureCollection has no \"features\" array"))?;
     let mut raw = Vec::with_capacity(features.len());
-    for (i, f) in features.iter().enumerate() {
+    for (i, f) in features.into_iter().enumerate() {
         let n = i + 1;
-        let props = f.get("properties").and_then(|p| p.as_object());
-        let attrs: Vec<(String, String)> = props
-            .map(|p| {
-                p.iter()
-                    .filter_map(|(k, v)| {
-                        let s = match v {
-                            serde_json::Value::String(s) => s.clone(),
-                            serde_json::Value::Number(x) => x.to_string(),
-                            _ => return None,
-                        };
-                        Some((k.clone(), s))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let geometry = f.get("geometry").ok_or_else(|| at(file, n, "geometry", "the feature has no geometry"))?;
-        let rings = geojson_polygons(geometry).map_err(|m| at(file, n, "geometry", m))?;
-        raw.push(RawFeature { number: n, attrs, polygons: rings });
+        let polygons = f.geometry.map_err(|m| at(file, n, "geometry", m))?;
+        raw.push(RawFeature { number: n, attrs: f.attrs, polygons });
     }
     // Without a crs member, the coordinates must be lon/lat: projected ones are refused.
     let crs = match crs {
@@ -185,36 +242,6 @@ fn first_out_of_range(raw: &[RawFeature]) -> Option<(usize, f64, f64)> {
     })
 }
 
-fn geojson_polygons(g: &serde_json::Value) -> Result<Vec<RawPolygon>, String> {
-    let kind = g.get("type").and_then(|t| t.as_str()).unwrap_or("");
-    let coords = g.get("coordinates").ok_or("the geometry has no coordinates")?;
-    match kind {
-        "Polygon" => Ok(vec![geojson_polygon(coords)?]),
-        "MultiPolygon" => coords.as_array().ok_or("MultiPolygon coordinates are not an array")?.iter().map(geojson_polygon).collect(),
-        other => Err(format!("geometry type `{other}`: expected Polygon or MultiPolygon")),
-    }
-}
-
-fn geojson_polygon(v: &serde_json::Value) -> Result<RawPolygon, String> {
-    let rings = v.as_array().ok_or("polygon coordinates are not an array of rings")?;
-    let mut rings = rings.iter().map(|r| {
-        r.as_array()
-            .ok_or("a ring is not an array of positions")?
-            .iter()
-            .map(|p| match p.as_array().map(|a| a.as_slice()) {
-                Some([x, y, ..]) => match (x.as_f64(), y.as_f64()) {
-                    (Some(x), Some(y)) => Ok((x, y)),
-                    _ => Err("a position is not two numbers"),
-                },
-                _ => Err("a position is not an array of two numbers"),
-            })
-            .collect::<Result<RawRing, _>>()
-    });
-    let exterior = rings.next().ok_or("a polygon without rings")??;
-    let holes = rings.collect::<Result<Vec<_>, _>>()?;
-    Ok((exterior, holes))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Shapefile
 
@@ -247,7 +274,7 @@ pub fn parse_shapefile(file: &str, parts: &ShapefileParts) -> Result<BoundaryFil
     if declared != parts.shp.len() {
         return Err(whole(file, format!("the .shp is truncated or damaged: its header says {declared} bytes, the file has {}", parts.shp.len())));
     }
-    let shapes = read_shapes(file, parts)?;
+    let shapes = read_shapes(file, parts, MAX_BOUNDARY_POSITIONS)?;
     let encoding = dbf_encoding(parts.cpg.as_deref(), dbf);
     let records = read_records(stem, dbf, encoding)?;
     if records.len() != shapes.len() {
@@ -257,30 +284,43 @@ pub fn parse_shapefile(file: &str, parts: &ShapefileParts) -> Result<BoundaryFil
         ));
     }
     let mut raw = Vec::with_capacity(shapes.len());
-    for (i, (shape, attrs)) in shapes.into_iter().zip(records).enumerate() {
+    for (i, (polygons, attrs)) in shapes.into_iter().zip(records).enumerate() {
         let n = i + 1;
-        let polygons = shape_polygons(shape).map_err(|m| at(file, n, "geometry", m))?;
+        let polygons = polygons.map_err(|m| at(file, n, "geometry", m))?;
         raw.push(RawFeature { number: n, attrs, polygons });
     }
     finish(file, crs, raw)
 }
 
-fn read_shapes(file: &str, parts: &ShapefileParts) -> Result<Vec<shapefile::Shape>, IngestError> {
+/// The shapes of a .shp, each converted to polygons (or why not) as it is read, so only one
+/// shape of the crate's own form is held at a time; at most `max_positions` positions.
+fn read_shapes(file: &str, parts: &ShapefileParts, max_positions: usize) -> Result<Vec<Result<Vec<RawPolygon>, String>>, IngestError> {
     // The crate reads sizes from the file; a damaged one must not bring the process down.
-    let result = std::panic::catch_unwind(|| -> Result<Vec<shapefile::Shape>, String> {
+    let result = std::panic::catch_unwind(|| -> Result<Vec<Result<Vec<RawPolygon>, String>>, Option<String>> {
         let reader = match &parts.shx {
             Some(shx) => shapefile::ShapeReader::with_shx(Cursor::new(&parts.shp), Cursor::new(shx)),
             None => shapefile::ShapeReader::new(Cursor::new(&parts.shp)),
         };
-        let mut reader = reader.map_err(|e| format!("cannot read the .shp: {e}"))?;
+        let mut reader = reader.map_err(|e| Some(format!("cannot read the .shp: {e}")))?;
         let mut out = Vec::new();
+        let mut positions = 0usize;
         for (i, s) in reader.iter_shapes().enumerate() {
-            out.push(s.map_err(|e| format!("feature {}: the .shp (or .shx) is truncated or damaged: {e}", i + 1))?);
+            let shape = s.map_err(|e| Some(format!("feature {}: the .shp (or .shx) is truncated or damaged: {e}", i + 1)))?;
+            let polygons = shape_polygons(shape);
+            if let Ok(ps) = &polygons {
+                positions += ps.iter().flat_map(|(e, h)| std::iter::once(e).chain(h)).map(Vec::len).sum::<usize>();
+                if positions > max_positions {
+                    return Err(None);
+                }
+            }
+            out.push(polygons);
         }
         Ok(out)
     });
     match result {
-        Ok(r) => r.map_err(|m| whole(file, m)),
+        Ok(Ok(shapes)) => Ok(shapes),
+        Ok(Err(Some(m))) => Err(whole(file, m)),
+        Ok(Err(None)) => Err(too_many_positions(file, max_positions)),
         Err(_) => Err(whole(file, "the .shp is damaged: its record sizes do not fit the file")),
     }
 }
@@ -507,4 +547,92 @@ fn to_geometry(polygons: Vec<RawPolygon>, crs: Crs) -> Result<MultiPolygon<f64>,
         out.push(polygon);
     }
     Ok(MultiPolygon::new(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(code: &str, coordinates: &str) -> String {
+        format!(
+            r#"{{"type":"Feature","properties":{{"terc":"{code}","pop":1234,"area":1.5,"flag":true}},"geometry":{{"type":"MultiPolygon","coordinates":{coordinates}}}}}"#
+        )
+    }
+
+    const SQUARE: &str = "[[19,50],[19.1,50],[19.1,50.1],[19,50.1],[19,50]]";
+    const HOLE: &str = "[[19.02,50.02],[19.02,50.05],[19.05,50.05],[19.02,50.02]]";
+
+    const OTHER: &str = "[[19.1,50],[19.2,50],[19.2,50.1],[19.1,50.1],[19.1,50]]";
+
+    /// Two features, 14 positions, the collection's members in an unusual order.
+    fn two_features() -> String {
+        let a = feature("1261011", &format!("[[{SQUARE},{HOLE}]]"));
+        let b = feature("1206011", &format!("[[{OTHER}]]"));
+        format!(r#"{{"features":[{a},{b}],"meta":{{"big":[1,2,[3,{{"x":null}}]]}},"type":"FeatureCollection"}}"#)
+    }
+
+    fn parse(text: &str, max: usize) -> Result<BoundaryFile, IngestError> {
+        geojson_from("g.json", serde_json::Deserializer::from_slice(text.as_bytes()), max)
+    }
+
+    #[test]
+    fn the_streamed_geojson_keeps_members_in_any_order_holes_and_numeric_properties() {
+        let f = parse(&two_features(), MAX_BOUNDARY_POSITIONS).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(f.features.len(), 2);
+        assert_eq!(f.features[0].geometry.0[0].interiors().len(), 1, "the hole is kept");
+        assert_eq!(f.code_field, "terc");
+    }
+
+    #[test]
+    fn a_geojson_past_the_position_limit_stops_at_the_first_position_past_it() {
+        let text = two_features(); // 5 + 4 + 5 positions
+        assert!(parse(&text, 14).is_ok());
+        let e = parse(&text, 13).expect_err("refused").to_string();
+        assert!(e.contains("more than 13 positions") && e.contains("simplify"), "{e}");
+    }
+
+    #[test]
+    fn geometry_errors_read_as_they_always_did() {
+        let case = |coords: &str, kind: &str| {
+            let text = format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"terc":"1261011"}},"geometry":{{"type":"{kind}","coordinates":{coords}}}}}]}}"#
+            );
+            parse(&text, 100).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert!(case(r#"[[[19,"a"],[1,2]]]"#, "Polygon").contains("a position is not two numbers"));
+        assert!(case("[[[19],[1,2]]]", "Polygon").contains("a position is not an array of two numbers"));
+        assert!(case("[[[[19,50]]]]", "Polygon").contains("a ring is not an array of positions"));
+        assert!(case("[[19,50]]", "Polygon").contains("polygon coordinates are not an array of rings"));
+        assert!(case("[19,50]", "Polygon").contains("polygon coordinates are not an array of rings"));
+        assert!(case("5", "MultiPolygon").contains("MultiPolygon coordinates are not an array"));
+        assert!(case("[]", "Polygon").contains("a polygon without rings"));
+        assert!(case("[[]]", "Polygon").contains("has 0 positions"));
+        assert!(case("[[[19,50]]]", "Point").contains("geometry type `Point`"));
+        let e = parse(r#"[1,2]"#, 10).expect_err("refused").to_string();
+        assert!(e.contains("not a GeoJSON FeatureCollection"), "{e}");
+        let e = parse(r#"{"type":"FeatureCollection","features":5}"#, 10).expect_err("refused").to_string();
+        assert!(e.contains("no \"features\" array"), "{e}");
+        let e = parse(r#"{"type":"FeatureCollection","features":[]} x"#, 10).expect_err("refused").to_string();
+        assert!(e.contains("not JSON"), "{e}");
+    }
+
+    #[test]
+    fn a_shapefile_past_the_position_limit_is_refused() {
+        use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("s.shp");
+        let table = TableWriterBuilder::new().add_character_field(FieldName::try_from("JPT_KOD_JE").expect("field"), 20);
+        let mut w = shapefile::Writer::from_path(&path, table).expect("writer");
+        let pts = [(500_000.0, 250_000.0), (501_000.0, 250_000.0), (501_000.0, 251_000.0), (500_000.0, 251_000.0), (500_000.0, 250_000.0)];
+        let ring = shapefile::PolygonRing::Outer(pts.iter().map(|&(x, y)| shapefile::Point::new(x, y)).collect());
+        let mut r = Record::default();
+        r.insert("JPT_KOD_JE".into(), FieldValue::Character(Some("1261011".into())));
+        w.write_shape_and_record(&shapefile::Polygon::with_rings(vec![ring]), &r).expect("write");
+        drop(w);
+        let read = |e: &str| std::fs::read(path.with_extension(e)).ok();
+        let parts = ShapefileParts { shp: read("shp").expect("shp"), shx: read("shx"), dbf: read("dbf"), prj: None, cpg: None };
+        assert_eq!(read_shapes("s.shp", &parts, 5).expect("5 positions").len(), 1);
+        let e = read_shapes("s.shp", &parts, 4).expect_err("refused").to_string();
+        assert!(e.contains("more than 4 positions"), "{e}");
+    }
 }

@@ -38,7 +38,9 @@ use std::path::Path;
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 use quick_xml::events::Event;
 
+use crate::limits::{MAX_FIELD_BYTES, MAX_WHOLE_FILE_BYTES, bytes};
 use crate::observations::{Layout, Record, RecordSource, VariableInfo};
+use crate::sniff::{self, Import};
 use crate::{IngestError, RowError};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -167,7 +169,7 @@ fn measure_name(report: Report, m: &str) -> String {
 }
 
 fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
-    IngestError::Format { file: file.to_owned(), line, message: message.into() }
+    IngestError::format(file, line, message)
 }
 
 /// An element of the document: name, text, children, the line it starts on.
@@ -248,6 +250,18 @@ fn parse_xml(file: &str, text: &str) -> Result<El, IngestError> {
                 let content = t.xml10_content();
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&content);
+                    if top.text.len() > MAX_FIELD_BYTES {
+                        let l = line_at(pos);
+                        return Err(format_err(
+                            file,
+                            l,
+                            format!(
+                                "<{}> holds more than {} of text, the limit for one element",
+                                top.name,
+                                crate::limits::bytes(MAX_FIELD_BYTES as u64)
+                            ),
+                        ));
+                    }
                 } else if !content.trim().is_empty() {
                     let l = line_at(pos);
                     return Err(format_err(file, l, "text outside of any element: this is not an XML report package"));
@@ -256,6 +270,18 @@ fn parse_xml(file: &str, text: &str) -> Result<El, IngestError> {
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&t.into_inner());
+                    if top.text.len() > MAX_FIELD_BYTES {
+                        let l = line_at(pos);
+                        return Err(format_err(
+                            file,
+                            l,
+                            format!(
+                                "<{}> holds more than {} of text, the limit for one element",
+                                top.name,
+                                crate::limits::bytes(MAX_FIELD_BYTES as u64)
+                            ),
+                        ));
+                    }
                 }
             }
             Event::GeneralRef(r) => {
@@ -404,16 +430,46 @@ struct Read {
     positions: usize,
 }
 
+/// A file that is not XML and of a known other kind (an XLSX, a GeoJSON, a CSV of TERC or of
+/// observations): the subcommand that reads it. Another XML (TERC's) is told by its root
+/// element, which the message names as well.
+fn wrong_kind(head: &[u8], name: &str) -> Option<String> {
+    match sniff::sniff(head, name)? {
+        sniff::Kind::TercXml | sniff::Kind::Xml => None,
+        kind => sniff::wrong_file(kind, Import::Budget),
+    }
+}
+
 /// Opens a report package from a file.
 pub fn open_budget(path: &Path, opts: &BudgetOptions) -> Result<BudgetReader, IngestError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
-    read_budget(&file, &bytes, opts)
+    let io = |source| IngestError::Io { file: file.clone(), source };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let head = sniff::head_of(path).map_err(io)?;
+    if let Some(hint) = wrong_kind(&head, sniff::name_of(path)) {
+        return Err(format_err(&file, 0, hint));
+    }
+    if size > MAX_WHOLE_FILE_BYTES {
+        return Err(format_err(
+            &file,
+            0,
+            format!(
+                "the file is {}, past the limit of {} for a report package (a JST's package is under 1 MB); split the package",
+                bytes(size),
+                bytes(MAX_WHOLE_FILE_BYTES)
+            ),
+        ));
+    }
+    let content = std::fs::read(path).map_err(io)?;
+    read_budget(&file, &content, opts)
 }
 
 /// Reads a report package from bytes. Never panics; every problem names the file, the line
 /// and the element path.
 pub fn read_budget(file: &str, bytes: &[u8], opts: &BudgetOptions) -> Result<BudgetReader, IngestError> {
+    if let Some(hint) = wrong_kind(bytes, "") {
+        return Err(format_err(file, 0, hint));
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(format_err(file, 0, "the file is empty"));
@@ -422,10 +478,11 @@ pub fn read_budget(file: &str, bytes: &[u8], opts: &BudgetOptions) -> Result<Bud
         .map_err(|e| format_err(file, 0, format!("not UTF-8 text (byte {}): not a BeSTi@ XML report package", e.valid_up_to())))?;
     let root = parse_xml(file, text)?;
     if root.name != "PaczkaSprawozdan" {
+        let hint = sniff::sniff(bytes, "").and_then(|k| sniff::wrong_file(k, Import::Budget)).map(|h| format!("; {h}")).unwrap_or_default();
         return Err(format_err(
             file,
             root.line,
-            format!("the root element is <{}>, not <PaczkaSprawozdan>: this is not a BeSTi@ report package (Rb-27S/Rb-28S XML)", root.name),
+            format!("the root element is <{}>, not <PaczkaSprawozdan>: this is not a BeSTi@ report package (Rb-27S/Rb-28S XML){hint}", root.name),
         ));
     }
     let package_period = root.child("Okres").map(|p| period(p, "PaczkaSprawozdan/Okres", file)).transpose()?;

@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use model::{Polarity, UnitKind};
+
+use crate::limits::{MAX_CATALOGUE_BYTES, bytes};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -116,7 +118,7 @@ pub const DIMENSIONS: [&str; 4] = ["quantity", "quality", "availability", "effic
 
 /// A catalogue that cannot be used: where (line 0: the file as a whole) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
+#[error("{file}{}: {}", if *line > 0 { format!(":{line}") } else { String::new() }, crate::tame(message))]
 pub struct CatalogueError {
     pub file: String,
     pub line: usize,
@@ -130,16 +132,29 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Reads and checks a catalogue file.
 pub fn read_catalogue(path: &Path) -> Result<Catalogue, CatalogueError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| CatalogueError { file: file.clone(), line: 0, message: format!("cannot read: {e}") })?;
+    let whole = |message: String| CatalogueError { file: file.clone(), line: 0, message };
+    let size = std::fs::metadata(path).map_err(|e| whole(format!("cannot read: {e}")))?.len();
+    if size > MAX_CATALOGUE_BYTES {
+        return Err(whole(format!("the file is {}, past the limit of {} for the catalogue", bytes(size), bytes(MAX_CATALOGUE_BYTES))));
+    }
+    let head = crate::sniff::head_of(path).map_err(|e| whole(format!("cannot read: {e}")))?;
+    if let Some(hint) = crate::sniff::check(&head, crate::sniff::name_of(path), crate::sniff::Import::Indicators) {
+        return Err(whole(hint));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| whole(format!("cannot read: {e}")))?;
     parse_catalogue(&text, &file)
 }
 
 /// Parses and checks catalogue text; `file` names it in errors.
 pub fn parse_catalogue(text: &str, file: &str) -> Result<Catalogue, CatalogueError> {
-    let err = |offset: usize, message: String| CatalogueError { file: file.to_owned(), line: line_of(text, offset), message };
+    let err = |offset: usize, message: String| CatalogueError {
+        file: file.to_owned(),
+        line: line_of(text, offset),
+        message: crate::tame(&message).into_owned(),
+    };
     let cat: Catalogue = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(0, |s| line_of(text, s.start));
-        CatalogueError { file: file.to_owned(), line, message: e.message().trim().to_owned() }
+        CatalogueError { file: file.to_owned(), line, message: crate::tame(e.message().trim()).into_owned() }
     })?;
     let mut vars = HashSet::new();
     for v in &cat.variables {

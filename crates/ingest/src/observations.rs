@@ -1,10 +1,15 @@
 //! Observation files: the long layout (`unit,variable,year,value[,flag]`, CSV or XLSX) and
 //! BDL's web exports (CREL: one value per row; CTAB: one column per dimensions × year).
 //! The layout is told by content. CSV files are streamed record by record (memory does not
-//! grow with the file); an XLSX sheet is read whole, as spreadsheets are.
+//! grow with the file; a record is at most [`MAX_RECORD_BYTES`], a field [`MAX_FIELD_BYTES`],
+//! a header [`MAX_COLUMNS`] columns). An XLSX sheet is streamed cell by cell within the
+//! limits of [`crate::xlsx`] and only its layout's columns are kept, one small row per data
+//! row.
 //!
 //! How a file is told apart (first match wins):
 //!
+//! 0. a file of a known other kind (GeoJSON, TERC, BeSTi@ XML, the catalogue, any XML or
+//!    JSON) is refused naming the subcommand that reads it ([`crate::sniff`]);
 //! 1. starts with the OLE magic `D0 CF 11 E0` or is named `.xls` → refused (old Excel);
 //! 2. starts with the ZIP magic `PK\x03\x04` or is named `.xlsx`/`.xlsm` → XLSX, long layout,
 //!    first sheet or [`ReadOptions::sheet`], first non-empty row is the header;
@@ -22,10 +27,12 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use calamine::{Data, Reader as _};
+use calamine::Data;
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 
-use crate::{IngestError, RowError, bdl};
+use crate::limits::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_RECORD_BYTES, bytes, quote, thousands};
+use crate::sniff::{self, Import};
+use crate::{IngestError, RowError, bdl, xlsx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -68,17 +75,54 @@ pub struct Record {
 
 type Csv = csv::Reader<Lf<BufReader<File>>>;
 
+/// The csv reader's buffer: it reads ahead of the record it parses by at most this much.
+const CSV_BUFFER: usize = 1 << 16;
+
 /// Turns CRLF into LF on the fly. The csv crate counts lines wrongly in CRLF files (each
 /// record after the first is reported one line early); with LF its count is exact. Also
-/// counts the bytes taken from the file, for progress.
+/// counts the bytes taken from the file, for progress, and refuses to hand out bytes past
+/// `limit` (set before each record: its start plus [`MAX_RECORD_BYTES`]), which bounds the
+/// record the csv reader buffers.
 pub(crate) struct Lf<R> {
     inner: R,
     carry_cr: bool,
     consumed: u64,
+    /// Bytes handed out (after CR removal): the csv reader's byte positions.
+    produced: u64,
+    limit: u64,
 }
+
+impl<R> Lf<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Lf { inner, carry_cr: false, consumed: 0, produced: 0, limit: u64::MAX }
+    }
+}
+
+/// The io error [`Lf`] gives past its limit.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a record longer than {}", bytes(MAX_RECORD_BYTES))
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 impl<R: Read> Read for Lf<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.read_lf(out)?;
+        self.produced += n as u64;
+        if self.produced > self.limit {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, RecordTooLong));
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Read> Lf<R> {
+    fn read_lf(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         if out.len() < 2 {
             // Too small to hold a carried CR and a byte; the csv reader never asks this.
             let n = self.inner.read(out)?;
@@ -143,9 +187,10 @@ enum Inner {
         cols: LongCols,
         comma_sep: bool,
     },
-    /// `total`: rows of the sheet after the header, for progress.
+    /// `total`: rows of the sheet after the header, for progress. Each row holds the layout's
+    /// cells only: unit, variable, year, value, flag.
     Xlsx {
-        rows: std::vec::IntoIter<(u64, Vec<Data>)>,
+        rows: std::vec::IntoIter<(u64, [Data; 5])>,
         cols: LongCols,
         total: usize,
     },
@@ -223,7 +268,7 @@ pub struct ObservationReader {
 }
 
 fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
-    IngestError::Format { file: file.to_owned(), line, message: message.into() }
+    IngestError::format(file, line, message)
 }
 
 fn io_err(file: &str, source: std::io::Error) -> IngestError {
@@ -262,6 +307,9 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
         col_names: Vec::new(),
         empty: 0,
     };
+    if let Some(hint) = sniff::check(&head, sniff::name_of(path), Import::Observations) {
+        return Err(format_err(&file, 0, hint));
+    }
     if head.starts_with(b"\xD0\xCF\x11\xE0") || ext == "xls" {
         return Err(format_err(&file, 0, "this is an old Excel (XLS) workbook, which is not read; save it as XLSX, or as CSV in UTF-8"));
     }
@@ -287,15 +335,40 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
 }
 
 fn csv_reader(f: File, delimiter: u8) -> Csv {
-    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(Lf {
-        inner: BufReader::with_capacity(1 << 16, f),
-        carry_cr: false,
-        consumed: 0,
-    })
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(Lf::new(BufReader::with_capacity(1 << 16, f)))
 }
 
-/// The header's fields as text; a header that is not UTF-8 stops the file.
+/// The header's fields as text; a header that is not UTF-8, of more than [`MAX_COLUMNS`]
+/// columns or with a field past [`MAX_FIELD_BYTES`] stops the file.
 fn header_names(header: &csv::ByteRecord, file: &str) -> Result<Vec<String>, IngestError> {
+    if header.len() > MAX_COLUMNS {
+        return Err(format_err(
+            file,
+            1,
+            format!(
+                "the header has {} columns, past the limit of {}: is the separator right, and is this a file of observations? Split the columns into several files",
+                thousands(header.len() as u64),
+                thousands(MAX_COLUMNS as u64)
+            ),
+        ));
+    }
+    if let Some((i, len)) = long_field(header) {
+        return Err(format_err(
+            file,
+            1,
+            format!(
+                "column {} of the header is {} long, past the limit of {} for one field",
+                i + 1,
+                bytes(len as u64),
+                bytes(MAX_FIELD_BYTES as u64)
+            ),
+        ));
+    }
     header
         .iter()
         .map(|f| {
@@ -338,14 +411,11 @@ fn long_columns(names: Vec<String>, file: &str, line: u64, sep_hint: &str) -> Re
     }
     let expected = "unit,variable,year,value[,flag] (or jednostka,zmienna,rok,wartosc[,flaga])";
     if !unknown.is_empty() {
-        return Err(format_err(
-            file,
-            line,
-            format!(
-                "unknown column(s) {} in the header; expected {expected}{sep_hint}",
-                unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
-            ),
-        ));
+        let mut listed: Vec<String> = unknown.iter().take(5).map(|u| format!("`{}`", quote(u))).collect();
+        if unknown.len() > 5 {
+            listed.push(format!("and {} more", unknown.len() - 5));
+        }
+        return Err(format_err(file, line, format!("unknown column(s) {} in the header; expected {expected}{sep_hint}", listed.join(", "))));
     }
     match (unit, variable, year, value) {
         (Some(unit), Some(variable), Some(year), Some(value)) => Ok(LongCols { unit, variable, year, value, flag, names }),
@@ -357,7 +427,11 @@ fn long_columns(names: Vec<String>, file: &str, line: u64, sep_hint: &str) -> Re
             Err(format_err(
                 file,
                 line,
-                format!("the header must name the columns {expected}; missing: {}; found `{}`{sep_hint}", missing.join(", "), names.join(",")),
+                format!(
+                    "the header must name the columns {expected}; missing: {}; found `{}`{sep_hint}",
+                    missing.join(", "),
+                    quote(&names.join(","))
+                ),
             ))
         }
     }
@@ -375,7 +449,7 @@ impl ObservationReader {
         };
         let mut csv = csv_reader(f, delimiter);
         let mut header = csv::ByteRecord::new();
-        let has = csv.read_byte_record(&mut header).map_err(|e| format_err(&self.file, 1, e.to_string()))?;
+        let has = read(&mut csv, &mut header, &self.file)?;
         if !has {
             return Err(format_err(&self.file, 0, "the file is empty"));
         }
@@ -388,38 +462,39 @@ impl ObservationReader {
 
     fn open_xlsx(&mut self, path: &Path, opts: &ReadOptions) -> Result<(), IngestError> {
         let file = self.file.clone();
-        let bad = |e: String| format_err(&file, 0, format!("cannot read the spreadsheet: {e}"));
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
-        let names = book.sheet_names();
-        let sheet = match &opts.sheet {
-            Some(s) => names
-                .iter()
-                .find(|n| *n == s)
-                .cloned()
-                .ok_or_else(|| format_err(&file, 0, format!("no sheet `{s}`; the sheets are: {}", names.join(", "))))?,
-            None => names.first().cloned().ok_or_else(|| bad("it has no sheets".to_owned()))?,
+        let f = File::open(path).map_err(|e| io_err(&file, e))?;
+        let mut book = xlsx::open(BufReader::new(f), &file)?;
+        let sheet = xlsx::pick_sheet(&book, opts.sheet.as_deref(), &file)?;
+        let mut rows = xlsx::rows(&mut book, &sheet, &file)?;
+        let Some((header_line, header)) = rows.next_row()? else {
+            return Err(format_err(&file, 0, format!("sheet `{}` is empty", quote(&sheet))));
         };
-        let range = book.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
-        let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
-        let first_col = range.start().map_or(0, |(_, c)| c) as usize;
-        let mut rows = range.rows().enumerate().map(|(i, r)| {
-            let mut cells = vec![Data::Empty; first_col];
-            cells.extend(r.iter().cloned());
-            (first_row + i as u64 + 1, cells)
-        });
-        let (header_line, header) = loop {
-            match rows.next() {
-                Some((l, cells)) if cells.iter().any(|c| !matches!(c, Data::Empty)) => break (l, cells),
-                Some(_) => continue,
-                None => return Err(format_err(&file, 0, format!("sheet `{sheet}` is empty"))),
-            }
-        };
-        let mut names: Vec<String> = header.iter().map(cell_text).collect();
+        let mut names: Vec<String> = xlsx::dense(&header).iter().map(cell_text).collect();
         while names.last().is_some_and(String::is_empty) {
             names.pop();
         }
         let lead = names.iter().take_while(|n| n.is_empty()).count();
-        let cols = long_columns(names.split_off(lead), &file, header_line, "")?;
+        let cols = match long_columns(names.split_off(lead), &file, header_line, "") {
+            Ok(c) => c,
+            Err(e) => {
+                // GUGiK's list of areas opens with a title; its header is a few rows down.
+                let mut seen = vec![header];
+                while seen.len() < 20 {
+                    match rows.next_row() {
+                        Ok(Some((_, cells))) => seen.push(cells),
+                        _ => break,
+                    }
+                }
+                if seen.iter().any(|cells| looks_like_area_header(cells)) {
+                    return Err(format_err(
+                        &file,
+                        0,
+                        "to jest wykaz powierzchni GUGiK: użyj `miernik import areas` / this is GUGiK's list of areas: use `miernik import areas`",
+                    ));
+                }
+                return Err(e);
+            }
+        };
         let cols = LongCols {
             unit: cols.unit + lead,
             variable: cols.variable + lead,
@@ -428,8 +503,18 @@ impl ObservationReader {
             flag: cols.flag.map(|f| f + lead),
             names: std::iter::repeat_n(String::new(), lead).chain(cols.names).collect(),
         };
-        let rest: Vec<(u64, Vec<Data>)> = rows.collect();
-        self.inner = Inner::Xlsx { total: rest.len(), rows: rest.into_iter(), cols };
+        let picks = [Some(cols.unit), Some(cols.variable), Some(cols.year), Some(cols.value), cols.flag];
+        let mut kept: Vec<(u64, [Data; 5])> = Vec::new();
+        while let Some((line, cells)) = rows.next_row()? {
+            let mut row: [Data; 5] = Default::default();
+            for (c, v) in cells {
+                if let Some(k) = picks.iter().position(|p| *p == Some(c)) {
+                    row[k] = v;
+                }
+            }
+            kept.push((line, row));
+        }
+        self.inner = Inner::Xlsx { total: kept.len(), rows: kept.into_iter(), cols };
         self.layout = Layout::Long;
         Ok(())
     }
@@ -437,7 +522,7 @@ impl ObservationReader {
     fn open_bdl(&mut self, f: File) -> Result<(), IngestError> {
         let mut csv = csv_reader(f, b';');
         let mut header = csv::ByteRecord::new();
-        csv.read_byte_record(&mut header).map_err(|e| format_err(&self.file, 1, e.to_string()))?;
+        read(&mut csv, &mut header, &self.file)?;
         let header: Vec<String> = header_names(&header, &self.file)?.into_iter().map(|h| h.trim().to_owned()).collect();
         let pos = |name: &str| header.iter().position(|h| h == name);
         if let (Some(year), Some(value)) = (pos("Rok"), pos("Wartosc").or_else(|| pos("Wartość"))) {
@@ -603,18 +688,16 @@ impl ObservationReader {
     fn fill(&mut self) -> Result<bool, IngestError> {
         match &mut self.inner {
             Inner::Xlsx { rows, cols, .. } => {
-                let Some((line, cells)) = rows.next() else { return Ok(false) };
-                if cells.iter().all(|c| matches!(c, Data::Empty)) {
-                    return Ok(true);
-                }
-                let get = |i: usize| cells.get(i).cloned().unwrap_or(Data::Empty);
-                let unit = match get(cols.unit) {
+                // Every row has data somewhere (the sheet reader skips empty ones); one with
+                // none in the layout's columns is reported like any row without a unit.
+                let Some((line, [unit, variable, year, value, flag])) = rows.next() else { return Ok(false) };
+                let unit = match unit {
                     Data::Float(f) if f.fract() == 0.0 && f >= 0.0 => pad_code(&format!("{f:.0}")),
                     Data::Int(i) => pad_code(&i.to_string()),
                     other => cell_text(&other),
                 };
                 let value_text;
-                let value = match get(cols.value) {
+                let value = match value {
                     Data::Float(f) => Cell::Num(f),
                     Data::Int(i) => Cell::Num(i as f64),
                     other => {
@@ -622,8 +705,8 @@ impl ObservationReader {
                         Cell::Text(&value_text)
                     }
                 };
-                let (variable, year) = (cell_text(&get(cols.variable)), cell_text(&get(cols.year)));
-                let flag = cols.flag.map(|i| cell_text(&get(i)));
+                let (variable, year) = (cell_text(&variable), cell_text(&year));
+                let flag = cols.flag.map(|_| cell_text(&flag));
                 let fields = LongFields { unit: &unit, variable: &variable, year: &year, value, flag: flag.as_deref() };
                 let r = long_record(&self.file, line, cols, fields);
                 self.pending.push_back(r);
@@ -660,12 +743,12 @@ impl ObservationReader {
                 } else {
                     ""
                 };
-                return Ok(Some(Err(RowError {
-                    file: self.file.clone(),
-                    line,
-                    column: None,
-                    message: format!("expected {} fields ({}), found {}{hint}", cols.names.len(), cols.names.join(","), self.rec.len()),
-                })));
+                let message = format!("expected {} fields ({}), found {}{hint}", cols.names.len(), quote(&cols.names.join(",")), self.rec.len());
+                return Ok(Some(Err(RowError::new(&self.file, line, None, message))));
+            }
+            if let Some((i, len)) = long_field(&self.rec) {
+                let name = cols.names.get(i).map_or("", String::as_str);
+                return Ok(Some(Err(RowError::new(&self.file, line, Some((i + 1, name)), field_too_long(len)))));
             }
             let rec = &self.rec;
             let file = &self.file;
@@ -709,20 +792,13 @@ impl ObservationReader {
         };
         let (dims, year_i, value_i, unit_i, attr_i) = (dims.clone(), *year, *value, *unit, *attr);
         let header = std::mem::take(&mut self.col_names);
-        let row_err = |i: usize, message: String| RowError {
-            file: file.clone(),
-            line,
-            column: Some((i + 1, header.get(i).cloned().unwrap_or_default())),
-            message,
-        };
+        let row_err = |i: usize, message: String| RowError::new(&file, line, Some((i + 1, header.get(i).map_or("", String::as_str))), message);
         let result = (|| -> Result<Option<Result<Record, RowError>>, IngestError> {
             if rec.len() <= value_i {
-                return Ok(Some(Err(RowError {
-                    file: file.clone(),
-                    line,
-                    column: None,
-                    message: format!("expected at least {} fields, found {}", value_i + 1, rec.len()),
-                })));
+                return Ok(Some(Err(RowError::new(&file, line, None, format!("expected at least {} fields, found {}", value_i + 1, rec.len())))));
+            }
+            if let Some((i, len)) = long_field(&rec) {
+                return Ok(Some(Err(row_err(i, field_too_long(len)))));
             }
             let code = field(0)?;
             let name = field(1)?;
@@ -782,12 +858,12 @@ impl ObservationReader {
         };
         let needed = columns.iter().rposition(Option::is_some).map_or(2, |i| i + 1);
         if self.rec.len() < needed {
-            self.pending.push_back(Err(RowError {
-                file: self.file.clone(),
-                line,
-                column: None,
-                message: format!("expected {needed} fields (one per column of the header), found {}", self.rec.len()),
-            }));
+            let message = format!("expected {needed} fields (one per column of the header), found {}", self.rec.len());
+            self.pending.push_back(Err(RowError::new(&self.file, line, None, message)));
+            return Ok(true);
+        }
+        if let Some((i, len)) = long_field(&self.rec) {
+            self.pending.push_back(Err(RowError::new(&self.file, line, Some((i + 1, "")), field_too_long(len))));
             return Ok(true);
         }
         let code = text(0)?;
@@ -795,7 +871,7 @@ impl ObservationReader {
         let unit = match TerytCode::parse_lenient(code) {
             Ok(u) => u,
             Err(e) => {
-                self.pending.push_back(Err(RowError { file: self.file.clone(), line, column: Some((1, "Kod".to_owned())), message: e.to_string() }));
+                self.pending.push_back(Err(RowError::new(&self.file, line, Some((1, "Kod")), e.to_string())));
                 return Ok(true);
             }
         };
@@ -812,12 +888,8 @@ impl ObservationReader {
                 t => match Value::parse(t) {
                     Ok(v) => (Some(v), Flag::Final),
                     Err(e) => {
-                        self.pending.push_back(Err(RowError {
-                            file: self.file.clone(),
-                            line,
-                            column: Some((i + 1, format!("{} {year}", var.code))),
-                            message: e.to_string(),
-                        }));
+                        let column = format!("{} {year}", var.code);
+                        self.pending.push_back(Err(RowError::new(&self.file, line, Some((i + 1, &column)), e.to_string())));
                         continue;
                     }
                 },
@@ -866,14 +938,35 @@ impl ObservationReader {
     }
 }
 
+/// Reads one record, at most [`MAX_RECORD_BYTES`] long (the limit is set on [`Lf`] from the
+/// record's start, so the csv reader never buffers more).
 fn read(csv: &mut Csv, rec: &mut csv::ByteRecord, file: &str) -> Result<bool, IngestError> {
+    let start = csv.position().clone();
+    csv.get_mut().limit = start.byte().saturating_add(MAX_RECORD_BYTES + 2 * CSV_BUFFER as u64);
     csv.read_byte_record(rec).map_err(|e| {
-        let line = e.position().map_or(0, csv::Position::line);
+        let line = e.position().map_or(start.line(), csv::Position::line);
         match e.into_kind() {
+            csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<RecordTooLong>()) => format_err(
+                file,
+                start.line(),
+                format!(
+                    "a record longer than {}, the limit for one line (or several, when a quoted field holds line breaks): is a quote `\"` left open, or is this not a CSV? Split the line or shorten its fields",
+                    bytes(MAX_RECORD_BYTES)
+                ),
+            ),
             csv::ErrorKind::Io(io) => io_err(file, io),
             other => format_err(file, line, format!("{other:?}")),
         }
     })
+}
+
+/// The first field longer than [`MAX_FIELD_BYTES`]: (0-based index, length).
+fn long_field(rec: &csv::ByteRecord) -> Option<(usize, usize)> {
+    rec.iter().enumerate().find(|(_, f)| f.len() > MAX_FIELD_BYTES).map(|(i, f)| (i, f.len()))
+}
+
+fn field_too_long(len: usize) -> String {
+    format!("this field is {} long, past the limit of {} for one field; shorten it", bytes(len as u64), bytes(MAX_FIELD_BYTES as u64))
 }
 
 enum Cell<'a> {
@@ -890,12 +983,7 @@ struct LongFields<'a> {
 }
 
 fn long_record(file: &str, line: u64, cols: &LongCols, f: LongFields<'_>) -> Result<Record, RowError> {
-    let err = |i: usize, message: String| RowError {
-        file: file.to_owned(),
-        line,
-        column: Some((i + 1, cols.names.get(i).cloned().unwrap_or_default())),
-        message,
-    };
+    let err = |i: usize, message: String| RowError::new(file, line, Some((i + 1, cols.names.get(i).map_or("", String::as_str))), message);
     let unit = TerytCode::parse_lenient(f.unit).map_err(|e| err(cols.unit, e.to_string()))?;
     let variable = VariableCode::parse(f.variable).map_err(|e| err(cols.variable, e.to_string()))?;
     let year = Year::parse(f.year).map_err(|e| err(cols.year, e.to_string()))?;
@@ -927,6 +1015,13 @@ fn pad_code(digits: &str) -> String {
     }
 }
 
+/// A row with a cell `TERYT` and one starting `Powierzchnia`: the header of GUGiK's list of
+/// areas.
+fn looks_like_area_header(cells: &[(usize, Data)]) -> bool {
+    let folded: Vec<String> = cells.iter().map(|(_, d)| model::fold(&cell_text(d))).collect();
+    folded.iter().any(|t| t == "teryt") && folded.iter().any(|t| t.starts_with("powierzchnia"))
+}
+
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
@@ -956,7 +1051,7 @@ mod tests {
                 Ok(n)
             }
         }
-        let mut lf = Lf { inner: Chunked(input, chunk), carry_cr: false, consumed: 0 };
+        let mut lf = Lf::new(Chunked(input, chunk));
         let mut out = Vec::new();
         let mut buf = vec![0u8; 3];
         loop {

@@ -1,6 +1,9 @@
 //! The GUS TERC register (`WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD;STAN_NA`) as CSV or XML, read
 //! whole and validated as a state of the territorial division: one STAN_NA, unique codes,
 //! every gmina's powiat and every powiat's województwo present, the "Urzędowy" variant.
+//! The file is read whole, so it may be at most [`MAX_WHOLE_FILE_BYTES`] (the real ones are
+//! 0.2–1 MB), a field at most [`MAX_FIELD_BYTES`]; a file of another kind (an XLSX, a BDL
+//! export, a GeoJSON) is refused naming the subcommand that reads it.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -9,6 +12,8 @@ use model::{Date, TerytCode, UnitKind};
 use quick_xml::events::Event;
 
 use crate::IngestError;
+use crate::limits::{MAX_FIELD_BYTES, MAX_WHOLE_FILE_BYTES, bytes};
+use crate::sniff::{self, Import};
 
 /// One row of a TERC file.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,12 +40,33 @@ const HEADER: [&str; 7] = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "S
 /// Reads a TERC file, CSV or XML (told apart by content).
 pub fn read_terc(path: &Path) -> Result<TercFile, IngestError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
+    let io = |source| IngestError::Io { file: file.clone(), source };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let head = sniff::head_of(path).map_err(io)?;
+    if let Some(hint) = sniff::check(&head, sniff::name_of(path), Import::Units) {
+        return Err(err(&file, 0, hint));
+    }
+    if size > MAX_WHOLE_FILE_BYTES {
+        return Err(err(
+            &file,
+            0,
+            format!(
+                "the file is {}, past the limit of {} for a TERC register (the real ones are under 1 MB)",
+                bytes(size),
+                bytes(MAX_WHOLE_FILE_BYTES)
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     parse_terc(&bytes, &file)
 }
 
 fn err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
-    IngestError::Format { file: file.to_owned(), line, message: message.into() }
+    IngestError::format(file, line, message)
+}
+
+fn field_too_long(file: &str, line: u64, what: &str, len: usize) -> IngestError {
+    err(file, line, format!("{what} is {} long, past the limit of {} for one field", bytes(len as u64), bytes(MAX_FIELD_BYTES as u64)))
 }
 
 /// Checks UTF-8 and strips a BOM; the error names the line of the first bad byte.
@@ -54,6 +80,9 @@ pub(crate) fn utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, IngestErr
 
 /// Parses the bytes of a TERC file, CSV or XML.
 pub fn parse_terc(bytes: &[u8], file: &str) -> Result<TercFile, IngestError> {
+    if let Some(hint) = sniff::check(bytes, "", Import::Units) {
+        return Err(err(file, 0, hint));
+    }
     let text = utf8(bytes, file)?;
     if text.trim().is_empty() {
         return Err(err(file, 0, "the file is empty"));
@@ -70,7 +99,7 @@ struct Raw {
 fn parse_csv(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
     let mut lines = text.split('\n').enumerate();
     let header = lines.next().map(|(_, l)| l.trim_end_matches('\r').trim()).unwrap_or("");
-    let found: Vec<&str> = header.split(';').map(str::trim).collect();
+    let found: Vec<&str> = header.split(';').take(HEADER.len() + 1).map(str::trim).collect();
     if found.len() != 7 || !found.iter().zip(HEADER).all(|(a, b)| a.eq_ignore_ascii_case(b)) {
         let hint = if !header.contains(';') && (header.contains(',') || header.contains('\t')) { " — the separator must be `;`" } else { "" };
         return Err(err(file, 1, format!("the header must be `{}`; found `{}`{hint}", HEADER.join(";"), truncate(header, 80))));
@@ -82,9 +111,13 @@ fn parse_csv(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
         if line.trim().is_empty() {
             continue;
         }
+        let count = memchr::memchr_iter(b';', line.as_bytes()).count() + 1;
+        if count != 7 {
+            return Err(err(file, line_no, format!("expected 7 fields separated by `;`, found {count}")));
+        }
         let parts: Vec<&str> = line.split(';').collect();
-        if parts.len() != 7 {
-            return Err(err(file, line_no, format!("expected 7 fields separated by `;`, found {}", parts.len())));
+        if let Some(k) = parts.iter().position(|p| p.len() > MAX_FIELD_BYTES) {
+            return Err(field_too_long(file, line_no, HEADER[k], parts[k].len()));
         }
         let fields = std::array::from_fn(|k| parts.get(k).map_or(String::new(), |s| s.trim().to_owned()));
         rows.push(Raw { line: line_no, fields });
@@ -125,6 +158,10 @@ fn parse_xml(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
             Event::Text(t) => {
                 if let (Some(row), Some(k)) = (current.as_mut(), field) {
                     row.fields[k].push_str(&t.xml10_content());
+                    if row.fields[k].len() > MAX_FIELD_BYTES {
+                        let l = line_at(reader.buffer_position());
+                        return Err(field_too_long(file, l, &format!("<{}>", HEADER[k]), row.fields[k].len()));
+                    }
                 }
             }
             Event::GeneralRef(r) => {
@@ -171,7 +208,7 @@ fn parse_xml(text: &str, file: &str) -> Result<Vec<Raw>, IngestError> {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_owned() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    model::excerpt(s, n).into_owned()
 }
 
 fn digits(s: &str, n: usize) -> bool {

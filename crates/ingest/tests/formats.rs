@@ -289,6 +289,9 @@ fn broken_packages_are_refused_with_the_element_path() {
     assert!(e.contains("not an XML report package"), "{e}");
     let e = budget_error(b"<teryt><catalog><row/></catalog></teryt>");
     assert!(e.contains("<teryt>") && e.contains("not <PaczkaSprawozdan>"), "{e}");
+    assert!(e.contains("TERC") && e.contains("`miernik import units`"), "the TERC register names its subcommand: {e}");
+    let e = budget_error(b"<Sprawozdania><Jednostka/></Sprawozdania>");
+    assert!(e.contains("<Sprawozdania>") && e.contains("not <PaczkaSprawozdan>"), "{e}");
     let text = String::from_utf8(real).expect("utf-8");
     let e = budget_error(text.replacen("<WW>9803.89</WW>", "<WW>9803,89</WW>", 1).as_bytes());
     assert!(e.contains("Jednostka[1]/Sprawozdania/Rb-28s[1]/Pozycje/Pozycja[1]/WW: `9803,89` is not an amount"), "{e}");

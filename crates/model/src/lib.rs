@@ -14,6 +14,16 @@ pub use indicator::{Polarity, PolarityError};
 pub use observation::{Flag, FlagError, Observation, Value, ValueError, VariableCode, VariableCodeError, Year, YearError};
 pub use unit::{KindError, UnitKind};
 
+/// At most `max` characters of `s`, cut on a character boundary and marked with `…` when
+/// cut: how error messages quote input, which may be a 100 MB field or a whole file on one
+/// line. Borrows when nothing is cut.
+pub fn excerpt(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..cut])),
+    }
+}
+
 /// A calendar date (no time of day). Validity of units and "changed since" use it.
 pub type Date = time::Date;
 
