@@ -28,6 +28,9 @@ pub struct ChangeRow {
     pub new_flag: Flag,
     pub import_id: i64,
     pub changed_at: String,
+    /// This row's place in the feed as text (see [`changes_since`]): the next page starts
+    /// after it.
+    pub cursor: String,
 }
 
 fn flag(n: i64) -> Flag {
@@ -60,13 +63,33 @@ pub async fn history(store: &Store, unit: &TerytCode, variable: &VariableCode) -
         .collect())
 }
 
-/// Values new or changed since `since`, with what they were then.
-pub async fn changes_since(store: &Store, since: Date, limit: i64, offset: i64) -> Result<Vec<ChangeRow>, AppError> {
+/// Values new or changed since `since`, with what they were then: at most `limit` (at
+/// least 1), after the row whose [`ChangeRow::cursor`] is `after` (from the first when
+/// `None`), in the feed's order — import by import as they finished, then variable, unit
+/// and year. Fewer than `limit` only at the end of the feed. A cursor is four whole numbers
+/// joined by dots (import, variable, unit, year); one that is not is
+/// [`AppError::Invalid`], one naming no import [`AppError::NotFound`].
+pub async fn changes_since(store: &Store, since: Date, after: Option<&str>, limit: i64) -> Result<Vec<ChangeRow>, AppError> {
+    if limit < 1 {
+        return Err(AppError::Invalid(format!("{limit}: the page size is at least 1")));
+    }
+    let after = match after {
+        None => None,
+        Some(text) => {
+            let [import_id, variable_id, unit_id, year] = parse_cursor(text)?;
+            let finished_at = store
+                .import_finished_at(import_id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("`{text}`: no import {import_id}; take the cursor from a page (`next`)")))?;
+            Some(store::ChangeCursor { finished_at, import_id, variable_id, unit_id, year })
+        }
+    };
     Ok(store
-        .changes_since(&model::format_date(since), limit, offset)
+        .changes_since(&model::format_date(since), after.as_ref(), limit)
         .await?
         .into_iter()
         .map(|c| ChangeRow {
+            cursor: format!("{}.{}.{}.{}", c.import_id, c.variable_id, c.unit_id, c.year),
             unit: c.unit_code,
             variable: c.variable_code,
             year: c.year,
@@ -77,4 +100,28 @@ pub async fn changes_since(store: &Store, since: Date, limit: i64, offset: i64) 
             changed_at: c.changed_at,
         })
         .collect())
+}
+
+/// A cursor's four numbers: whole numbers of at most 18 digits without leading zeros,
+/// joined by dots; nothing else (the API documents it as the pattern
+/// `^(0|[1-9][0-9]{0,17})(\.(0|[1-9][0-9]{0,17})){3}$`).
+fn parse_cursor(text: &str) -> Result<[i64; 4], AppError> {
+    let bad = || {
+        let shown: String = text.chars().take(40).collect();
+        AppError::Invalid(format!("`{shown}`: a cursor is four whole numbers joined by dots, as a page's `next` gives it"))
+    };
+    let mut out = [0i64; 4];
+    let mut parts = text.split('.');
+    for slot in &mut out {
+        let p = parts.next().ok_or_else(bad)?;
+        let digits = !p.is_empty() && p.len() <= 18 && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits || (p.len() > 1 && p.starts_with('0')) {
+            return Err(bad());
+        }
+        *slot = p.parse().map_err(|_| bad())?;
+    }
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(out)
 }

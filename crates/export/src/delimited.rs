@@ -7,7 +7,7 @@ use model::Flag;
 
 use crate::order::Sizes;
 use crate::table::{self, Plan, RowSink, dim_len, member_header};
-use crate::text::{Column, defuse_formula, flag_word, push_full, push_rounded, shown_flag};
+use crate::text::{Column, csv_safe, flag_word, push_full, push_rounded, shown_flag};
 use crate::{ExportError, Layout, Meta};
 
 /// Which CSV to write.
@@ -59,11 +59,10 @@ struct CsvSink<'m, W: Write> {
 }
 
 impl<W: Write> CsvSink<'_, W> {
+    /// A text cell (a name, code, label or flag), through [`csv_safe`] in both dialects;
+    /// numbers and years are written as they are.
     fn text(&mut self, text: &str) -> Result<(), ExportError> {
-        match self.dialect {
-            Dialect::Machine => self.wtr.write_field(text)?,
-            Dialect::Excel => self.wtr.write_field(defuse_formula(text).as_ref())?,
-        }
+        self.wtr.write_field(csv_safe(text).as_ref())?;
         Ok(())
     }
 
@@ -129,8 +128,7 @@ impl<W: Write> RowSink for CsvSink<'_, W> {
 
     fn flag(&mut self, flag: Option<Flag>) -> Result<(), ExportError> {
         let text = self.flag_text(flag);
-        self.wtr.write_field(text)?;
-        Ok(())
+        self.text(text)
     }
 
     fn wide(&mut self, i: usize, value: Option<f64>, flag: Option<Flag>) -> Result<(), ExportError> {

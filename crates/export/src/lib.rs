@@ -39,15 +39,18 @@ use std::io::Write;
 
 pub use model::Flag;
 pub use order::positions;
-pub use text::{flag_meaning, flag_word, jsonstat_status};
+pub use text::{csv_safe, flag_meaning, flag_word, jsonstat_status};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// Machine CSV: UTF-8, `,`, `\n`, machine keys as headers, full-precision values.
+    /// Machine CSV: UTF-8 without a BOM (it is for scripts, and a BOM would stick to the
+    /// first header in many readers), `,`, `\n`, machine keys as headers, full-precision
+    /// values; text cells through [`csv_safe`].
     Csv,
-    /// The Polish Excel dialect of CSV: UTF-8 with BOM, `;`, `\r\n`, decimal comma,
-    /// values rounded to the indicator's decimals, headers and flags in [`Meta::lang`].
+    /// The Polish Excel dialect of CSV: UTF-8 with BOM (so that Excel reads it as UTF-8),
+    /// `;`, `\r\n`, decimal comma, values rounded to the indicator's decimals, headers and
+    /// flags in [`Meta::lang`]; text cells through [`csv_safe`].
     CsvPl,
     /// An Excel workbook: a data sheet and a metadata sheet.
     Xlsx,

@@ -276,14 +276,54 @@ pub(crate) fn cap_utf16(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(cut)
 }
 
-/// `text`, made safe from spreadsheet formula injection: a text that Excel would read
-/// as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
-/// leading apostrophe.
-pub(crate) fn defuse_formula(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{text}")),
-        _ => std::borrow::Cow::Borrowed(text),
+/// A CSV cell made safe from formula injection, by OWASP's rule: a cell that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe, so that a
+/// spreadsheet shows it as text rather than run it as a formula (`=HYPERLINK(…)` becomes
+/// `'=HYPERLINK(…)`). A cell that is a plain number (`-3.5`, `+2`, `-1e-7`, `-3,5`) is
+/// left as it is: a spreadsheet reads it as that number, never as a formula. So this may be
+/// put over every cell of a row, text or number, and it is meant for every CSV (or TSV)
+/// Miernik writes: both dialects here use it for their text cells. XLSX needs none of it:
+/// its text cells are strings, which Excel never evaluates.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if !plain_number(cell) => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
     }
+}
+
+/// `[+-]digits[(.|,)digits][(e|E)[+-]digits]`, nothing else.
+fn plain_number(s: &str) -> bool {
+    fn digits(b: &[u8]) -> usize {
+        b.iter().take_while(|c| c.is_ascii_digit()).count()
+    }
+    let mut b = s.as_bytes();
+    if let [b'+' | b'-', rest @ ..] = b {
+        b = rest;
+    }
+    let n = digits(b);
+    if n == 0 {
+        return false;
+    }
+    b = &b[n..];
+    if let [b'.' | b',', rest @ ..] = b {
+        let n = digits(rest);
+        if n == 0 {
+            return false;
+        }
+        b = &rest[n..];
+    }
+    if let [b'e' | b'E', rest @ ..] = b {
+        let rest = match rest {
+            [b'+' | b'-', r @ ..] => r,
+            r => r,
+        };
+        let n = digits(rest);
+        if n == 0 {
+            return false;
+        }
+        b = &rest[n..];
+    }
+    b.is_empty()
 }
 
 #[cfg(test)]
@@ -326,13 +366,45 @@ mod tests {
     }
 
     #[test]
-    fn caps_and_defusing() {
+    fn caps() {
         assert_eq!(cap_utf16("abc", 5), "abc");
         let long = "ż".repeat(10);
         let cut = cap_utf16(&long, 5);
         assert_eq!(cut, "żżżż…");
         assert_eq!(cut.encode_utf16().count(), 5);
-        assert_eq!(defuse_formula("=1+1"), "'=1+1");
-        assert_eq!(defuse_formula("Łódź"), "Łódź");
+    }
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_as_a_formula_gets_an_apostrophe_and_a_number_does_not() {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("=1+1", "'=1+1"),
+            ("+48 123", "'+48 123"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-1-1", "'-1-1"),
+            ("-1.", "'-1."),
+            ("-.5", "'-.5"),
+            ("-1e", "'-1e"),
+            ("-3.5 zł", "'-3.5 zł"),
+            // Plain numbers: read as numbers, left alone.
+            ("-3.5", "-3.5"),
+            ("-3,5", "-3,5"),
+            ("+2", "+2"),
+            ("-1e-7", "-1e-7"),
+            ("-12E+3", "-12E+3"),
+            // Nothing to do.
+            ("Łódź", "Łódź"),
+            ("", ""),
+            ("a=b", "a=b"),
+            ("'=x", "'=x"),
+            (" =1", " =1"),
+        ] {
+            assert_eq!(csv_safe(cell), safe, "{cell:?}");
+        }
+        assert!(matches!(csv_safe("Kraków"), std::borrow::Cow::Borrowed(_)), "no copy of a safe cell");
     }
 }

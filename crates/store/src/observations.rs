@@ -75,7 +75,37 @@ pub struct Change {
     pub new_value: Option<f64>,
     pub new_flag: i64,
     pub import_id: i64,
+    /// The import's `finished_at`.
     pub changed_at: String,
+    pub variable_id: i64,
+    pub unit_id: i64,
+}
+
+impl Change {
+    /// This row's place in the feed: a page that starts after it begins with the next row.
+    pub fn cursor(&self) -> ChangeCursor {
+        ChangeCursor {
+            finished_at: self.changed_at.clone(),
+            import_id: self.import_id,
+            variable_id: self.variable_id,
+            unit_id: self.unit_id,
+            year: self.year,
+        }
+    }
+}
+
+/// A place in the feed of [`Store::changes_since`], which is in the order of this key:
+/// the import as it finished (`finished_at`, then its id), then variable, unit and year.
+/// The key is unique (an observation is current in one import), so the order is total and
+/// a page that starts after the last row of the one before neither repeats nor skips a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeCursor {
+    /// The `finished_at` of import `import_id`, as the import log has it.
+    pub finished_at: String,
+    pub import_id: i64,
+    pub variable_id: i64,
+    pub unit_id: i64,
+    pub year: i64,
 }
 
 /// An entry of the import log.
@@ -113,7 +143,7 @@ impl Store {
     /// Starts an import: opens the transaction and writes the import log entry (which
     /// becomes visible only if the import commits).
     pub async fn begin_observation_import(&self, source: &str, file: &str) -> Result<ObservationImport> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let id = insert_import_log(&mut tx, "observations", source, file, &now_text()).await?;
         Ok(ObservationImport {
             tx: Some(tx),
@@ -176,44 +206,94 @@ impl Store {
 
     /// Values new or changed by imports finished on or after `since` (an ISO date
     /// `YYYY-MM-DD` or a timestamp as in the import log), with the value each had at `since`
-    /// (none if it is new), in the order they were imported.
-    pub async fn changes_since(&self, since: &str, limit: i64, offset: i64) -> Result<Vec<Change>> {
-        // Only the variables of the imports finished since then are probed, each through the
-        // primary key (variable_id, …): the cost follows what changed, not the table's size.
-        let sql = "SELECT u.code AS unit_code, v.code AS variable_code, o.year, h.value AS old_value, \
-                          h.flag AS old_flag, o.value AS new_value, o.flag AS new_flag, o.import_id, \
-                          il.finished_at AS changed_at \
-                   FROM import_log il \
-                   CROSS JOIN import_variable iv \
-                   CROSS JOIN observation o \
-                   JOIN variable v ON v.id = o.variable_id \
-                   JOIN unit u ON u.id = o.unit_id \
-                   LEFT JOIN observation_history h ON h.variable_id = o.variable_id AND h.unit_id = o.unit_id \
-                        AND h.year = o.year \
+    /// (none if it is new): at most `limit`, from the first row after `after` (from the
+    /// start when `None`), in the order of [`ChangeCursor`]. Fewer than `limit` only at
+    /// the end of the feed.
+    ///
+    /// Keyset paging: each statement reads the rest of one import and the start of the next
+    /// through the index `observation_by_import` (import, variable, unit, year), from the
+    /// cursor on, so a page costs its own rows however deep it is, never an OFFSET's skip.
+    pub async fn changes_since(&self, since: &str, after: Option<&ChangeCursor>, limit: i64) -> Result<Vec<Change>> {
+        // $1 since; $2..$6 the cursor; $7 the rows still wanted. `a`: the cursor's import
+        // after the cursor — a range of the index from (import, variable, unit, year) up to
+        // the import's end, written so that neither SQLite nor PostgreSQL can take the
+        // primary key (variable, unit, year) and skip other imports' rows instead; `b`: the
+        // next import (finished since `since`) that has current rows, from its start. A page
+        // that needs more than that runs it again from its last row.
+        let sql = "SELECT x.finished_at, x.import_id, x.variable_id, x.unit_id, x.year, x.value AS new_value, \
+                          x.flag AS new_flag, u.code AS unit_code, v.code AS variable_code, h.value AS old_value, \
+                          h.flag AS old_flag \
+                   FROM (SELECT * FROM (SELECT 0 AS part, il.finished_at, o.import_id, o.variable_id, o.unit_id, o.year, \
+                                               o.value, o.flag \
+                                        FROM import_log il CROSS JOIN observation o \
+                                        WHERE il.id = $3 AND il.finished_at >= $1 \
+                                          AND (o.import_id, o.variable_id, o.unit_id, o.year) > ($3, $4, $5, $6) \
+                                          AND o.import_id <= $3 \
+                                        ORDER BY o.import_id, o.variable_id, o.unit_id, o.year LIMIT $7) a \
+                         UNION ALL \
+                         SELECT * FROM (SELECT 1 AS part, il.finished_at, o.import_id, o.variable_id, o.unit_id, o.year, \
+                                               o.value, o.flag \
+                                        FROM import_log il CROSS JOIN observation o \
+                                        WHERE il.id = (SELECT n.id FROM import_log n \
+                                                       WHERE n.finished_at >= $1 AND (n.finished_at, n.id) > ($2, $3) \
+                                                         AND EXISTS (SELECT 1 FROM observation e WHERE e.import_id = n.id) \
+                                                       ORDER BY n.finished_at, n.id LIMIT 1) \
+                                          AND o.import_id = il.id \
+                                        ORDER BY o.variable_id, o.unit_id, o.year LIMIT $7) b) x \
+                   CROSS JOIN variable v \
+                   CROSS JOIN unit u \
+                   LEFT JOIN observation_history h ON h.variable_id = x.variable_id AND h.unit_id = x.unit_id \
+                        AND h.year = x.year \
                         AND h.import_id IN (SELECT id FROM import_log WHERE finished_at < $1) \
                         AND h.superseded_by IN (SELECT id FROM import_log WHERE finished_at >= $1) \
-                   WHERE il.finished_at >= $1 AND iv.import_id = il.id \
-                     AND o.variable_id = iv.variable_id AND o.import_id = il.id \
-                   ORDER BY il.finished_at, u.code, v.code, o.year \
-                   LIMIT $2 OFFSET $3";
-        let d = since;
-        let rows = dispatch!(&self.backend, p => {
-            sqlx::query(sql).bind(d).bind(limit).bind(offset).fetch_all(p).await?
-                .into_iter()
-                .map(|r| Ok(Change {
-                    unit_code: r.try_get("unit_code")?,
-                    variable_code: r.try_get("variable_code")?,
-                    year: r.try_get("year")?,
-                    old_value: r.try_get("old_value")?,
-                    old_flag: r.try_get("old_flag")?,
-                    new_value: r.try_get("new_value")?,
-                    new_flag: r.try_get("new_flag")?,
-                    import_id: r.try_get("import_id")?,
-                    changed_at: r.try_get("changed_at")?,
-                }))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
-        Ok(rows)
+                   WHERE v.id = x.variable_id AND u.id = x.unit_id \
+                   ORDER BY x.part, x.variable_id, x.unit_id, x.year \
+                   LIMIT $7";
+        let mut out: Vec<Change> = Vec::new();
+        let mut at = after.cloned();
+        while (out.len() as i64) < limit {
+            let want = limit - out.len() as i64;
+            // Before the first import: ('', 0, …) sorts before every key.
+            let c = at.clone().unwrap_or(ChangeCursor { finished_at: String::new(), import_id: 0, variable_id: 0, unit_id: 0, year: 0 });
+            let rows = dispatch!(&self.backend, p => {
+                sqlx::query(sql)
+                    .bind(since).bind(&c.finished_at).bind(c.import_id).bind(c.variable_id).bind(c.unit_id).bind(c.year).bind(want)
+                    .fetch_all(p).await?
+                    .into_iter()
+                    .map(|r| Ok(Change {
+                        unit_code: r.try_get("unit_code")?,
+                        variable_code: r.try_get("variable_code")?,
+                        year: r.try_get("year")?,
+                        old_value: r.try_get("old_value")?,
+                        old_flag: r.try_get("old_flag")?,
+                        new_value: r.try_get("new_value")?,
+                        new_flag: r.try_get("new_flag")?,
+                        import_id: r.try_get("import_id")?,
+                        changed_at: r.try_get("finished_at")?,
+                        variable_id: r.try_get("variable_id")?,
+                        unit_id: r.try_get("unit_id")?,
+                    }))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?
+            });
+            // Rows of the next import mean the feed went on past the cursor's import: when
+            // they fell short of `want`, that import is done and another may follow.
+            let moved_on = rows.iter().any(|r| r.import_id != c.import_id);
+            let short = (rows.len() as i64) < want;
+            out.extend(rows);
+            if !(moved_on && short) {
+                break;
+            }
+            at = out.last().map(Change::cursor);
+        }
+        Ok(out)
+    }
+
+    /// The `finished_at` of an import, if there is one with this id: what a
+    /// [`ChangeCursor`] needs besides the ids.
+    pub async fn import_finished_at(&self, import_id: i64) -> Result<Option<String>> {
+        let sql = "SELECT finished_at FROM import_log WHERE id = $1";
+        let t = dispatch!(&self.backend, p => sqlx::query_scalar(sql).bind(import_id).fetch_optional(p).await?);
+        Ok(t)
     }
 
     /// The import log, newest first.

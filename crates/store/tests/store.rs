@@ -111,19 +111,19 @@ async fn a_changed_value_makes_a_revision_and_keeps_the_old_one(store: Store) {
     assert_eq!(y2020[1].superseded_by, None);
     assert_eq!(store.count("observation_history").await.expect("count"), 1);
 
-    let changes = store.changes_since("2000-01-01", 100, 0).await.expect("changes");
+    let changes = store.changes_since("2000-01-01", None, 100).await.expect("changes");
     let c2020 = changes.iter().find(|c| c.year == 2020).expect("2020 changed");
     assert_eq!(c2020.new_value, Some(99.5));
     assert_eq!(c2020.old_value, None, "before every import there was no value");
     assert_eq!(changes.len(), 3, "2020, 2021, 2022: {changes:?}");
     // Since the last import: only what it changed, with the value it replaced.
     let last = store.imports(1).await.expect("log")[0].finished_at.clone();
-    let recent = store.changes_since(&last, 100, 0).await.expect("changes");
+    let recent = store.changes_since(&last, None, 100).await.expect("changes");
     let years: Vec<i64> = recent.iter().map(|c| c.year).collect();
     assert_eq!(years, vec![2020, 2022]);
     assert_eq!((recent[0].old_value, recent[0].new_value), (Some(100.0), Some(99.5)));
     assert_eq!(recent[1].old_value, None, "2022 is new");
-    let future = store.changes_since("2999-01-01", 100, 0).await.expect("changes");
+    let future = store.changes_since("2999-01-01", None, 100).await.expect("changes");
     assert!(future.is_empty());
 }
 
