@@ -110,7 +110,7 @@ show_log() { echo "----- $1 -----" >&2; cat "$1" >&2 || true; echo "-----" >&2; 
 port="$(free_port "${BENCH_PORT:-18180}")" || die "no free port for miernik"
 base="http://127.0.0.1:$port"
 say "starting miernik demo at $base ($bin)"
-"$bin" demo --demo-db "sqlite:$tmp/demo.db" --addr "127.0.0.1:$port" >"$tmp/server.log" 2>&1 &
+"$bin" demo --db "sqlite:$tmp/demo.db" --addr "127.0.0.1:$port" >"$tmp/server.log" 2>&1 &
 server_pid=$!
 start=$SECONDS
 while :; do

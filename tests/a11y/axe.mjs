@@ -33,7 +33,12 @@
 //     focused element must show a visible focus indicator (computed outline-style not
 //     'none' with a non-zero width, or a box-shadow; for a link inside an SVG, such as a
 //     map region, a change of its shapes' stroke/fill on focus counts too) and must lie at
-//     least partly inside the viewport. Failures are reported as a violation with id `focus-visible`.
+//     least partly inside the viewport. Failures are reported as a violation with id `focus-visible`;
+//   - Content-Security-Policy: every console message of the load that reports a blocked
+//     resource or script (CSP) or a bad Permissions-Policy header, and every uncaught script
+//     error, is a violation with id `csp` or `page-error`. axe itself is evaluated through the
+//     DevTools protocol, which the page's policy does not govern (an injected inline
+//     <script> would be refused).
 //
 // Output: one block per load, then `axe: N pages, V violations` where N counts loads
 // (paths x 2 widths x 2 languages) and V counts violated rules summed over the loads
@@ -47,12 +52,12 @@
 // (print every element the Tab presses focus, with its outline and position).
 
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TAB_PRESSES = Number.parseInt(process.env.A11Y_TABS || '6', 10);
 const VERBOSE = process.env.A11Y_VERBOSE === '1';
@@ -300,6 +305,13 @@ async function main() {
       const context = await browser.newContext({ ...vp.options, locale: 'pl-PL' });
       const page = await context.newPage();
       page.setDefaultTimeout(30000);
+      // What the browser reports during a load: policy violations and uncaught errors.
+      let reported = [];
+      page.on('console', (msg) => {
+        const text = msg.text();
+        if (/Content[ -]Security[ -]Policy|Permissions-Policy/i.test(text)) reported.push({ id: 'csp', text });
+      });
+      page.on('pageerror', (err) => reported.push({ id: 'page-error', text: String(err && err.message ? err.message : err) }));
       for (const { path: p, expected, indicator } of pages) {
         for (const lang of ['pl', 'en']) {
           const urlPath = lang === 'en' ? withLangEn(p) : p;
@@ -309,6 +321,7 @@ async function main() {
           let status = null;
           // Each load starts fresh: no language (or other) cookie left by the previous one.
           await context.clearCookies();
+          reported = [];
           try {
             const resp = await page.goto(url, { waitUntil: 'load', timeout: 30000 });
             status = resp ? resp.status() : null;
@@ -329,7 +342,7 @@ async function main() {
             await page.screenshot({ path: path.join(shots, `${name}-${vp.name}.png`), fullPage: true });
           }
 
-          await page.addScriptTag({ path: AXE_PATH });
+          await page.evaluate(AXE_SOURCE);
           const result = await page.evaluate(
             (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
             WCAG_TAGS,
@@ -384,6 +397,18 @@ async function main() {
             });
           }
 
+          for (const id of ['csp', 'page-error']) {
+            const mine = reported.filter((r) => r.id === id);
+            if (!mine.length) continue;
+            found.push({
+              id,
+              impact: 'serious',
+              help: id === 'csp' ? 'The browser reports a Content-Security-Policy or Permissions-Policy problem' : 'A script of the page fails',
+              helpUrl: 'https://developer.mozilla.org/docs/Web/HTTP/CSP',
+              count: mine.length,
+              nodes: mine.slice(0, 3).map((r) => ({ target: shorten(r.text, 300), html: '' })),
+            });
+          }
           const head = `${label}: status ${status}${statusOk ? '' : ` (EXPECTED ${expected})`}, ${found.length} violation${found.length === 1 ? '' : 's'}`;
           console.log(head);
           if (found.length) failedLoads.add(label);

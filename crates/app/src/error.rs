@@ -22,8 +22,13 @@ impl std::fmt::Display for Rejected {
 pub enum AppError {
     #[error(transparent)]
     Ingest(#[from] ingest::IngestError),
+    /// Every store error but `Busy` (which becomes [`AppError::Busy`]).
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Store(store::StoreError),
+    /// The database had no free connection in time (or stayed locked): try again shortly.
+    /// The portal answers 503 with `Retry-After`.
+    #[error("{}", store::StoreError::Busy)]
+    Busy,
     /// The import was refused and nothing was written.
     #[error("{file}: {summary}; nothing was imported")]
     Rejected { file: String, summary: String, rows: Vec<Rejected> },
@@ -31,4 +36,13 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<store::StoreError> for AppError {
+    fn from(e: store::StoreError) -> Self {
+        match e {
+            store::StoreError::Busy => AppError::Busy,
+            e => AppError::Store(e),
+        }
+    }
 }

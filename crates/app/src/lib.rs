@@ -44,4 +44,4 @@ pub use engine::diagnosis::Trend;
 pub use engine::snapshot::{RankIndex, Snapshot};
 pub use engine::stats::{Band, GroupStats, Position, Verdict, band, verdict};
 pub use nearest::NearestSpec;
-pub use store::{ImportCounts, ImportInfo, Store};
+pub use store::{ImportCounts, ImportInfo, OpenOptions, Store, StoreError, redact_url};

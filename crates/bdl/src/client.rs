@@ -2,7 +2,9 @@
 //! `X-ClientId` key, the quota limiter before every request, and retries — `429` waits for
 //! `Retry-After` (or backs off), `5xx`, timeouts and broken connections back off
 //! exponentially with jitter. After the last retry the error names the URL and the status.
-//! Other statuses (`400`, `404`) are not retried: the request itself is wrong.
+//! Other statuses (`400`, `404`) are not retried: the request itself is wrong, and neither is
+//! a host name that does not resolve (no network, or a mistyped address: waiting will not
+//! help). Each retry is told, as it happens, to the hook set by [`Client::on_retry`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -41,6 +43,22 @@ impl ClientOptions {
     }
 }
 
+/// A retry about to happen: told to the [`Client::on_retry`] hook before the wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry<'a> {
+    pub url: &'a str,
+    /// The attempt that failed, from 1.
+    pub attempt: u32,
+    /// All attempts allowed (retries + 1).
+    pub attempts: u32,
+    /// Why it failed: `HTTP 503`, `timeout`, the connection error.
+    pub reason: &'a str,
+    /// How long until the next attempt.
+    pub wait: Duration,
+}
+
+type RetryHook = Box<dyn FnMut(&Retry<'_>) + Send>;
+
 /// A BDL client: one agent, one limiter.
 pub struct Client {
     agent: ureq::Agent,
@@ -48,6 +66,27 @@ pub struct Client {
     limiter: Limiter,
     /// Requests actually sent (attempts included).
     pub sent: u64,
+    on_retry: Option<RetryHook>,
+}
+
+/// The host name of a URL (`bdl.stat.gov.pl`).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.starts_with('[') { host.split_once(']').map_or(host, |(h, _)| &h[1..]) } else { host.split(':').next().unwrap_or(host) }
+}
+
+/// Whether a transport error is a failed name lookup; its words if so. std reports a failed
+/// `getaddrinfo` as an `io::Error` "failed to lookup address information: …"; ureq says
+/// `HostNotFound` when the lookup found no address, `Timeout(Resolve)` when it took too long.
+fn lookup_failure(e: &ureq::Error) -> Option<String> {
+    match e {
+        ureq::Error::HostNotFound => Some("no address found".to_owned()),
+        ureq::Error::Timeout(ureq::Timeout::Resolve) => Some("the name lookup timed out".to_owned()),
+        ureq::Error::Io(io) if io.to_string().contains("failed to lookup address") => Some(io.to_string()),
+        _ => None,
+    }
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -76,10 +115,16 @@ impl Client {
         };
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(opts.timeout))
+            .timeout_resolve(Some(opts.timeout.min(Duration::from_secs(15))))
             .http_status_as_error(false)
             .user_agent(concat!("miernik/", env!("CARGO_PKG_VERSION")))
             .build();
-        Client { agent: ureq::Agent::new_with_config(config), opts, limiter, sent: 0 }
+        Client { agent: ureq::Agent::new_with_config(config), opts, limiter, sent: 0, on_retry: None }
+    }
+
+    /// Tells `f` of every retry before its wait (so a user sees why nothing arrives).
+    pub fn on_retry(&mut self, f: impl FnMut(&Retry<'_>) + Send + 'static) {
+        self.on_retry = Some(Box::new(f));
     }
 
     pub fn has_key(&self) -> bool {
@@ -165,11 +210,23 @@ impl Client {
                     }
                 }
                 Err(e) => {
+                    if let Some(message) = lookup_failure(&e) {
+                        return Err(BdlError::HostNotFound { host: host_of(&url).to_owned(), url, message });
+                    }
                     last = BdlError::Transport { url: url.clone(), attempts: attempt + 1, message: e.to_string() };
                     self.backoff(attempt)
                 }
             };
             if attempt + 1 < attempts {
+                if let Some(f) = &mut self.on_retry {
+                    let reason = match &last {
+                        BdlError::Http { status, message, .. } if message.is_empty() => format!("HTTP {status}"),
+                        BdlError::Http { status, message, .. } => format!("HTTP {status}: {message}"),
+                        BdlError::Transport { message, .. } => message.clone(),
+                        other => other.to_string(),
+                    };
+                    f(&Retry { url: &url, attempt: attempt + 1, attempts, reason: &reason, wait });
+                }
                 std::thread::sleep(wait);
             }
         }
@@ -181,4 +238,22 @@ fn snippet(body: Option<String>) -> String {
     let b = body.unwrap_or_default();
     let t = b.trim();
     if t.chars().count() > 200 { format!("{}…", t.chars().take(200).collect::<String>()) } else { t.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn the_host_is_read_out_of_the_url() {
+        for (url, host) in [
+            ("https://bdl.stat.gov.pl/api/v1/data?x=1", "bdl.stat.gov.pl"),
+            ("http://127.0.0.1:8080/api/v1", "127.0.0.1"),
+            ("http://user:pw@mirror.example:81/a", "mirror.example"),
+            ("http://[::1]:8080/a", "::1"),
+            ("nonexistent.invalid", "nonexistent.invalid"),
+        ] {
+            assert_eq!(host_of(url), host, "{url}");
+        }
+    }
 }

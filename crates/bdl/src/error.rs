@@ -9,6 +9,11 @@ pub enum BdlError {
     /// No answer: connection refused, reset, timeout (after the retries).
     #[error("{url}: no answer after {attempts} attempt(s): {message}")]
     Transport { url: String, attempts: u32, message: String },
+    /// The host name does not resolve (no network, no DNS, a mistyped address): not retried.
+    #[error(
+        "{url}: nie można znaleźć serwera {host} / cannot resolve the host name {host} ({message}); check the network connection and the API address"
+    )]
+    HostNotFound { url: String, host: String, message: String },
     /// The answer is not a page of the documented shape; nothing of it was cached.
     #[error("{url}: the answer is not a BDL page: {error}")]
     BadAnswer { url: String, error: page::PageError },

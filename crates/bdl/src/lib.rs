@@ -22,7 +22,7 @@ pub mod source;
 pub mod unit_id;
 
 pub use cache::Cache;
-pub use client::{Client, ClientOptions};
+pub use client::{Client, ClientOptions, Retry};
 pub use error::BdlError;
 pub use fetch::{Estimate, FetchReport, Plan, Series, estimate, fetch};
 pub use quota::{Limiter, Quota};

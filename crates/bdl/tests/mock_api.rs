@@ -218,3 +218,44 @@ fn the_key_is_sent_and_no_data_attributes_become_missing_values() {
     );
     assert!(recs.iter().all(|r| r.unit.as_str() == "1465018"));
 }
+
+#[test]
+fn every_retry_is_told_as_it_happens_with_its_reason_and_wait() {
+    let server = MockServer::start(|r| match r.seen_before {
+        0 => Reply::status(503, "maintenance"),
+        1 => Reply::status(429, "").header("Retry-After", "0"),
+        _ => Reply::json("{\"totalRecords\":0,\"results\":[]}"),
+    });
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let t = told.clone();
+    let mut c = client(&server.base_url);
+    c.on_retry(move |r| t.lock().expect("told").push((r.attempt, r.attempts, r.reason.to_owned(), r.wait, r.url.to_owned())));
+    let dir = tempfile::tempdir().expect("dir");
+    let cache = Cache::open(dir.path()).expect("cache");
+    bdl::fetch(&mut c, &cache, &plan(8), &mut |_, _| {}).expect("the third attempt answers");
+    let told = told.lock().expect("told").clone();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert_eq!((told[0].0, told[0].1, told[0].2.as_str()), (1, 4, "HTTP 503: maintenance"));
+    assert!(told[0].3 <= Duration::from_millis(10) && told[0].4.contains("/data/by-variable/8?"), "{told:?}");
+    assert_eq!((told[1].0, told[1].2.as_str(), told[1].3), (2, "HTTP 429", Duration::ZERO), "Retry-After: 0");
+}
+
+#[test]
+fn a_host_name_that_does_not_resolve_fails_at_once_without_retries() {
+    let mut o = ClientOptions::new("http://nonexistent.invalid/api/v1", None);
+    o.backoff = Duration::from_secs(5);
+    o.quota = Some(Quota { windows: vec![] });
+    let mut c = Client::new(o, None);
+    let retried = Arc::new(AtomicU32::new(0));
+    let r = retried.clone();
+    c.on_retry(move |_| {
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    let start = std::time::Instant::now();
+    let e = c.get("levels").expect_err("no such host");
+    assert!(start.elapsed() < Duration::from_secs(4), "no backoff: {:?}", start.elapsed());
+    assert_eq!((retried.load(Ordering::SeqCst), c.sent), (0, 1), "one attempt, no retry");
+    assert!(matches!(e, BdlError::HostNotFound { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("nonexistent.invalid") && msg.contains("cannot resolve the host name"), "{msg}");
+}

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use model::VariableCode;
 
 use crate::SummaryFormat;
+use crate::output::outln;
 
 /// How to reach the API (shared by the import and the metadata commands).
 #[derive(Args, Clone)]
@@ -22,9 +23,36 @@ pub struct Conn {
     /// Seconds one request may take
     #[arg(long, default_value_t = 60)]
     timeout: u64,
-    /// Retries of a request after 429, 5xx or a timeout
+    /// Retries of a request after 429, 5xx or a timeout (each is told on stderr; a host
+    /// name that does not resolve is not retried)
     #[arg(long, default_value_t = 6)]
     retries: u32,
+}
+
+/// A client whose every retry is told on stderr as it happens (above the progress bar, if
+/// any): the wait, the attempt, the reason.
+fn client(opts: bdl::ClientOptions, request_log: Option<&Path>, bar: Option<indicatif::ProgressBar>) -> bdl::Client {
+    let mut client = bdl::Client::new(opts, request_log);
+    client.on_retry(move |r| {
+        let wait = bdl::quota::human(r.wait);
+        let line = format!(
+            "BDL: ponawiam za {wait} (próba {} z {} nieudana) / retrying in {wait} (attempt {} of {} failed): {}: {}",
+            r.attempt, r.attempts, r.attempt, r.attempts, r.reason, r.url
+        );
+        match &bar {
+            Some(b) => b.println(line),
+            None => eprintln!("{line}"),
+        }
+    });
+    client
+}
+
+/// The error of the API, with the flag to look at when the host name does not resolve.
+fn api_error(e: bdl::BdlError) -> anyhow::Error {
+    match e {
+        bdl::BdlError::HostNotFound { .. } => anyhow!("{e} (--base-url)"),
+        e => anyhow!(e),
+    }
 }
 
 impl Conn {
@@ -209,6 +237,8 @@ fn fetch_bar() -> Option<indicatif::ProgressBar> {
 
 pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
     let plan = plan(&a)?;
+    // The database first: a wrong --db is said before a long fetch, not after it.
+    let store = if a.fetch_only { None } else { Some(crate::open_to_import(db).await?) };
     let dir = a.cache.clone().unwrap_or_else(|| default_cache(db));
     let cache = bdl::Cache::open(&dir)?;
     let est = bdl::estimate(&plan, &cache);
@@ -238,8 +268,8 @@ pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
     let opts = a.conn.options();
     let (fplan, fcache) = (plan.clone(), cache.clone());
     let report = tokio::task::spawn_blocking(move || -> Result<bdl::FetchReport, bdl::BdlError> {
-        let mut client = bdl::Client::new(opts, Some(&fcache.request_log()));
         let bar = fetch_bar();
+        let mut client = client(opts, Some(&fcache.request_log()), bar.clone());
         let mut progress = |done: u64, total: u64| {
             if let Some(b) = &bar {
                 b.set_length(total);
@@ -253,15 +283,13 @@ pub async fn import(db: &str, a: BdlImportArgs) -> Result<()> {
         r
     })
     .await
-    .map_err(|e| anyhow!("the fetch stopped: {e}"))??;
+    .map_err(|e| anyhow!("the fetch stopped: {e}"))?
+    .map_err(api_error)?;
     eprintln!(
         "BDL: pobrano {} stron, {} z pamięci podręcznej / fetched {} pages, {} from the cache",
         report.fetched, report.cached, report.fetched, report.cached
     );
-    if a.fetch_only {
-        return Ok(());
-    }
-    let store = app::Store::open(db).await.map_err(|e| anyhow!(e))?;
+    let Some(store) = store else { return Ok(()) };
     let label = format!(
         "{} data/by-variable {} level {}{}",
         a.conn.base_url.trim_end_matches('/'),
@@ -348,16 +376,18 @@ pub async fn metadata(cmd: BdlCommand) -> Result<()> {
     };
     let opts = conn.options();
     let rows = tokio::task::spawn_blocking(move || {
-        let mut client = bdl::Client::new(opts, None);
+        let mut client = client(opts, None, None);
         bdl::fetch::list_all(&mut client, &query)
     })
     .await
-    .map_err(|e| anyhow!("the request stopped: {e}"))??;
+    .map_err(|e| anyhow!("the request stopped: {e}"))?
+    .map_err(api_error)?;
     if json {
-        println!("{}", serde_json::Value::Array(rows));
+        outln!("{}", serde_json::Value::Array(rows))?;
         return Ok(());
     }
-    let mut out = csv::WriterBuilder::new().delimiter(b'\t').from_writer(std::io::stdout().lock());
+    // Names come from an outside API: a cell a spreadsheet would run as a formula gets a `'`.
+    let mut out = SafeTsv(csv::WriterBuilder::new().delimiter(b'\t').from_writer(crate::output::stdout()));
     match kind {
         "variables" => {
             out.write_record(["id", "subject", "name", "level", "measure"])?;
@@ -402,6 +432,23 @@ fn enc(s: &str) -> String {
         }
     }
     o
+}
+
+/// A TSV writer whose every cell goes through [`export::csv_safe`].
+struct SafeTsv<W: std::io::Write>(csv::Writer<W>);
+
+impl<W: std::io::Write> SafeTsv<W> {
+    fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        self.0.write_record(record.into_iter().map(|c| export::csv_safe(c.as_ref()).into_owned()))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 #[cfg(test)]

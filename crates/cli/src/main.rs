@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use model::{TerytCode, UnitKind, VariableCode};
 
-use crate::output::{Format, print_changes, print_history, print_obs_report, print_units, print_units_report};
+use crate::output::{Format, outln, print_changes, print_history, print_obs_report, print_units, print_units_report};
 
 #[derive(Parser)]
 #[command(
@@ -23,29 +23,67 @@ use crate::output::{Format, print_changes, print_history, print_obs_report, prin
     propagate_version = true
 )]
 struct Cli {
-    /// Database URL: sqlite:PATH (embedded) or postgres://HOST/DB
+    /// Database URL: sqlite:PATH (embedded) or postgres://USER@HOST/DB. Only imports (and
+    /// demo) create a missing SQLite file. `demo` keeps its own database, sqlite:miernik-demo.db
+    /// (or MIERNIK_DEMO_DB), unless --db is given on its command line
     #[arg(long, global = true, env = "MIERNIK_DB", default_value = "sqlite:miernik.db")]
     db: String,
+    /// More messages on stderr: -v the libraries' warnings and progress, -vv debugging
+    /// (MIERNIK_LOG or RUST_LOG, e.g. `info,sqlx=warn`, set the filter outright)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Whether --db was typed (not taken from MIERNIK_DB or the default).
+    #[arg(skip)]
+    db_given: bool,
     #[command(subcommand)]
     command: Command,
 }
 
+/// How the portal is served (`serve`, `demo`).
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The address readers use, behind a reverse proxy: e.g. https://miernik.example.pl (an
+    /// https address makes every cookie Secure)
+    #[arg(long, env = "MIERNIK_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Believe the proxy's X-Forwarded-Proto (https there makes that answer's cookies
+    /// Secure); only behind a proxy that sets it
+    #[arg(long, env = "MIERNIK_TRUST_PROXY", value_parser = clap::builder::BoolishValueParser::new())]
+    trust_proxy: bool,
+}
+
+impl ServeArgs {
+    fn options(&self) -> Result<web::ServeOptions> {
+        if let Some(u) = &self.public_url {
+            let l = u.to_ascii_lowercase();
+            let host = l.strip_prefix("https://").or_else(|| l.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.starts_with('/')) {
+                anyhow::bail!("--public-url `{u}`: give the address readers use, http(s)://HOST[/PATH], e.g. https://miernik.example.pl");
+            }
+        }
+        Ok(web::ServeOptions { public_url: self.public_url.clone(), trust_proxy: self.trust_proxy })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Create (if absent) a database with the built-in synthetic demo data and serve the portal
+    /// Create (if absent) a database with the built-in synthetic demo data and serve the
+    /// portal. The database is --db given here, else sqlite:miernik-demo.db (apart from real
+    /// data; MIERNIK_DB is not used)
     Demo {
-        /// Address to listen on
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// Where the demo database lives (default: miernik-demo.db, apart from real data)
-        #[arg(long, env = "MIERNIK_DEMO_DB", default_value = "sqlite:miernik-demo.db")]
-        demo_db: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// The old name of --db for the demo (and, as MIERNIK_DEMO_DB, the demo's default)
+        #[arg(long, env = "MIERNIK_DEMO_DB", hide = true)]
+        demo_db: Option<String>,
     },
     /// Serve the portal on an existing database (--db)
     Serve {
-        /// Address to listen on
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
     /// Import data: units (TERC), observations (CSV/XLSX, BDL exports), the BDL API, areas (GUGiK), budget reports (Rb-27S/Rb-28S)
     #[command(subcommand)]
@@ -66,15 +104,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// List values new or changed since a date
+    /// List values new or changed since a date, a page at a time, oldest first; when more
+    /// follow, the last line on stderr is `next: CURSOR`: continue with `--after CURSOR`
     Changes {
         /// Date YYYY-MM-DD
         #[arg(long)]
         since: String,
-        #[arg(long, default_value_t = 1000)]
+        /// Start after this cursor (the `next:` line of the page before); leave out for the first page
+        #[arg(long, value_name = "CURSOR")]
+        after: Option<String>,
+        /// Rows per page
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
         limit: i64,
-        #[arg(long, default_value_t = 0)]
-        offset: i64,
+        /// Gone: changes are paged with --after
+        #[arg(long, hide = true)]
+        offset: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -490,11 +534,18 @@ pub enum SummaryFormat {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MIERNIK_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    // Only `--db` typed for `demo` moves the demo's database; MIERNIK_DB (real data) does not.
+    if matches!(matches.value_source("db"), Some(clap::parser::ValueSource::CommandLine)) {
+        cli.db_given = true;
+    }
+    init_logging(cli.verbose);
+    quiet_on_closed_stdout();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -502,22 +553,73 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let db = cli.db.clone();
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if output::stdout_closed() || is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            report_error(&e);
+            report_error(&e, &db);
             ExitCode::FAILURE
         }
     }
 }
 
-/// `miernik units | head` closes the pipe early: not an error worth a word.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+/// Messages of tracing on stderr: Miernik's own warnings; the libraries' (sqlx's slow-statement
+/// warnings with whole SQL statements, say) only when asked for with `-v` or a filter in
+/// MIERNIK_LOG / RUST_LOG. Colour only on a terminal, and never with NO_COLOR.
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    let default = match verbose {
+        0 => "warn,sqlx=off",
+        1 => "info,sqlx=warn",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MIERNIK_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).init();
 }
 
-fn report_error(e: &anyhow::Error) {
+/// A `println!` somewhere (the benchmarks' output, say) meeting a closed pipe panics with
+/// "failed printing to stdout: Broken pipe": end quietly instead, as for our own writes.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.payload().downcast_ref::<String>().map(String::as_str).or_else(|| info.payload().downcast_ref::<&str>().copied());
+        if text.is_some_and(|t| t.starts_with("failed printing to stdout") && t.contains("Broken pipe")) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// `miernik units | head` closes the pipe early: not an error worth a word. The writers of
+/// csv and serde_json keep the `io::Error` out of the source chain, so ask them too.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind) == Some(BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe))
+    })
+}
+
+/// The password of a database URL, to be kept out of every message.
+fn password_of(url: &str) -> Option<String> {
+    let redacted = app::redact_url(url);
+    if redacted == url {
+        return None;
+    }
+    // What `***` stands for: the first stretch where the two differ.
+    let start = url.bytes().zip(redacted.bytes()).take_while(|(a, b)| a == b).count();
+    let tail = redacted[start..].strip_prefix("***")?;
+    let end = url.len().checked_sub(tail.len())?;
+    url.get(start..end).filter(|p| !p.is_empty()).map(str::to_owned)
+}
+
+fn report_error(e: &anyhow::Error, db: &str) {
     let mut line = e.to_string();
     for cause in e.chain().skip(1) {
         let c = cause.to_string();
@@ -525,6 +627,10 @@ fn report_error(e: &anyhow::Error) {
             line.push_str(": ");
             line.push_str(&c);
         }
+    }
+    // The store's messages carry redacted URLs; this catches the database password anywhere else.
+    if let Some(p) = password_of(db) {
+        line = line.replace(&p, "***");
     }
     eprintln!("error: {}", line.replace('\n', " "));
     if let Some(app::AppError::Rejected { rows, .. }) = e.downcast_ref::<app::AppError>() {
@@ -537,8 +643,45 @@ fn report_error(e: &anyhow::Error) {
     }
 }
 
+/// Opens the database of a command that reads: a SQLite file that is not there is an
+/// error ("no database at …"), never a new empty database made of a mistyped path.
 async fn open(db: &str) -> Result<app::Store> {
-    app::Store::open(db).await.map_err(|e| anyhow!(e))
+    open_with(db, app::OpenOptions { create: false, acquire_timeout: None }).await
+}
+
+/// Opens the database of a command that creates data (the imports): a missing SQLite file
+/// is created. A file that is not a SQLite database is refused either way, untouched.
+pub(crate) async fn open_to_import(db: &str) -> Result<app::Store> {
+    open_with(db, app::OpenOptions { create: true, acquire_timeout: None }).await
+}
+
+/// How long a page of the portal waits for a free database connection before it answers 503.
+const PORTAL_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+async fn open_with(db: &str, opts: app::OpenOptions) -> Result<app::Store> {
+    match app::Store::open_with(db, opts).await {
+        Ok(store) => Ok(store.on_import_wait(|| {
+            eprintln!("czekam, aż skończy się inny import / waiting for another import to finish…");
+        })),
+        Err(e @ app::StoreError::Missing { .. }) => {
+            Err(anyhow!("{e}: sprawdź --db albo najpierw zaimportuj dane / check --db (or run an import first)"))
+        }
+        Err(e @ app::StoreError::NotSqlite { .. }) => Err(anyhow!("{e}: sprawdź --db / check --db")),
+        Err(e) => Err(anyhow!(e)),
+    }
+}
+
+/// The demo's database: `--db` typed on the command line, else `--demo-db` (its old name) or
+/// MIERNIK_DEMO_DB, else sqlite:miernik-demo.db; never MIERNIK_DB, which names real data.
+fn demo_database(db: &str, db_given: bool, demo_db: Option<String>) -> Result<String> {
+    match (db_given, demo_db) {
+        (true, Some(d)) if d != db => {
+            anyhow::bail!("--db {} and --demo-db {}: give the demo's database once, as --db", app::redact_url(db), app::redact_url(&d))
+        }
+        (true, _) => Ok(db.to_owned()),
+        (false, Some(d)) => Ok(d),
+        (false, None) => Ok("sqlite:miernik-demo.db".to_owned()),
+    }
 }
 
 /// Opens the demo database, creating it first if needed. A new SQLite demo is built in
@@ -553,7 +696,7 @@ async fn open_demo(url: &str) -> Result<app::Store> {
             for f in sidecars(&partial) {
                 let _ = std::fs::remove_file(f);
             }
-            let store = open(&format!("sqlite:{}", partial.display())).await?;
+            let store = open_to_import(&format!("sqlite:{}", partial.display())).await?;
             eprintln!("demo: tworzę dane syntetyczne / building the synthetic demo data…");
             let loaded = app::load_demo(&store).await;
             let flushed = store.checkpoint().await;
@@ -564,13 +707,13 @@ async fn open_demo(url: &str) -> Result<app::Store> {
             for f in sidecars(&partial) {
                 let _ = std::fs::remove_file(f);
             }
-            eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {url}");
-            open(url).await
+            eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {}", app::redact_url(url));
+            open_with(url, app::OpenOptions { create: false, acquire_timeout: Some(PORTAL_ACQUIRE_TIMEOUT) }).await
         }
         _ => {
-            let store = open(url).await?;
+            let store = open_with(url, app::OpenOptions { create: true, acquire_timeout: Some(PORTAL_ACQUIRE_TIMEOUT) }).await?;
             if app::load_demo(&store).await? {
-                eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {url}");
+                eprintln!("demo: utworzono dane syntetyczne / synthetic demo data created in {}", app::redact_url(url));
             }
             Ok(store)
         }
@@ -630,8 +773,10 @@ fn export_query(
         }
         None if format == export::Format::Xlsx => anyhow::bail!("--format xlsx needs --out FILE"),
         None => {
-            let stdout = std::io::stdout().lock();
-            web::download::write_to(c, q, format, layout, &meta, std::io::BufWriter::new(stdout)).map_err(|e| anyhow!("{e}"))
+            let mut w = std::io::BufWriter::new(output::stdout());
+            web::download::write_to(c, q, format, layout, &meta, &mut w).map_err(|e| anyhow!("{e}"))?;
+            use std::io::Write;
+            w.flush().map_err(|e| anyhow!("{e}"))
         }
     }
 }
@@ -653,33 +798,36 @@ fn today() -> model::Date {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { addr, demo_db } => {
-            let store = open_demo(&demo_db).await?;
-            web::serve(store, &addr).await.context("the portal stopped")
+        Command::Demo { serve, demo_db } => {
+            let options = serve.options()?;
+            let db = demo_database(&cli.db, cli.db_given, demo_db)?;
+            let store = open_demo(&db).await?;
+            web::serve(store, &serve.addr, options).await.context("the portal stopped")
         }
-        Command::Serve { addr } => {
-            let store = open(&cli.db).await?;
-            web::serve(store, &addr).await.context("the portal stopped")
+        Command::Serve { serve } => {
+            let options = serve.options()?;
+            let store = open_with(&cli.db, app::OpenOptions { create: false, acquire_timeout: Some(PORTAL_ACQUIRE_TIMEOUT) }).await?;
+            web::serve(store, &serve.addr, options).await.context("the portal stopped")
         }
         Command::Import(ImportCommand::Units { file, format }) => {
-            let store = open(&cli.db).await?;
+            let store = open_to_import(&cli.db).await?;
             let report = app::import_units(&store, &file).await;
             store.close().await;
             print_units_report(&report?, format)
         }
         Command::Import(ImportCommand::Indicators { file, format }) => {
-            let store = open(&cli.db).await?;
+            let store = open_to_import(&cli.db).await?;
             let r = app::import_indicators(&store, &file).await;
             store.close().await;
             let r = r?;
             match format {
-                SummaryFormat::Json => println!(
+                SummaryFormat::Json => outln!(
                     "{}",
                     serde_json::json!({"variables_new": r.variables_new, "variables_updated": r.variables_updated,
                         "indicators_new": r.indicators_new, "indicators_changed": r.indicators_changed,
                         "indicators_unchanged": r.indicators_unchanged, "indicators_retired": r.indicators_retired})
-                ),
-                SummaryFormat::Text => println!(
+                )?,
+                SummaryFormat::Text => outln!(
                     "{}: zmienne / variables: {} new, {} updated; wskaźniki / indicators: {} new, {} changed, {} unchanged, {} retired",
                     file.display(),
                     r.variables_new,
@@ -688,7 +836,7 @@ async fn run(cli: Cli) -> Result<()> {
                     r.indicators_changed,
                     r.indicators_unchanged,
                     r.indicators_retired
-                ),
+                )?,
             }
             Ok(())
         }
@@ -696,7 +844,7 @@ async fn run(cli: Cli) -> Result<()> {
             let year = year
                 .map(|y| model::Year::new(y).ok_or_else(|| anyhow!("--year: {y} is not a year from {} to {}", model::Year::MIN, model::Year::MAX)))
                 .transpose()?;
-            let store = open(&cli.db).await?;
+            let store = open_to_import(&cli.db).await?;
             let opts = app::AreaImportOptions { year, sheet };
             let bar = output::progress_bar();
             let on_progress = |done: u64, total: u64| {
@@ -713,7 +861,7 @@ async fn run(cli: Cli) -> Result<()> {
             output::print_area_report(&r?, format, &file)
         }
         Command::Import(ImportCommand::Budget { files, sum_units, format }) => {
-            let store = open(&cli.db).await?;
+            let store = open_to_import(&cli.db).await?;
             let r = app::import_budget(&store, &files, app::BudgetOptions { sum_units }, &|_, _| {}).await;
             store.close().await;
             for report in &r? {
@@ -733,12 +881,12 @@ async fn run(cli: Cli) -> Result<()> {
                 .sum();
             let secs = t.elapsed().as_secs_f64();
             match format {
-                SummaryFormat::Json => println!(
+                SummaryFormat::Json => outln!(
                     "{}",
                     serde_json::json!({"indicators": s.indicator_count(), "units": s.units(), "first_year": s.first_year(),
                         "years": s.years(), "values": present, "seconds": secs})
-                ),
-                SummaryFormat::Text => println!(
+                )?,
+                SummaryFormat::Text => outln!(
                     "{} wskaźników / indicators × {} JST × {} lat / years ({}–{}): {} wartości / values in {:.2} s",
                     s.indicator_count(),
                     s.units(),
@@ -747,7 +895,7 @@ async fn run(cli: Cli) -> Result<()> {
                     s.first_year() + s.years() as i32 - 1,
                     present,
                     secs
-                ),
+                )?,
             }
             Ok(())
         }
@@ -790,7 +938,7 @@ async fn run(cli: Cli) -> Result<()> {
             let r = app::save_custom_group(&store, &code, &name, name_en.as_deref(), &units).await;
             store.close().await;
             let g = r?;
-            println!("grupa / group {}: {} jednostek / units saved ({})", g.code, g.members.len(), g.members.join(", "));
+            outln!("grupa / group {}: {} jednostek / units saved ({})", g.code, g.members.len(), g.members.join(", "))?;
             Ok(())
         }
         Command::Group(GroupCommand::List { format }) => {
@@ -802,7 +950,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import(ImportCommand::Bdl(args)) => bdl_cmd::import(&cli.db, args).await,
         Command::Bdl(cmd) => bdl_cmd::metadata(cmd).await,
         Command::Import(ImportCommand::Observations(args)) => {
-            let store = open(&cli.db).await?;
+            let store = open_to_import(&cli.db).await?;
             let variable = args.variable.as_deref().map(VariableCode::parse).transpose().map_err(|e| anyhow!("--variable: {e}"))?;
             let opts = app::ObsImportOptions {
                 variable,
@@ -848,12 +996,21 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             print_history(&rows?, format)
         }
-        Command::Changes { since, limit, offset, format } => {
-            let store = open(&cli.db).await?;
+        Command::Changes { since, after, limit, offset, format } => {
+            if offset.is_some() {
+                anyhow::bail!("--offset: changes are paged with --after CURSOR, the cursor a page prints on stderr as `next: CURSOR`");
+            }
             let since = parse_date_arg(&since, "--since")?;
-            let rows = app::changes_since(&store, since, limit, offset).await;
+            let store = open(&cli.db).await?;
+            let rows = app::changes_since(&store, since, after.as_deref(), limit).await;
             store.close().await;
-            print_changes(&rows?, format)
+            let rows = rows.map_err(|e| match e {
+                app::AppError::Invalid(m) | app::AppError::NotFound(m) => anyhow!("--after {m}"),
+                e => anyhow::Error::from(e),
+            })?;
+            // A full page may have more after it; a short one is the end.
+            let next = if rows.len() as i64 == limit { rows.last().map(|r| r.cursor.as_str()) } else { None };
+            print_changes(&rows, next, format)
         }
         Command::Check { variable, year, tolerance, outliers, peers, indicator, threshold, format } => {
             let year = model::Year::new(year)
@@ -946,7 +1103,7 @@ async fn run(cli: Cli) -> Result<()> {
                 min_shared_m: a.min_border,
                 simplify_m: a.simplify,
             };
-            let store = open(&cli.db).await?;
+            let store = open_to_import(&cli.db).await?;
             let r = app::import_boundaries(&store, &a.file, &opts).await;
             store.close().await;
             output::print_boundary_report(&r?, a.format)
@@ -966,5 +1123,27 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCommand::Pages { country: Country { units, indicators, years }, renders, format }) => {
             bench::pages(units, indicators, years, renders, format).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_of_a_database_url_is_found_to_be_scrubbed() {
+        assert_eq!(password_of("postgres://postgres:S3cretPW@127.0.0.1:1/x").as_deref(), Some("S3cretPW"));
+        assert_eq!(password_of("postgres://h/db?user=u&password=S3cret&sslmode=disable").as_deref(), Some("S3cret"));
+        assert_eq!(password_of("postgres://postgres@127.0.0.1/test"), None);
+        assert_eq!(password_of("sqlite:miernik.db"), None);
+    }
+
+    #[test]
+    fn the_demo_database_is_db_typed_then_its_own() {
+        assert_eq!(demo_database("sqlite:a.db", true, None).expect("typed"), "sqlite:a.db");
+        assert_eq!(demo_database("sqlite:polska.db", false, None).expect("own"), "sqlite:miernik-demo.db");
+        assert_eq!(demo_database("sqlite:polska.db", false, Some("sqlite:d.db".into())).expect("old name"), "sqlite:d.db");
+        assert_eq!(demo_database("sqlite:d.db", true, Some("sqlite:d.db".into())).expect("the same twice"), "sqlite:d.db");
+        assert!(demo_database("sqlite:a.db", true, Some("sqlite:b.db".into())).is_err());
     }
 }

@@ -1,13 +1,62 @@
 //! Output of the CLI: tables for people, CSV and JSON for scripts, progress on stderr.
+//! Everything for stdout goes through [`stdout`] (and [`outln!`]), which notes a closed pipe:
+//! `miernik units | head` then ends quietly, whichever writer (csv, serde_json, export) met it.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use clap::ValueEnum;
 use serde_json::json;
 
 use crate::SummaryFormat;
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Standard output, locked; a write that finds the reader gone (`EPIPE`: Rust ignores
+/// SIGPIPE, so the write fails instead of killing us) is noted for [`stdout_closed`].
+pub fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+/// Whether a write to standard output found the pipe closed: the reader (`head`) has all
+/// it wanted, so the command stops without a word.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    fn note<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        r
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::note(self.0.flush())
+    }
+}
+
+/// `println!` that returns the write's error instead of panicking on a closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!($crate::output::stdout(), $($arg)*)
+    }};
+}
+pub(crate) use outln;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -38,7 +87,7 @@ fn num(v: Option<f64>) -> String {
 
 /// Writes rows as an aligned table, CSV or JSON objects with the given keys.
 fn emit(format: Format, header: &[&str], rows: Vec<Vec<String>>, json_rows: Vec<serde_json::Value>) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = stdout();
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &json_rows)?;
@@ -48,7 +97,8 @@ fn emit(format: Format, header: &[&str], rows: Vec<Vec<String>>, json_rows: Vec<
             let mut w = csv::Writer::from_writer(out);
             w.write_record(header)?;
             for r in rows {
-                w.write_record(&r)?;
+                // A cell a spreadsheet would run as a formula gets a leading `'` (numbers stay).
+                w.write_record(r.iter().map(|c| export::csv_safe(c)).collect::<Vec<_>>().iter().map(|c| c.as_bytes()))?;
             }
             w.flush()?;
         }
@@ -118,7 +168,7 @@ pub fn print_units(units: &[app::UnitListing], format: Format) -> Result<()> {
 pub fn print_units_report(r: &app::UnitsImportReport, format: SummaryFormat) -> Result<()> {
     let o = &r.outcome;
     if format == SummaryFormat::Json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "state": model::format_date(r.state_date),
@@ -129,13 +179,13 @@ pub fn print_units_report(r: &app::UnitsImportReport, format: SummaryFormat) -> 
                 "renamed": o.renamed,
                 "already_imported": o.already_imported,
             })
-        );
+        )?;
         return Ok(());
     }
     for e in &r.events {
-        println!("{e}");
+        outln!("{e}")?;
     }
-    println!(
+    outln!(
         "TERC state {}: {} rows read, {} units created, {} closed, {} code changes, {} renamed{}",
         model::format_date(r.state_date),
         r.rows_read,
@@ -144,7 +194,7 @@ pub fn print_units_report(r: &app::UnitsImportReport, format: SummaryFormat) -> 
         o.code_changes,
         o.renamed,
         if o.already_imported { " (this state was imported before)" } else { "" }
-    );
+    )?;
     Ok(())
 }
 
@@ -166,9 +216,9 @@ pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &
         }
     }
     if format == SummaryFormat::Json {
-        println!("{}", json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected}));
+        outln!("{}", json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected}))?;
     } else {
-        println!(
+        outln!(
             "{}: {} rows read, {} inserted, {} changed, {} unchanged, {} rejected{}",
             file.display(),
             c.read,
@@ -177,7 +227,7 @@ pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &
             c.unchanged,
             c.rejected,
             if r.empty_cells > 0 { format!(" ({} empty cells skipped)", r.empty_cells) } else { String::new() }
-        );
+        )?;
     }
     Ok(())
 }
@@ -214,7 +264,9 @@ pub fn print_history(rows: &[app::HistoryRow], format: Format) -> Result<()> {
     emit(format, &header, table, json_rows)
 }
 
-pub fn print_changes(rows: &[app::ChangeRow], format: Format) -> Result<()> {
+/// The changes of one page, then, when `next` is given (more may follow), the line
+/// `next: CURSOR` on stderr: the `--after` of the next page.
+pub fn print_changes(rows: &[app::ChangeRow], next: Option<&str>, format: Format) -> Result<()> {
     let header = ["unit", "variable", "year", "old_value", "old_flag", "new_value", "new_flag", "import", "changed_at"];
     let table = rows
         .iter()
@@ -243,7 +295,11 @@ pub fn print_changes(rows: &[app::ChangeRow], format: Format) -> Result<()> {
             })
         })
         .collect();
-    emit(format, &header, table, json_rows)
+    emit(format, &header, table, json_rows)?;
+    if let Some(cursor) = next {
+        eprintln!("next: {cursor}");
+    }
+    Ok(())
 }
 
 pub fn print_imports(rows: &[app::ImportInfo], format: Format) -> Result<()> {
@@ -377,7 +433,7 @@ pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
     if format == Format::Json {
         let s = &c.stats;
         let p = &c.position;
-        println!(
+        outln!(
             "{}",
             json!({
                 "unit": c.unit_code, "unit_name": c.unit_name, "indicator": c.indicator, "indicator_name": c.indicator_name,
@@ -388,7 +444,7 @@ pub fn print_comparison(c: &app::Comparison, format: Format) -> Result<()> {
                     "band": c.band.map(band_code), "verdict": c.verdict.map(verdict_code)},
                 "peers": peers_json(&c.peers),
             })
-        );
+        )?;
         return Ok(());
     }
     let s = &c.stats;
@@ -456,7 +512,7 @@ pub fn print_nearest(g: &app::PeerGroup, spec: &app::nearest::NearestSpec, forma
         })
         .collect();
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&json!({"group": g.label, "context": labels, "neighbours": peers_json(&g.rows)}))?);
+        outln!("{}", serde_json::to_string_pretty(&json!({"group": g.label, "context": labels, "neighbours": peers_json(&g.rows)}))?)?;
         return Ok(());
     }
     emit(format, &header, table, Vec::new())?;
@@ -473,7 +529,7 @@ pub fn print_diagnosis(d: &app::UnitDiagnosis, format: Format) -> Result<()> {
             "change_5y": f.change_5y, "trend_5y": app::trend_words(f.trend_5y).1})
     };
     if format == Format::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "unit": d.unit_code, "unit_name": d.unit_name, "year": d.year, "group": d.group_label, "judged": d.judged,
@@ -481,7 +537,7 @@ pub fn print_diagnosis(d: &app::UnitDiagnosis, format: Format) -> Result<()> {
                 "weaknesses": d.weaknesses.iter().map(finding_json).collect::<Vec<_>>(),
                 "peers": peers_json(&d.peers),
             }))?
-        );
+        )?;
         return Ok(());
     }
     let header = ["kind", "indicator", "name", "value", "group_median", "rank", "score", "trend_3y", "trend_5y"];
@@ -561,10 +617,10 @@ pub fn print_area_report(r: &app::AreaImportReport, format: SummaryFormat, file:
     );
     if format == SummaryFormat::Json {
         let c = &r.obs.counts;
-        println!(
+        outln!(
             "{}",
             json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected, "year": r.year})
-        );
+        )?;
         Ok(())
     } else {
         print_obs_report(&r.obs, format, file)
@@ -600,12 +656,12 @@ pub fn print_budget_report(r: &app::BudgetImportReport, format: SummaryFormat) -
     }
     if format == SummaryFormat::Json {
         let c = &r.obs.counts;
-        println!(
+        outln!(
             "{}",
             json!({"file": r.file.display().to_string(), "read": c.read, "inserted": c.inserted, "changed": c.changed,
                 "unchanged": c.unchanged, "rejected": c.rejected, "reports": s.report_count, "positions": s.positions,
                 "jst": s.jst, "summed_units": s.summed_units.len()})
-        );
+        )?;
         Ok(())
     } else {
         print_obs_report(&obs, format, &r.file)
@@ -617,7 +673,7 @@ pub fn print_budget_report(r: &app::BudgetImportReport, format: SummaryFormat) -
 pub fn print_boundary_report(r: &app::BoundaryImportReport, format: SummaryFormat) -> Result<()> {
     let note = |n: &app::FeatureNote| json!({"feature": n.number, "code": n.code, "name": n.name, "current_code": n.current_code});
     match format {
-        SummaryFormat::Json => println!(
+        SummaryFormat::Json => outln!(
             "{}",
             json!({"file": r.file, "crs": r.crs, "level": r.level, "source": r.source, "features": r.features,
                 "matched": r.matched, "inserted": r.counts.inserted, "changed": r.counts.changed,
@@ -626,9 +682,9 @@ pub fn print_boundary_report(r: &app::BoundaryImportReport, format: SummaryForma
                 "unmatched": r.unmatched.iter().map(note).collect::<Vec<_>>(),
                 "changed_codes": r.changed_codes.iter().map(note).collect::<Vec<_>>(),
                 "without_boundary": r.without_boundary.iter().map(|(c, n)| json!({"code": c, "name": n})).collect::<Vec<_>>()})
-        ),
+        )?,
         SummaryFormat::Text => {
-            println!(
+            outln!(
                 "{}: {} ({}), poziom / level {}: {} obiektów / features, {} dopasowanych / matched; granice / boundaries: {} new, {} changed, {} unchanged, {} removed; {} par sąsiadów / neighbour pairs; {} → {} wierzchołków / vertices",
                 r.file,
                 r.crs,
@@ -643,23 +699,23 @@ pub fn print_boundary_report(r: &app::BoundaryImportReport, format: SummaryForma
                 r.neighbour_pairs,
                 r.vertices_read,
                 r.vertices_stored
-            );
+            )?;
             if !r.unmatched.is_empty() {
-                println!("niedopasowane / unmatched features ({}):", r.unmatched.len());
+                outln!("niedopasowane / unmatched features ({}):", r.unmatched.len())?;
                 for n in &r.unmatched {
-                    println!("  feature {}: {} {}", n.number, n.code, n.name);
+                    outln!("  feature {}: {} {}", n.number, n.code, n.name)?;
                 }
             }
             if !r.changed_codes.is_empty() {
-                println!("kody zmienione od daty pliku / codes changed since the file's date ({}):", r.changed_codes.len());
+                outln!("kody zmienione od daty pliku / codes changed since the file's date ({}):", r.changed_codes.len())?;
                 for n in &r.changed_codes {
-                    println!("  feature {}: {} → {} {}", n.number, n.code, n.current_code.as_deref().unwrap_or(""), n.name);
+                    outln!("  feature {}: {} → {} {}", n.number, n.code, n.current_code.as_deref().unwrap_or(""), n.name)?;
                 }
             }
             if !r.without_boundary.is_empty() {
-                println!("jednostki bez granicy / units without a boundary ({}):", r.without_boundary.len());
+                outln!("jednostki bez granicy / units without a boundary ({}):", r.without_boundary.len())?;
                 for (c, n) in &r.without_boundary {
-                    println!("  {c} {n}");
+                    outln!("  {c} {n}")?;
                 }
             }
         }

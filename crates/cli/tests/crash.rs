@@ -81,7 +81,7 @@ fn run_demo(db: &std::path::Path, kill_after: Option<Duration>) -> String {
     use std::io::Read;
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_miernik"))
-        .args(["demo", "--demo-db", &format!("sqlite:{}", db.display()), "--addr", &format!("127.0.0.1:{port}")])
+        .args(["demo", "--db", &format!("sqlite:{}", db.display()), "--addr", &format!("127.0.0.1:{port}")])
         .stderr(Stdio::piped())
         .spawn()
         .expect("demo starts");

@@ -36,7 +36,7 @@ fn until_the_first_snapshot_pages_answer_503_computing_and_the_terminal_says_whe
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite:{}", dir.path().join("demo.db").display());
     let child = Command::new(env!("CARGO_BIN_EXE_miernik"))
-        .args(["demo", "--demo-db", &db, "--addr", "127.0.0.1:0"])
+        .args(["demo", "--db", &db, "--addr", "127.0.0.1:0"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

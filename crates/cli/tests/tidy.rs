@@ -34,7 +34,7 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
             assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
         }
     }
-    for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("clap", "cli"), ("ureq", "bdl")] {
+    for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("hyper", "web"), ("hyper-util", "web"), ("clap", "cli"), ("ureq", "bdl")] {
         for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli", "bdl", "export", "pdf"] {
             if krate != owner {
                 assert!(!deps_of(krate).contains(&dep.to_owned()), "only {owner} may depend on {dep}, not {krate}");
@@ -47,9 +47,15 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
     }
     // No HTTP client anywhere but bdl (ingest stays pure).
     for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli"] {
-        for http in ["ureq", "reqwest", "hyper", "attohttpc", "minreq"] {
+        for http in ["ureq", "reqwest", "attohttpc", "minreq"] {
             assert!(!deps_of(krate).contains(&http.to_owned()), "only bdl may do HTTP-client I/O, not {krate} ({http})");
         }
+    }
+    // web serves HTTP through hyper's server half; the client half stays switched off.
+    let web_manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/Cargo.toml")).expect("web manifest");
+    for line in web_manifest.lines().filter(|l| l.starts_with("hyper")) {
+        assert!(!line.contains("client"), "web uses hyper as a server only: {line}");
+        assert!(line.contains("server"), "web's hyper line names the server half: {line}");
     }
     assert!(deps_of("store").contains(&"sqlx".to_owned()), "the check reads manifests correctly");
     assert!(deps_of("bdl").contains(&"ureq".to_owned()), "the check reads bdl's manifest");

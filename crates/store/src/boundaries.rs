@@ -51,7 +51,7 @@ impl Store {
     /// had given it), the source's boundaries missing from the new set are removed.
     pub async fn replace_boundaries(&self, source: &str, file: &str, boundaries: &[NewBoundary]) -> Result<BoundaryCounts> {
         check_boundaries(boundaries)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let c = write_boundaries(&mut tx, source, file, boundaries).await?;
         tx.commit().await?;
         Ok(c)
@@ -69,7 +69,7 @@ impl Store {
         pairs: &[(i64, i64)],
     ) -> Result<(BoundaryCounts, u64)> {
         check_boundaries(boundaries)?;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let c = write_boundaries(&mut tx, source, file, boundaries).await?;
         let n = crate::catalogue::write_adjacency(&mut tx, source, file, pairs).await?;
         tx.commit().await?;

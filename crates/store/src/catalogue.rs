@@ -58,7 +58,7 @@ impl Store {
         variables: &[NewVariable],
         indicators: &[CatalogueIndicator],
     ) -> Result<CatalogueCounts> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let import_id = insert_import_log(&mut tx, "indicators", "catalogue", file, &now_text()).await?;
         let mut c = CatalogueCounts { import_id, ..Default::default() };
         dispatch!(&mut tx, t => {
@@ -170,7 +170,7 @@ impl Store {
     /// Creates a custom group, or replaces the members (and names) of an existing one; logged
     /// as an import of kind `group`. Returns the group's id.
     pub async fn save_group(&self, code: &str, name_pl: &str, name_en: Option<&str>, members: &[i64], source: &str) -> Result<i64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let now = now_text();
         let import_id = insert_import_log(&mut tx, "group", source, code, &now).await?;
         let id = dispatch!(&mut tx, t => {
@@ -219,7 +219,7 @@ impl Store {
     /// Replaces the adjacency of units from one source (e.g. `demo`, `boundaries`); both
     /// directions are stored.
     pub async fn replace_adjacency(&self, source: &str, pairs: &[(i64, i64)]) -> Result<u64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let n = write_adjacency(&mut tx, source, "", pairs).await?;
         tx.commit().await?;
         Ok(n)

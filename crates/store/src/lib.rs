@@ -23,7 +23,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use boundaries::{BoundaryCounts, NewBoundary, StoredBoundary};
 pub use catalogue::{CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
-pub use observations::{Change, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport, StoredVariable};
+pub use observations::{Change, ChangeCursor, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport, StoredVariable};
 pub use units::{CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt, UnitCode};
 
 /// Runs `$body` with `$p` bound to the concrete SQLite or PostgreSQL pool (or transaction):
@@ -38,12 +38,23 @@ macro_rules! dispatch {
 }
 pub(crate) use dispatch;
 
+/// Every URL a `StoreError` holds has had its password taken out ([`redact_url`]).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database URL `{0}` is not understood: use sqlite:PATH or postgres://HOST/DB")]
     BadUrl(String),
     #[error("cannot open database {url}: {source}")]
     Open { url: String, source: sqlx::Error },
+    /// A SQLite file that is not there (or is empty) and was not to be created.
+    #[error("brak bazy danych pod {url} / no database at {url}{}", if *empty { " (pusty plik / the file is empty)" } else { "" })]
+    Missing { url: String, empty: bool },
+    /// A file that is not a SQLite database: refused, and left as it was.
+    #[error("{path}: to nie jest baza SQLite, plik zostawiono bez zmian / not a SQLite database, the file was left untouched")]
+    NotSqlite { path: String },
+    /// No connection came free in time (the pool's acquire timeout), or SQLite stayed locked
+    /// past its busy timeout.
+    #[error("baza danych jest zajęta, spróbuj ponownie za chwilę / the database is busy, try again in a moment")]
+    Busy,
     #[error("database migration failed: {0}")]
     Migrate(String),
     #[error("database error: {0}")]
@@ -60,8 +71,87 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        if matches!(e, sqlx::Error::PoolTimedOut) {
+            return StoreError::Busy;
+        }
+        // SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT).
+        if let sqlx::Error::Database(d) = &e
+            && d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            && d.code().and_then(|c| c.parse::<i64>().ok()).is_some_and(|c| c & 0xff == 5)
+        {
+            return StoreError::Busy;
+        }
         let text = e.to_string();
         if text.contains("conflicting duplicate observation") { StoreError::ConflictingDuplicate } else { StoreError::Sql(e) }
+    }
+}
+
+/// `url` with its password (`user:PASSWORD@`, `password=…` in the query) replaced by `***`,
+/// fit to be printed or logged.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme) = out.find("://") {
+        let start = scheme + 3;
+        // The user info ends at the last `@` before the query: a password may hold `/` or `@`.
+        let end = out[start..].find(['?', '#']).map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..end].rfind('@')
+            && let Some(colon) = out[start..start + at].find(':')
+        {
+            out.replace_range(start + colon + 1..start + at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let query: Vec<String> = out[q + 1..]
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out.replace_range(q + 1.., &query.join("&"));
+    }
+    out
+}
+
+/// How to open a database.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Create a missing (or empty) SQLite file. Off, a missing file is [`StoreError::Missing`].
+    /// A file that is not a SQLite database is refused either way ([`StoreError::NotSqlite`]).
+    pub create: bool,
+    /// The longest wait for a free connection before [`StoreError::Busy`]; `None`: the
+    /// defaults (SQLite 30 s, PostgreSQL 10 s). The portal wants a few seconds.
+    pub acquire_timeout: Option<Duration>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { create: true, acquire_timeout: None }
+    }
+}
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Checks the file of a `sqlite:` URL before SQLite touches it: there (or may be created),
+/// and a SQLite database (or empty, when it may be created).
+fn check_sqlite_file(path: &str, url: &str, create: bool) -> Result<()> {
+    use std::io::Read;
+    if path.starts_with(":memory:") || path.starts_with("file::memory:") {
+        return Ok(());
+    }
+    let missing = |empty| if create { Ok(()) } else { Err(StoreError::Missing { url: redact_url(url), empty }) };
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(false),
+        Err(e) => return Err(StoreError::Open { url: redact_url(url), source: sqlx::Error::Io(e) }),
+    };
+    let mut head = Vec::with_capacity(16);
+    (&mut file).take(16).read_to_end(&mut head).map_err(|e| StoreError::Open { url: redact_url(url), source: sqlx::Error::Io(e) })?;
+    match head.as_slice() {
+        [] => missing(true),
+        h if h == SQLITE_HEADER => Ok(()),
+        _ => Err(StoreError::NotSqlite { path: path.to_owned() }),
     }
 }
 
@@ -77,7 +167,13 @@ pub(crate) enum Backend<S, P> {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend<SqlitePool, PgPool>,
+    /// Called when an import has to wait for another one to end (PostgreSQL).
+    import_wait: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
 }
+
+/// The advisory lock every import transaction takes on PostgreSQL (with the schema's hash as
+/// the second key), so that imports run one after another instead of deadlocking over rows.
+const IMPORT_LOCK: i32 = 72784;
 
 pub(crate) type Tx = Backend<Transaction<'static, Sqlite>, Transaction<'static, Postgres>>;
 
@@ -87,11 +183,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, include_str!("../migrations/sqlite/0002_indicators_groups.sql")),
     (3, include_str!("../migrations/sqlite/0003_boundaries.sql")),
+    (4, include_str!("../migrations/sqlite/0004_changes_keyset.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, include_str!("../migrations/postgres/0002_indicators_groups.sql")),
     (3, include_str!("../migrations/postgres/0003_boundaries.sql")),
+    (4, include_str!("../migrations/postgres/0004_changes_keyset.sql")),
 ];
 
 impl std::fmt::Debug for Store {
@@ -104,13 +202,20 @@ impl Store {
     /// Opens (creating a SQLite file if needed) and migrates the database at `url`:
     /// `sqlite:PATH`, `sqlite://PATH`, or `postgres://…` / `postgresql://…`.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, OpenOptions::default()).await
+    }
+
+    /// [`Store::open`] with options: whether a missing SQLite file may be created, and how
+    /// long to wait for a free connection.
+    pub async fn open_with(url: &str, options: OpenOptions) -> Result<Self> {
         let store = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if path.is_empty() {
-                return Err(StoreError::BadUrl(url.to_owned()));
+                return Err(StoreError::BadUrl(redact_url(url)));
             }
+            check_sqlite_file(path, url, options.create)?;
             let opts = SqliteConnectOptions::new()
                 .filename(path)
-                .create_if_missing(true)
+                .create_if_missing(options.create)
                 // Larger pages: shallower B-trees for the bulk of observations (applies to
                 // new databases; sqlx sets it before the journal mode, as SQLite requires).
                 .page_size(16384)
@@ -122,15 +227,16 @@ impl Store {
                 .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .acquire_timeout(options.acquire_timeout.unwrap_or(Duration::from_secs(30)))
                 .connect_with(opts)
                 .await
-                .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
-            Store { backend: Backend::Sqlite(pool) }
+                .map_err(|source| StoreError::Open { url: redact_url(url), source })?;
+            Store { backend: Backend::Sqlite(pool), import_wait: None }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
-            Self::open_postgres(url, opts).await?
+            let opts = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: redact_url(url), source })?;
+            Self::open_postgres(url, opts, options.acquire_timeout).await?
         } else {
-            return Err(StoreError::BadUrl(url.to_owned()));
+            return Err(StoreError::BadUrl(redact_url(url)));
         };
         store.migrate().await?;
         Ok(store)
@@ -142,36 +248,55 @@ impl Store {
         if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(StoreError::Invalid(format!("schema name `{schema}` is not an identifier")));
         }
-        let base = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        let base = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: redact_url(url), source })?;
         let admin = PgPoolOptions::new()
             .max_connections(1)
             .connect_with(base.clone())
             .await
-            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+            .map_err(|source| StoreError::Open { url: redact_url(url), source })?;
         sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
         admin.close().await;
         let opts = base.options([("search_path", schema)]);
-        let store = Self::open_postgres(url, opts).await?;
+        let store = Self::open_postgres(url, opts, None).await?;
         store.migrate().await?;
         Ok(store)
     }
 
     /// Drops a schema made by [`Store::open_postgres_schema`].
     pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
-        let pool = PgPool::connect(url).await.map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
+        let pool = PgPool::connect(url).await.map_err(|source| StoreError::Open { url: redact_url(url), source })?;
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await?;
         pool.close().await;
         Ok(())
     }
 
-    async fn open_postgres(url: &str, opts: PgConnectOptions) -> Result<Self> {
+    async fn open_postgres(url: &str, opts: PgConnectOptions, acquire_timeout: Option<Duration>) -> Result<Self> {
+        let wait = acquire_timeout.unwrap_or(Duration::from_secs(10));
+        // One plain connection first: the pool retries a refused or failed connection until its
+        // timeout and then says only "pool timed out"; this says why, at once.
+        let probe = tokio::time::timeout(wait.max(Duration::from_secs(10)), <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts))
+            .await
+            .unwrap_or_else(|_| Err(sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, "the server did not answer in time"))));
+        match probe {
+            Ok(c) => {
+                let _ = sqlx::Connection::close(c).await;
+            }
+            Err(source) => return Err(StoreError::Open { url: redact_url(url), source }),
+        }
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(wait)
             .connect_with(opts)
             .await
-            .map_err(|source| StoreError::Open { url: url.to_owned(), source })?;
-        Ok(Store { backend: Backend::Postgres(pool) })
+            .map_err(|source| StoreError::Open { url: redact_url(url), source })?;
+        Ok(Store { backend: Backend::Postgres(pool), import_wait: None })
+    }
+
+    /// Calls `f` whenever an import has to wait for another import to end first (PostgreSQL:
+    /// imports take turns; SQLite's writers wait in the database itself). The CLI says so.
+    pub fn on_import_wait(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
+        self.import_wait = Some(std::sync::Arc::new(f));
+        self
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -229,6 +354,25 @@ impl Store {
             Backend::Sqlite(p) => Backend::Sqlite(p.begin().await?),
             Backend::Postgres(p) => Backend::Postgres(p.begin().await?),
         })
+    }
+
+    /// Begins the transaction of an import. On PostgreSQL it first takes the import lock of
+    /// this schema, held until commit or rollback: two imports at once would otherwise wait
+    /// on each other's rows until the server broke one off ("deadlock detected"). When
+    /// another import holds it, the wait hook is told, then the import waits its turn.
+    pub(crate) async fn begin_import(&self) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        if let Tx::Postgres(t) = &mut tx {
+            let got: bool =
+                sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))").bind(IMPORT_LOCK).fetch_one(&mut **t).await?;
+            if !got {
+                if let Some(f) = &self.import_wait {
+                    f();
+                }
+                sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))").bind(IMPORT_LOCK).execute(&mut **t).await?;
+            }
+        }
+        Ok(tx)
     }
 
     /// Counts rows of a table; for tests and summaries. `table` must be one of ours.

@@ -274,7 +274,7 @@ impl Store {
         {
             return Err(StoreError::OlderState { state, newest: model::format_date(newest) });
         }
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_import().await?;
         let started = now_text();
         let import_id = insert_import_log(&mut tx, "units", "teryt", &plan.file, &started).await?;
         let seen: Option<i64> = dispatch!(&mut tx, t => sqlx::query_scalar("SELECT import_id FROM territory_state WHERE state_date = $1")

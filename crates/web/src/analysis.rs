@@ -416,7 +416,7 @@ pub async fn render(
                         c.codes[u].as_str()
                     ),
                 }),
-                Err(e) => return Err(PageError::Server(e.to_string())),
+                Err(e) => return Err(PageError::from(e)),
             },
             None if wzgledem_text.is_none() => problems.push(Problem {
                 field: "wzgledem",

@@ -173,7 +173,7 @@ async fn cors(req: Request, next: Next) -> Response {
 /// An error: what went wrong and, for a bad request, which parameter.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiErrorBody {
-    /// `bad_parameter`, `not_found`, `not_ready` or `server_error`.
+    /// `bad_parameter`, `not_found`, `not_ready`, `busy` or `server_error`.
     pub code: String,
     pub message: String,
     /// The parameter at fault, when one is.
@@ -212,6 +212,18 @@ impl ApiError {
         }
     }
 
+    /// The database had no free connection in time: 503 with `Retry-After`.
+    pub fn busy() -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: ApiErrorBody {
+                code: "busy".into(),
+                message: "Baza danych jest zajęta, spróbuj za chwilę / the database is busy, try again in a moment (Retry-After)".into(),
+                parameter: None,
+            },
+        }
+    }
+
     fn server(detail: impl std::fmt::Display) -> ApiError {
         tracing::error!("api: {detail}");
         ApiError {
@@ -225,6 +237,7 @@ impl ApiError {
         match e {
             app::AppError::NotFound(m) => ApiError::not_found(parameter, m),
             app::AppError::Invalid(m) => ApiError::bad(parameter, m),
+            app::AppError::Busy => ApiError::busy(),
             e => ApiError::server(e),
         }
     }
@@ -239,7 +252,11 @@ impl From<app::query::QueryError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.body).unwrap_or_default();
-        (self.status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+        let mut res = (self.status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        res
     }
 }
 
@@ -914,7 +931,7 @@ async fn resolve_query(state: &AppState, c: &app::Computed, t: &DataTexts<'_>) -
 /// Any indicators × any units × any years, with flags: JSON pages, or the whole query as CSV, Excel CSV, XLSX or JSON-stat.
 #[utoipa::path(get, path = "/api/v1/data", tag = "data", params(DataParams),
     responses(
-        (status = 200, description = "Dane / Data: a page (format json, the default), a JSON-stat 2.0 dataset (jsonstat), CSV (csv and csv-pl, with a BOM) or a workbook (xlsx)", content(
+        (status = 200, description = "Dane / Data: a page (format json, the default), a JSON-stat 2.0 dataset (jsonstat), CSV (csv: UTF-8 without a BOM, for scripts; csv-pl: the Polish Excel dialect, UTF-8 with a BOM; in both a text cell that begins with =, +, -, @, a tab or a carriage return gets a leading apostrophe, so that no spreadsheet runs it as a formula) or a workbook (xlsx)", content(
             (DataAnswer = "application/json"),
             (String = "text/csv"),
             (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -1351,12 +1368,19 @@ pub struct ChangeDto {
     pub changed_at: String,
 }
 
+/// A page of changes. Paged by cursor: a page starts right after the row its `cursor`
+/// names, so no row is repeated or skipped however many imports come between two pages.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangePage {
     pub since: String,
     pub limit: usize,
-    pub offset: usize,
+    /// The cursor this page starts after; none on the first page.
+    pub cursor: Option<String>,
+    /// The next page's address: this query with `cursor` set to `next_cursor`. None on the
+    /// last page (one with fewer than `limit` items).
     pub next: Option<String>,
+    /// The cursor of this page's last item, for the next page's `cursor`; none on the last page.
+    pub next_cursor: Option<String>,
     pub items: Vec<ChangeDto>,
 }
 
@@ -1370,14 +1394,26 @@ pub struct ChangesParams {
     /// Page size.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<String>,
-    /// Items skipped (the `next` link of a page has the next one's).
-    #[param(value_type = Option<u64>, minimum = 0, maximum = 9007199254740991_i64, default = 0)]
+    /// Where the page starts: right after the item this cursor names. Leave it out for the
+    /// first page; take it from a page's `next` link (or its `next_cursor`). Opaque: four
+    /// whole numbers joined by dots. Changes are not paged by `offset`: a request with
+    /// `offset` is refused (400).
+    #[param(value_type = Option<String>, pattern = "^(0|[1-9][0-9]{0,17})(\\.(0|[1-9][0-9]{0,17})){3}$", example = "2.1.17.2015")]
+    cursor: Option<String>,
+    /// Not documented, only refused with a pointer to `cursor`: the paging this operation had before.
+    #[param(ignore)]
     offset: Option<String>,
 }
 
-/// Values (of variables) new or changed since a date, oldest first — for incremental updates.
+/// Values (of variables) new or changed since a date, oldest first — for incremental
+/// updates: import by import as they finished, then by variable, unit and year. Paged by
+/// cursor: follow `next` to the end (a page with fewer than `limit` items).
 #[utoipa::path(get, path = "/api/v1/changes", tag = "changes", params(ChangesParams),
-    responses((status = 200, description = "Zmiany / Changes", body = ChangePage), (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody)))]
+    responses(
+        (status = 200, description = "Zmiany / Changes", body = ChangePage),
+        (status = 400, description = "Zły parametr / Bad parameter", body = ApiErrorBody),
+        (status = 404, description = "Kursor nie wskazuje żadnego importu / The cursor names no import", body = ApiErrorBody)
+    ))]
 async fn changes(
     State(state): State<Arc<AppState>>,
     uri: axum::http::Uri,
@@ -1385,11 +1421,18 @@ async fn changes(
     q: Result<Query<ChangesParams>, QueryRejection>,
 ) -> ApiResult {
     let q = params(q)?;
+    if q.offset.is_some() {
+        return Err(ApiError::bad(
+            "offset",
+            "changes are paged by `cursor`, not `offset`: follow a page's `next` link (or pass its `next_cursor` as `cursor`)",
+        ));
+    }
     let since_text = exact(&q.since, "since", "a date YYYY-MM-DD")?.ok_or_else(|| ApiError::bad("since", "a date YYYY-MM-DD is needed"))?;
     let since = date(since_text).ok_or_else(|| ApiError::bad("since", format!("`{}`: not a date YYYY-MM-DD", clip(since_text))))?;
     let limit = int(&q.limit, "limit", 1000, 1, MAX_LIMIT)?;
-    let offset = int(&q.offset, "offset", 0, 0, MAX_OFFSET)?;
-    let rows = app::changes_since(&state.store, since, limit as i64, offset as i64).await.map_err(|e| ApiError::app("since", e))?;
+    let cursor = exact(&q.cursor, "cursor", "the cursor of a page's `next`")?;
+    let rows = app::changes_since(&state.store, since, cursor, limit as i64).await.map_err(|e| ApiError::app("cursor", e))?;
+    let next_cursor = if rows.len() == limit { rows.last().map(|r| r.cursor.clone()) } else { None };
     let items: Vec<ChangeDto> = rows
         .into_iter()
         .map(|r| ChangeDto {
@@ -1404,8 +1447,16 @@ async fn changes(
             changed_at: r.changed_at,
         })
         .collect();
-    let next = next_link(uri.path(), uri.query(), offset, limit, None, items.len());
-    respond_json(&headers, &ChangePage { since: model::format_date(since), limit, offset, next, items })
+    let next = next_cursor.as_deref().map(|c| cursor_link(uri.path(), uri.query(), c));
+    respond_json(&headers, &ChangePage { since: model::format_date(since), limit, cursor: cursor.map(str::to_owned), next, next_cursor, items })
+}
+
+/// The address of the page after `cursor`: this request's query with `cursor` set to it.
+fn cursor_link(path: &str, query: Option<&str>, cursor: &str) -> String {
+    let mut parts: Vec<String> =
+        query.unwrap_or("").split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("cursor=")).map(str::to_owned).collect();
+    parts.push(format!("cursor={cursor}"));
+    format!("/api/v1{path}?{}", parts.join("&"))
 }
 
 /// A full-date of RFC 3339 (the document's `format: date`): `YYYY-MM-DD`, nothing around it.

@@ -20,6 +20,9 @@ pub const CSRF_COOKIE: &str = "miernik_csrf";
 const MAX_COOKIE: usize = 3800;
 const MAX_GROUPS: usize = 20;
 const MAX_NAME: usize = 80;
+/// The most units one form may list (the cookie keeps about 350 anyway): a longer list is
+/// refused before any name is looked up.
+pub const MAX_MEMBERS: usize = 500;
 
 /// A group of the reader's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +157,22 @@ struct FieldError {
 fn resolve_members(l: L, p: Option<&Portal>, text: &str) -> Result<Vec<String>, FieldError> {
     let mut out: Vec<String> = Vec::new();
     let mut problems = Vec::new();
-    for token in text.split([',', '\n', ';']).map(str::trim).filter(|t| !t.is_empty()) {
+    let tokens = text.split([',', '\n', ';']).map(str::trim).filter(|t| !t.is_empty());
+    if tokens.clone().nth(MAX_MEMBERS).is_some() {
+        return Err(FieldError {
+            field: "jednostki",
+            message: format!("{} {MAX_MEMBERS}", l.t("Za dużo jednostek w jednej grupie; najwięcej:", "Too many units in one group; the most:")),
+        });
+    }
+    for token in tokens {
+        if problems.len() >= 20 {
+            problems.push(l.t("… i dalsze", "… and more").to_owned());
+            break;
+        }
+        if token.chars().count() > 200 {
+            problems.push(format!("{}…: {}", token.chars().take(40).collect::<String>(), l.t("za długa nazwa", "too long a name")));
+            continue;
+        }
         if let Ok(code) = TerytCode::parse_lenient(token) {
             match p {
                 Some(p) if p.c.unit_index(code.as_str()).is_none() => {
@@ -172,9 +190,8 @@ fn resolve_members(l: L, p: Option<&Portal>, text: &str) -> Result<Vec<String>, 
             problems.push(format!("{token}: {}", l.t("podaj kod TERYT", "give a TERYT code")));
             continue;
         };
-        let want = model::fold(token);
-        let hits: Vec<usize> = (0..p.c.names.len()).filter(|&u| model::fold(&p.c.names[u]) == want).collect();
-        match hits.as_slice() {
+        let hits = p.units_named(&model::fold(token));
+        match hits {
             [u] => {
                 let code = p.c.codes[*u].as_str().to_owned();
                 if !out.contains(&code) {

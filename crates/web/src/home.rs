@@ -9,13 +9,6 @@ use crate::i18n::L;
 use crate::layout::heading_name;
 use crate::portal::{Layer, Portal};
 
-/// Fills the search box's suggestion list from `/sugestie` (progressive enhancement: the
-/// form works without it).
-const SUGGEST_JS: &str = r#"(function(){var i=document.getElementById('q'),d=document.getElementById('podpowiedzi'),t;if(!i||!d||!window.fetch)return;
-i.addEventListener('input',function(){clearTimeout(t);var v=i.value.trim();if(v.length<2)return;t=setTimeout(function(){
-fetch('/sugestie?q='+encodeURIComponent(v)).then(function(r){return r.ok?r.json():[]}).then(function(list){d.textContent='';
-list.forEach(function(u){var o=document.createElement('option');o.value=u.code;o.label=u.name+' — '+u.place;d.appendChild(o);});}).catch(function(){});},150);});})();"#;
-
 /// Where a unit is, in words that tell same-named units apart: its kind, then the units it
 /// lies in from the nearest up ("gmina wiejska, powiat łukowski, woj. lubelskie").
 pub fn place_words(l: L, kind: model::UnitKind, ancestors: &[app::Ancestor]) -> String {
@@ -70,7 +63,8 @@ pub fn render(l: L, portal: Option<&Portal>, query: &str, results: Option<&[Unit
             @if let Some(n) = &accented { ": " (l.t("„", "“")) (model::fold(n)) (l.t("” znajdzie ", "” finds ")) (n) }
             "."
         }
-        script { (PreEscaped(SUGGEST_JS)) }
+        // Suggestions as you type (progressive enhancement: the form works without it).
+        script src=(crate::layout::script_src("suggest.js")) defer {}
         @if let Some(units) = results {
             h2 id="wyniki" { (l.t("Wyniki", "Results")) " (" (units.len()) ")" }
             @if units.is_empty() {

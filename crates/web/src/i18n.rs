@@ -27,8 +27,10 @@ impl L {
         self.t("pl", "en")
     }
 
-    /// A link inside the portal that keeps the language: `path` may carry a query.
+    /// A link inside the portal that keeps the language: `path` may carry a query. A path
+    /// that could lead off the site (see [`stays_on_site`]) links to `/` instead.
     pub fn href(self, path: &str) -> String {
+        let path = if stays_on_site(path) { path } else { "/" };
         if !self.en {
             return path.to_owned();
         }
@@ -267,8 +269,32 @@ pub fn fmt_number(v: f64, decimals: usize, group: char, point: char) -> String {
     out
 }
 
-/// The query string with `lang` switched: what the language link of a page points at.
+/// Whether a link stays on this site whatever page it is on: one `/`, not followed by `/`
+/// or `\` (`//host/…` and `/\host/…` name another host: browsers read `\` as `/`), and no
+/// `\` or control character anywhere (browsers drop tabs and new lines from an address).
+pub fn stays_on_site(link: &str) -> bool {
+    let b = link.as_bytes();
+    b.first() == Some(&b'/') && !matches!(b.get(1), Some(b'/' | b'\\')) && !b.iter().any(|&c| c == b'\\' || c.is_ascii_control())
+}
+
+/// Whether `path` is the address of one of the portal's pages: `/`, `/obszar`, `/analiza`,
+/// `/grupy`, or `/jst/…`, `/wskaznik/…`, `/obszar/…`, `/raport/…` with one segment of
+/// letters, digits and `-_.` (not `.` or `..`).
+fn page_path(path: &str) -> bool {
+    if matches!(path, "/" | "/obszar" | "/analiza" | "/grupy") {
+        return true;
+    }
+    let Some((section, segment)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else { return false };
+    matches!(section, "jst" | "wskaznik" | "obszar" | "raport")
+        && !matches!(segment, "" | "." | "..")
+        && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// The page's own address with `lang` switched: what the language link of a page points
+/// at. It is built from the request, so only the path of one of the portal's pages is kept
+/// (with the rest of the query); any other path — a 404's, `//host/…` — gives `/`.
 pub fn switch_language(path: &str, query: Option<&str>, to_en: bool) -> String {
+    let (path, query) = if page_path(path) { (path, query) } else { ("/", None) };
     let mut pairs: Vec<&str> = query.unwrap_or("").split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
     if to_en {
         pairs.push("lang=en");
@@ -344,5 +370,34 @@ mod tests {
         assert_eq!(L { en: true }.href("/jst/02?rok=2020"), "/jst/02?rok=2020&lang=en");
         assert_eq!(L::PL.rank_of(3, 10), "3. z 10");
         assert_eq!(L { en: true }.rank_of(22, 30), "22nd of 30");
+    }
+
+    #[test]
+    fn links_built_from_a_request_never_lead_off_the_site() {
+        let en = L { en: true };
+        // The language switch keeps only the paths of the portal's pages.
+        for (path, query, want) in [
+            ("//evil.example/x", None, "/?lang=en"),
+            ("//evil.example/x", Some("a=1"), "/?lang=en"),
+            ("/\\evil.example", None, "/?lang=en"),
+            ("/%2F%2Fevil.example", None, "/?lang=en"),
+            ("/jst/..//evil", None, "/?lang=en"),
+            ("/jst/..", None, "/?lang=en"),
+            ("/jst/02/x", None, "/?lang=en"),
+            ("/nie-ma-takiej-strony", None, "/?lang=en"),
+            ("/jst/02", Some("rok=2020"), "/jst/02?rok=2020&lang=en"),
+            ("/wskaznik/ludnosc", None, "/wskaznik/ludnosc?lang=en"),
+            ("/obszar", None, "/obszar?lang=en"),
+        ] {
+            assert_eq!(switch_language(path, query, true), want, "{path}");
+        }
+        // Any other link: a path that names another host links to the home page.
+        for bad in ["//evil.example/x", "/\\evil.example", "/ok\\..\\x", "/\t/evil.example", "http://evil.example/", "evil.example", ""] {
+            assert!(!stays_on_site(bad), "{bad:?}");
+            assert_eq!(L::PL.href(bad), "/", "{bad:?}");
+            assert_eq!(en.href(bad), "/?lang=en", "{bad:?}");
+        }
+        assert_eq!(L::PL.href("/jst/02?rok=2020"), "/jst/02?rok=2020");
+        assert_eq!(en.href("/"), "/?lang=en");
     }
 }

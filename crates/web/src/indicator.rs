@@ -24,21 +24,6 @@ pub struct IndicatorQuery {
     pub tabela: Option<String>,
 }
 
-/// Writes the focused or hovered map area's label under the map, and moves between the
-/// map's areas with the arrow keys (the map is one Tab stop: a roving tabindex; the arrow
-/// goes to the nearest area centre that way, favouring the same row or column). The
-/// listeners sit on the map's HTML box: Chromium makes an `<svg>` with focus listeners a
-/// Tab stop of its own.
-const MAP_INFO_JS: &str = "(function(){var i=document.getElementById('mapa-info'),m=document.getElementById('mapa-w');if(!i||!m)return;\
-function show(e){var a=e.target.closest&&e.target.closest('a');if(a&&a.getAttribute('aria-label'))i.textContent=a.getAttribute('aria-label');}\
-var w=m.parentNode;w.addEventListener('focusin',show);w.addEventListener('mouseover',show);\
-var c=null;function centres(){if(c)return c;c=[];m.querySelectorAll('a').forEach(function(a){var b=a.getBBox();c.push({a:a,x:b.x+b.width/2,y:b.y+b.height/2});});return c;}\
-var dirs={ArrowRight:[1,0],ArrowLeft:[-1,0],ArrowDown:[0,1],ArrowUp:[0,-1]};\
-w.addEventListener('keydown',function(e){var d=dirs[e.key],a=e.target.closest&&e.target.closest('a');if(!d||!a)return;\
-var all=centres(),h=null;all.forEach(function(p){if(p.a===a)h=p;});if(!h)return;var best=null,bs=Infinity;\
-all.forEach(function(p){var dx=p.x-h.x,dy=p.y-h.y,along=dx*d[0]+dy*d[1],across=Math.abs(dx*d[1]-dy*d[0]);if(along<=0.5)return;var sc=along+2*across;if(sc<bs){bs=sc;best=p;}});\
-e.preventDefault();if(!best)return;a.setAttribute('tabindex','-1');best.a.setAttribute('tabindex','0');best.a.focus();});})();";
-
 /// How the ranking is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sort {
@@ -130,7 +115,7 @@ pub async fn render(
             Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => {
                 Some(Err(crate::unit::no_group_words(l, c, u, y, &group_name).unwrap_or(why)))
             }
-            Err(e) => return Err(PageError::Server(e.to_string())),
+            Err(e) => return Err(PageError::from(e)),
         },
         None => None,
     };
@@ -415,7 +400,8 @@ fn map_section(
         div.map { (PreEscaped(viz::choropleth_map("mapa-w", &title, &summary, &m.geometry, &areas, &legend, reverse))) }
         // Keyboard users see the focused area's name and value too (a mouse gets the tooltip).
         p.small id="mapa-info" aria-hidden="true" { (l.t("Najedź na obszar albo przejdź do mapy klawiszem Tab i poruszaj się strzałkami, aby zobaczyć nazwę i wartość.", "Hover over an area, or Tab to the map and move with the arrow keys, to see its name and value.")) }
-        script { (PreEscaped(MAP_INFO_JS)) }
+        // The label of the focused area, and the arrow keys (a file: the CSP runs no inline script).
+        script src=(crate::layout::script_src("map-info.js")) defer {}
         div.legend {
             p.small { strong { (l.t("Legenda", "Legend")) } " (" (legend.title) ")" }
             ul {

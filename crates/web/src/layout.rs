@@ -1,9 +1,16 @@
 //! The frame every page shares: head, skip link, header with the language switch and the
-//! synthetic-data banner, footer; the style sheet; helpers for unit names.
+//! synthetic-data banner, footer; the style sheet; the site's script files (`/static/…`);
+//! helpers for unit names.
 
+use std::sync::OnceLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use model::UnitKind;
 
+use crate::cache::{CachedPage, Sharing};
 use crate::i18n::{L, switch_language};
 
 /// What the frame needs to know of the request.
@@ -125,6 +132,48 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
         }
     };
     html.into_string()
+}
+
+/// The site's scripts, served from `/static/{name}`: the Content-Security-Policy runs no
+/// inline script, only the site's own files (see `security`).
+const SCRIPTS: [(&str, &str); 2] = [("suggest.js", include_str!("static/suggest.js")), ("map-info.js", include_str!("static/map-info.js"))];
+
+/// The scripts ready to send (gzip, ETag), made on first use; Last-Modified is the
+/// process's start, so a new build never answers 304 to an old copy's date.
+fn scripts() -> &'static [(&'static str, CachedPage)] {
+    static READY: OnceLock<Vec<(&'static str, CachedPage)>> = OnceLock::new();
+    READY.get_or_init(|| {
+        let now = std::time::SystemTime::now();
+        SCRIPTS.iter().map(|&(name, text)| (name, CachedPage::new(text.to_owned(), "text/javascript; charset=utf-8", now))).collect()
+    })
+}
+
+/// A script's version: its ETag's hash, which changes with its bytes.
+fn version(page: &CachedPage) -> &str {
+    page.etag.to_str().unwrap_or("").trim_matches('"').split('-').next().unwrap_or("")
+}
+
+/// The address of the script `name` for a `<script src>`: `/static/{name}?v={version}`, so a
+/// browser may keep it for a year and a new build's page asks for the new bytes.
+pub fn script_src(name: &str) -> String {
+    match scripts().iter().find(|(n, _)| *n == name) {
+        Some((_, page)) => format!("/static/{name}?v={}", version(page)),
+        None => format!("/static/{name}"),
+    }
+}
+
+/// `GET /static/{name}`: a script of [`SCRIPTS`] with ETag and 304; kept for a year
+/// (`immutable`) when asked for by its current version, as the pages do, else for a minute.
+pub async fn static_file(Path(name): Path<String>, uri: Uri, headers: HeaderMap) -> Response {
+    let Some((_, page)) = scripts().iter().find(|(n, _)| *n == name) else {
+        return (axum::http::StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")], "no such file\n").into_response();
+    };
+    let mut res = page.respond_as(&headers, Sharing::Public);
+    let current = uri.query().is_some_and(|q| q.split('&').any(|kv| kv.strip_prefix("v=") == Some(version(page))));
+    if current {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
+    res
 }
 
 /// The site's icon: a white bar chart on the header's blue.

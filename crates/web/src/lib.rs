@@ -17,6 +17,8 @@ mod indicator;
 mod layout;
 pub mod portal;
 pub mod report;
+mod security;
+pub mod server;
 mod unit;
 
 use std::sync::Arc;
@@ -42,7 +44,18 @@ pub enum PageError {
     NotFound,
     /// A parameter the page cannot take (named, e.g. `rok=abc`).
     BadRequest(String),
+    /// The database had no free connection in time: 503 with `Retry-After`.
+    Busy,
     Server(String),
+}
+
+impl From<app::AppError> for PageError {
+    fn from(e: app::AppError) -> PageError {
+        match e {
+            app::AppError::Busy => PageError::Busy,
+            e => PageError::from(e),
+        }
+    }
 }
 
 impl std::fmt::Display for PageError {
@@ -50,6 +63,7 @@ impl std::fmt::Display for PageError {
         match self {
             PageError::NotFound => f.write_str("no such unit with data (import data and a catalogue, or check the code)"),
             PageError::BadRequest(what) => write!(f, "not accepted: {what}"),
+            PageError::Busy => f.write_str("the database is busy"),
             PageError::Server(why) => f.write_str(why),
         }
     }
@@ -70,6 +84,35 @@ pub struct AppState {
     /// True from `serve`'s start until its first snapshot build has ended (built, or found
     /// nothing to build): meanwhile every page but `/health` answers 503 "computing".
     starting: std::sync::atomic::AtomicBool,
+    /// How the portal is reached from outside (for `Secure` cookies and absolute links).
+    pub options: ServeOptions,
+    /// The caps on requests in progress ([`server::guard`]).
+    pub gate: Arc<server::Gate>,
+}
+
+/// Settings of a served portal that come from its operator, not from a request.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The address readers use (`--public-url`), e.g. `https://miernik.example.pl`; when it
+    /// is https every cookie is `Secure`.
+    pub public_url: Option<String>,
+    /// Believe the proxy's `X-Forwarded-Proto` (`--trust-proxy`): `https` there makes the
+    /// cookies of that response `Secure`.
+    pub trust_proxy: bool,
+}
+
+impl AppState {
+    /// Whether cookies set in the answer to a request with `headers` get `Secure`: the public
+    /// address is https, or a trusted proxy says the reader came over https.
+    pub fn cookies_secure(&self, headers: &HeaderMap) -> bool {
+        let public_https = self.options.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
+        let forwarded_https = self.options.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
+        public_https || forwarded_https
+    }
 }
 
 impl AppState {
@@ -87,7 +130,19 @@ impl AppState {
             cache: PageCache::default(),
             max_cells,
             starting: std::sync::atomic::AtomicBool::new(false),
+            options: ServeOptions::default(),
+            gate: Arc::new(server::Gate::default()),
         })
+    }
+
+    /// As [`AppState::new`], with the operator's settings (`--public-url`, `--trust-proxy`).
+    pub fn with_options(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, options: ServeOptions) -> Arc<AppState> {
+        let mut state = AppState::new(store, demo, live);
+        // The one reference: nothing else holds the state yet.
+        if let Some(s) = Arc::get_mut(&mut state) {
+            s.options = options;
+        }
+        state
     }
 
     /// The portal of the current snapshot, built on first use after a swap (one builder at
@@ -136,11 +191,23 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/favicon.ico", get(favicon_ico))
         .route("/favicon.svg", get(favicon_svg))
+        .route("/static/{file}", get(layout::static_file))
         .nest("/api/v1", api::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), while_starting))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn({
+            let gate = state.gate.clone();
+            move |req, next| server::guard(gate.clone(), req, next)
+        }))
+        // Outermost, so that every answer above gets the security headers: keep it last.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
+
+/// The largest request body taken (the groups form is the only one): 64 KiB, room for
+/// some 3,000 unit names; a larger one is answered 413.
+pub const MAX_BODY: usize = 64 * 1024;
 
 /// Before the first snapshot is ready every request but `/health` gets 503 with
 /// `Retry-After` and `no-store`: an honest "computing" page (JSON under `/api/`), never a
@@ -268,21 +335,42 @@ async fn watch_from(
     }
 }
 
-/// Serves the portal until Ctrl-C.
-pub async fn serve(store: app::Store, addr: &str) -> std::io::Result<()> {
+/// Serves the portal until Ctrl-C, within [`server::Limits::default`].
+pub async fn serve(store: app::Store, addr: &str, options: ServeOptions) -> std::io::Result<()> {
     let demo = app::is_demo(&store).await.unwrap_or(false);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let url = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_owned()));
     eprintln!("Miernik: liczę wskaźniki, portal ruszy za chwilę / computing the indicators, the portal starts in a moment: {url}");
     let live = Arc::new(app::LiveSnapshot::new());
-    let state = AppState::new(store.clone(), demo, live.clone());
+    let limits = server::Limits::default();
+    let mut state = AppState::new(store.clone(), demo, live.clone());
+    if let Some(s) = Arc::get_mut(&mut state) {
+        s.options = options;
+        s.gate = Arc::new(server::Gate::new(limits.clone()));
+    }
     state.starting.store(true, std::sync::atomic::Ordering::Release);
     tokio::spawn(watch_from(store, live, Some(state.clone()), std::time::Duration::from_secs(5), Some(url)));
-    axum::serve(listener, router_for(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    server::run(listener, router_for(state), limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// A bind failure that names the address and what to do about it.
+fn bind_error(addr: &str, e: std::io::Error) -> std::io::Error {
+    let hint = match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "adres {addr} jest zajęty (działa tam inny program, może inny Miernik); wybierz inny, np. --addr 127.0.0.1:8081 / address {addr} is in use (another program, perhaps another Miernik, listens there); choose another, e.g. --addr 127.0.0.1:8081"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "brak uprawnień do adresu {addr} (porty poniżej 1024 wymagają uprawnień); wybierz np. --addr 127.0.0.1:8080 / no permission to listen on {addr} (ports below 1024 need privileges); choose e.g. --addr 127.0.0.1:8080"
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "adres {addr} nie należy do tego komputera; wybierz np. --addr 127.0.0.1:8080 albo --addr 0.0.0.0:8080 / address {addr} is not one of this machine's; choose e.g. --addr 127.0.0.1:8080 or --addr 0.0.0.0:8080"
+        ),
+        _ => format!("nie mogę nasłuchiwać na {addr} / cannot listen on {addr}: {e}; wybierz inny adres --addr / choose another --addr"),
+    };
+    std::io::Error::new(e.kind(), hint)
 }
 
 fn today() -> model::Date {
@@ -354,6 +442,20 @@ fn error_page(frame: &Frame<'_>, e: PageError) -> Response {
                 p { a href=(l.href("/")) { (l.t("Wróć na stronę główną", "Back to the home page")) } }
             },
         ),
+        PageError::Busy => {
+            let mut res = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, HeaderValue::from_static("no-store")), (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+                layout::page(
+                    frame,
+                    l.t("Serwer jest zajęty", "The server is busy"),
+                    html! { h1 { (l.t("Serwer jest zajęty", "The server is busy")) } p { (l.t("Baza danych obsługuje teraz wiele zapytań. Spróbuj ponownie za chwilę.", "The database is answering many requests just now. Please try again in a moment.")) } },
+                ),
+            )
+                .into_response();
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            return res;
+        }
         PageError::Server(detail) => {
             tracing::error!("{detail}");
             (
@@ -398,7 +500,7 @@ async fn home(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap, 
         let filter = app::UnitFilter { search: Some(query.to_owned()), ..app::UnitFilter::default() };
         match app::list_units(&state.store, today(), &filter).await {
             Ok(u) => Some(u),
-            Err(e) => return finish(&state, None, &uri, &headers, Err(PageError::Server(e.to_string()))),
+            Err(e) => return finish(&state, None, &uri, &headers, Err(PageError::from(e))),
         }
     };
     // A code or name that names exactly one unit goes straight to its card.
@@ -483,7 +585,7 @@ async fn unit_page(
     let rendered = match app::unit_card(&state.store, &code, today()).await {
         Ok(card) => unit::render(&state.store, portal.as_deref(), l, &card, &query, &groups::from_headers(&headers)).await,
         Err(app::AppError::NotFound(_)) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Server(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     };
     finish(&state, portal.as_deref(), &uri, &headers, rendered)
 }
@@ -577,9 +679,32 @@ async fn groups_form(
     headers: HeaderMap,
     form: Result<axum::Form<groups::GroupForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    let form = match form {
+        Ok(axum::Form(f)) => f,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let l = L { en: false };
+            let frame = Frame { l, demo: state.demo, path: "/grupy", query: None };
+            let body = html! {
+                h1 { "Za duży formularz / The form is too large" }
+                p { "Formularz grupy może mieć najwyżej " (MAX_BODY / 1024) " KiB (około " (groups::MAX_MEMBERS) " jednostek). Większe grupy zapisuje " code { "miernik group save" } "." }
+                p lang="en" { "A group form may be at most " (MAX_BODY / 1024) " KiB (about " (groups::MAX_MEMBERS) " units). Larger groups are saved with " code { "miernik group save" } "." }
+                p { a href="/grupy" { "Wróć do grup / Back to the groups" } }
+            };
+            let page = layout::page(&frame, "Za duży formularz / The form is too large", body);
+            return (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], page)
+                .into_response();
+        }
+        Err(_) => groups::GroupForm::default(),
+    };
     let portal = state.portal().await;
-    let form = form.map(|axum::Form(f)| f).unwrap_or_default();
-    groups::post(portal.as_deref(), &headers, form, state.demo)
+    let demo = state.demo;
+    // Names are looked up and the page drawn off the async workers.
+    match tokio::task::spawn_blocking(move || groups::post(portal.as_deref(), &headers, form, demo)).await {
+        Ok(res) => res,
+        Err(_) => {
+            server::unavailable("/grupy", "failed", "Nie udało się zapisać grupy, spróbuj jeszcze raz", "the group could not be saved, try again")
+        }
+    }
 }
 
 async fn report_page(

@@ -96,6 +96,8 @@ pub struct Portal {
     ranks: std::sync::Mutex<Vec<Arc<app::RankIndex>>>,
     /// Each unit's card year ([`app::Snapshot::card_years`]), worked out once per version.
     card_years: Vec<Option<usize>>,
+    /// Unit indices by folded name ([`model::fold`]), for names typed into forms.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl Portal {
@@ -158,6 +160,10 @@ impl Portal {
         let population = c.snapshot.variable_index("ludnosc");
         let area_km2 = c.snapshot.variable_index("powierzchnia");
         let card_years = c.snapshot.card_years();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::with_capacity(c.names.len());
+        for (u, name) in c.names.iter().enumerate() {
+            by_name.entry(model::fold(name)).or_default().push(u);
+        }
         Portal {
             version,
             built: SystemTime::now(),
@@ -169,7 +175,13 @@ impl Portal {
             unit_by_id,
             ranks: std::sync::Mutex::new(Vec::new()),
             card_years,
+            by_name,
         }
+    }
+
+    /// The units whose name folds to `folded` (in unit order).
+    pub fn units_named(&self, folded: &str) -> &[usize] {
+        self.by_name.get(folded).map_or(&[], Vec::as_slice)
     }
 
     /// The rank index of partition `p` in year index `y`, built on first use (one sort per

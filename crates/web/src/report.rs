@@ -125,7 +125,7 @@ pub async fn build(
             ),
             None => return Err(PageError::BadRequest(format!("grupa={asked}: {why}"))),
         },
-        Err(e) => return Err(PageError::Server(e.to_string())),
+        Err(e) => return Err(PageError::from(e)),
     };
     let size = g.members(s, y).len();
     let compared = match no_group {

@@ -87,16 +87,16 @@ pub async fn render(
                     };
                     (alone, None, Some(why))
                 }
-                Err(e) => return Err(PageError::Server(e.to_string())),
+                Err(e) => return Err(PageError::from(e)),
             }
         }
-        Err(e) => return Err(PageError::Server(e.to_string())),
+        Err(e) => return Err(PageError::from(e)),
     };
     let shown = query.obszar.as_deref().filter(|o| !o.is_empty()).map(str::to_owned);
     if let Some(o) = shown.as_deref().filter(|o| !matches!(*o, "wszystkie" | "kontekst") && p.area(o).is_none()) {
         return Err(PageError::BadRequest(format!("obszar={o}")));
     }
-    let customs = app::custom_groups(store).await.map_err(|e| PageError::Server(e.to_string()))?;
+    let customs = app::custom_groups(store).await.map_err(PageError::from)?;
     // Every applying indicator compared with the group once: for the tables and the diagnosis.
     let index = match &group.peers {
         app::Peers::Fixed { partition, .. } => Some(p.rank_index(*partition, y)),

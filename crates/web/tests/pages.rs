@@ -412,7 +412,9 @@ async fn the_indicator_page_map_is_one_tab_stop_with_a_text_legend_a_skip_link_a
         assert!(skip < html.find("id=\"mapa-w\"").unwrap(), "before the map");
         let region = piece(&html, "id=\"ranking-tabela\"", ">");
         assert!(region.contains("tabindex=\"0\"") && region.contains("role=\"region\"") && region.contains("aria-label=\""), "{region}");
-        assert!(html.contains("addEventListener('keydown'"), "arrow keys move between the areas");
+        let src = piece(&html, "/static/map-info.js", "\"").trim_end_matches('"').to_owned();
+        let (_, script) = get(&r, &src).await;
+        assert!(script.contains("addEventListener('keydown'"), "arrow keys move between the areas");
     }
 }
 
