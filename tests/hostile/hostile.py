@@ -95,21 +95,11 @@ def deep_changes(args):
         "/api/v1/changes?since=2000-01-01&limit=1000&cursor=1.20.300.2015",
         "/api/v1/changes?since=2000-01-01&limit=1000",
     ]
-    statuses, lat = [], []
-    c = conn(60)
-    while time.time() < stop_at:
-        try:
-            s, _, dt, _ = request(c, "GET", paths[i % len(paths)])
-            statuses.append(s)
-            lat.append(dt)
-        except (OSError, http.client.HTTPException) as e:
-            statuses.append(f"conn:{type(e).__name__}")
-            c.close()
-            c = conn(60)
-    return statuses, lat
+    return pages(([paths[i % len(paths)]], stop_at))
 
 
 def pages(args):
+    """GETs of paths picked at random, on one keep-alive connection, until `stop_at`."""
     paths, stop_at = args
     statuses, lat = [], []
     c = conn(60)

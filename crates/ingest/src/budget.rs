@@ -251,16 +251,7 @@ fn parse_xml(file: &str, text: &str) -> Result<El, IngestError> {
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&content);
                     if top.text.len() > MAX_FIELD_BYTES {
-                        let l = line_at(pos);
-                        return Err(format_err(
-                            file,
-                            l,
-                            format!(
-                                "<{}> holds more than {} of text, the limit for one element",
-                                top.name,
-                                crate::limits::bytes(MAX_FIELD_BYTES as u64)
-                            ),
-                        ));
+                        return Err(format_err(file, line_at(pos), too_much_text(&top.name)));
                     }
                 } else if !content.trim().is_empty() {
                     let l = line_at(pos);
@@ -271,16 +262,7 @@ fn parse_xml(file: &str, text: &str) -> Result<El, IngestError> {
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&t.into_inner());
                     if top.text.len() > MAX_FIELD_BYTES {
-                        let l = line_at(pos);
-                        return Err(format_err(
-                            file,
-                            l,
-                            format!(
-                                "<{}> holds more than {} of text, the limit for one element",
-                                top.name,
-                                crate::limits::bytes(MAX_FIELD_BYTES as u64)
-                            ),
-                        ));
+                        return Err(format_err(file, line_at(pos), too_much_text(&top.name)));
                     }
                 }
             }
@@ -748,4 +730,9 @@ fn catalogue_match(pos: &str, dz: &str, rz: &str, par: &str) -> bool {
         };
     }
     ok
+}
+
+/// The error of an element whose text passes [`MAX_FIELD_BYTES`].
+fn too_much_text(element: &str) -> String {
+    format!("<{element}> holds more than {} of text, the limit for one element", crate::limits::bytes(MAX_FIELD_BYTES as u64))
 }

@@ -122,6 +122,15 @@ impl AppState {
 
     /// As [`AppState::new`], with another limit on the cells of one data query.
     pub fn with_max_cells(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, max_cells: usize) -> Arc<AppState> {
+        AppState::build(store, demo, live, max_cells, ServeOptions::default())
+    }
+
+    /// As [`AppState::new`], with the operator's settings (`--public-url`, `--trust-proxy`).
+    pub fn with_options(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, options: ServeOptions) -> Arc<AppState> {
+        AppState::build(store, demo, live, app::query::MAX_CELLS, options)
+    }
+
+    fn build(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, max_cells: usize, options: ServeOptions) -> Arc<AppState> {
         Arc::new(AppState {
             store,
             demo,
@@ -130,19 +139,9 @@ impl AppState {
             cache: PageCache::default(),
             max_cells,
             starting: std::sync::atomic::AtomicBool::new(false),
-            options: ServeOptions::default(),
+            options,
             gate: Arc::new(server::Gate::default()),
         })
-    }
-
-    /// As [`AppState::new`], with the operator's settings (`--public-url`, `--trust-proxy`).
-    pub fn with_options(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>, options: ServeOptions) -> Arc<AppState> {
-        let mut state = AppState::new(store, demo, live);
-        // The one reference: nothing else holds the state yet.
-        if let Some(s) = Arc::get_mut(&mut state) {
-            s.options = options;
-        }
-        state
     }
 
     /// The portal of the current snapshot, built on first use after a swap (one builder at
@@ -342,15 +341,10 @@ pub async fn serve(store: app::Store, addr: &str, options: ServeOptions) -> std:
     let url = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_owned()));
     eprintln!("Miernik: liczę wskaźniki, portal ruszy za chwilę / computing the indicators, the portal starts in a moment: {url}");
     let live = Arc::new(app::LiveSnapshot::new());
-    let limits = server::Limits::default();
-    let mut state = AppState::new(store.clone(), demo, live.clone());
-    if let Some(s) = Arc::get_mut(&mut state) {
-        s.options = options;
-        s.gate = Arc::new(server::Gate::new(limits.clone()));
-    }
+    let state = AppState::with_options(store.clone(), demo, live.clone(), options);
     state.starting.store(true, std::sync::atomic::Ordering::Release);
     tokio::spawn(watch_from(store, live, Some(state.clone()), std::time::Duration::from_secs(5), Some(url)));
-    server::run(listener, router_for(state), limits, async {
+    server::run(listener, router_for(state), server::Limits::default(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -14,6 +14,7 @@ use tower::ServiceExt;
 mod analysis;
 mod api;
 mod report_groups;
+mod security;
 mod wording;
 
 /// One demo database file for the whole test binary (generating it takes seconds); each

@@ -2,7 +2,6 @@
 //! and the other headers on every kind of answer, pages that run no inline script and no
 //! event handler, the script files they load, `Secure` cookies behind https, and no link
 //! built from the request that leads off the site.
-#![allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 
 use std::sync::Arc;
 
@@ -11,27 +10,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// One demo database file for the whole test binary (generating it takes seconds).
-fn demo_file() -> &'static std::path::Path {
-    static FILE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
-    &FILE
-        .get_or_init(|| {
-            std::thread::spawn(|| {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("demo.db");
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async {
-                    let store = app::Store::open(&format!("sqlite:{}", path.display())).await.expect("store");
-                    assert!(app::load_demo(&store).await.expect("demo loads"));
-                    store.close().await;
-                });
-                (dir, path)
-            })
-            .join()
-            .expect("demo generated")
-        })
-        .1
-}
+use super::{demo_file, first_link};
 
 /// A router over the demo with the operator's `options`.
 async fn router_with(options: web::ServeOptions) -> axum::Router {
@@ -157,14 +136,6 @@ const URL_ATTRS: [&str; 5] = ["href", "src", "action", "formaction", "xlink:href
 fn on_site(url: &str) -> bool {
     let u = url.trim();
     u.starts_with('#') || (u.starts_with('/') && !u.starts_with("//") && !u.starts_with("/\\") && !u.chars().any(|c| c == '\\' || c.is_control()))
-}
-
-/// The first `/jst/…` code of `digits` digits linked from `html`.
-fn first_link(html: &str, digits: usize) -> Option<String> {
-    html.match_indices("href=\"/jst/").map(|(at, m)| &html[at + m.len()..]).find_map(|rest| {
-        let code: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        (code.len() == digits).then_some(code)
-    })
 }
 
 /// The demo's pages of every kind (each also with `lang=en`), the 404 page among them.
