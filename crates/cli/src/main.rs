@@ -554,14 +554,43 @@ fn main() -> ExitCode {
         }
     };
     let db = cli.db.clone();
+    // An import that creates the database and then fails leaves no empty database behind.
+    let created_by_this_import = matches!(cli.command, Command::Import(_)).then(|| new_sqlite_file(&db)).flatten();
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if output::stdout_closed() || is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(path) = created_by_this_import {
+                runtime.block_on(remove_if_nothing_imported(&db, &path));
+            }
             report_error(&e, &db);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Removes the SQLite database at `path` (and its -wal/-shm) when no import is logged in it:
+/// the empty database a failed first import made. One that holds a finished import stays.
+async fn remove_if_nothing_imported(db: &str, path: &std::path::Path) {
+    let empty = match app::Store::open_with(db, app::OpenOptions { create: false, acquire_timeout: None }).await {
+        Ok(store) => {
+            let imports = store.imports(1).await;
+            store.close().await;
+            imports.is_ok_and(|i| i.is_empty())
+        }
+        Err(_) => false,
+    };
+    if empty {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
+
+/// The SQLite file `db` names, when it does not exist yet.
+fn new_sqlite_file(db: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:"))?);
+    (!path.as_os_str().is_empty() && !path.exists()).then(|| path.to_path_buf())
 }
 
 /// Messages of tracing on stderr: Miernik's own warnings; the libraries' (sqlx's slow-statement

@@ -441,7 +441,11 @@ fn a_boundary_file_past_the_size_limit_is_refused_unread() {
 fn wrong(sub: &str, file: PathBuf, fragments: &[&str]) -> String {
     let dir = tempfile::tempdir().expect("dir");
     let out = miernik_limited(dir.path(), &["import", sub, path_str(&file)]);
-    refused(&out, fragments)
+    let err = refused(&out, fragments);
+    // The refused first import leaves no empty database behind.
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "import {sub} left {left:?}");
+    err
 }
 
 #[test]
