@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ingest::{ReadOptions, Record, RecordSource, RowError, VariableInfo};
-use model::{Level, UnitKind, VariableCode};
-use store::{ImportCounts, NewUnit, NewVariable, ObsRow, Store, StoreError};
+use model::VariableCode;
+use store::{ImportCounts, NewVariable, ObsRow, Store, StoreError};
 use tokio::sync::mpsc;
 
 use crate::{AppError, Rejected};
@@ -41,6 +41,18 @@ pub struct ObsImportReport {
     /// Historical units created (`create_missing_units`): code and name.
     pub created_units: Vec<(String, String)>,
     pub empty_cells: u64,
+    /// Distinct unit codes no register knows (their rows are rejected with `skip_invalid`).
+    pub unknown_units: usize,
+    /// Old codes attached to current units through the registry of changes: (old, current).
+    pub linked_codes: Vec<(String, String)>,
+    /// Records of one JST (or one unit under two codes) that disagreed, and what was kept.
+    pub conflicts: Vec<crate::JstConflict>,
+    /// BDL exports: every series of the file and where it went (a catalogue variable, with
+    /// the measure conversion, or a code of its own when the catalogue does not map it).
+    pub series: Vec<ingest::SeriesOutcome>,
+    /// How many BDL series the catalogue in the database maps; 0: no catalogue with
+    /// `[[variable.bdl_series]]` was imported, so no series could be mapped.
+    pub catalogue_series: usize,
 }
 
 /// (variable id, unit id, year).
@@ -51,7 +63,7 @@ type Seen = (Option<f64>, model::Flag, u64);
 enum Msg {
     Opened { layout: ingest::Layout },
     Batch { records: Vec<Result<Record, RowError>>, variables: Vec<VariableInfo>, position: (u64, u64) },
-    End { empty_cells: u64 },
+    End { empty_cells: u64, series: Vec<ingest::SeriesOutcome> },
     Fatal(ingest::IngestError),
 }
 
@@ -99,53 +111,12 @@ fn spawn_reader(open: OpenSource) -> mpsc::Receiver<Msg> {
                 }
             }
             if ended {
-                let _ = tx.blocking_send(Msg::End { empty_cells: reader.empty_cells() });
+                let _ = tx.blocking_send(Msg::End { empty_cells: reader.empty_cells(), series: reader.series().to_vec() });
                 return;
             }
         }
     });
     rx
-}
-
-/// The map from every code a unit ever had to the unit: current codes win over old ones.
-async fn unit_code_map(store: &Store) -> Result<FxHashMap<String, i64>, AppError> {
-    let mut codes = store.unit_codes().await?;
-    // Old codes first, so that a code valid now overrides an alias of another unit.
-    codes.sort_by_key(|c| (c.valid_to.is_none(), c.valid_to));
-    Ok(codes.into_iter().map(|c| (c.code.as_str().to_owned(), c.unit_id)).collect())
-}
-
-fn historical_unit(record: &Record, newest_state: Option<model::Date>) -> NewUnit {
-    let raw = record.unit_name.clone().unwrap_or_else(|| record.unit.as_str().to_owned());
-    let parsed = ingest::bdl::parse_unit_name(&raw);
-    let kind = match record.unit.level() {
-        Level::Kraj => UnitKind::Kraj,
-        Level::Wojewodztwo => UnitKind::Wojewodztwo,
-        Level::Powiat => {
-            let city = record.unit.as_str().get(2..4).and_then(|p| p.parse::<u8>().ok()).is_some_and(|p| p >= 61);
-            if city { UnitKind::MiastoNaPrawachPowiatu } else { UnitKind::Powiat }
-        }
-        Level::Gmina => record.unit.rodz().and_then(UnitKind::from_rodz).unwrap_or(UnitKind::GminaWiejska),
-    };
-    let valid_from = parsed.from_year.and_then(model::new_year);
-    // "do 2012" means valid through 2012; without an end year the unit was gone by the
-    // newest register state imported (or today, if none).
-    let valid_to = parsed.to_year.and_then(|y| model::new_year(y + 1)).or(newest_state).unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    NewUnit {
-        code: record.unit.clone(),
-        name: if parsed.name.is_empty() { raw } else { parsed.name },
-        kind,
-        valid_from,
-        valid_to: Some(valid_to),
-        historical: true,
-        parent_id: None,
-    }
-}
-
-/// The unit's name as the file gives it, cut to a quote's length: a name is a field of the
-/// input, and a message carries no more than a short quote of input.
-fn quoted_name(rec: &Record) -> String {
-    model::excerpt(rec.unit_name.as_deref().unwrap_or(""), ingest::limits::QUOTE_CHARS).into_owned()
 }
 
 /// A bad row for the report. Its message is tamed again: a `RowError` may come from any
@@ -158,12 +129,6 @@ fn reject(e: &RowError) -> Rejected {
     }
 }
 
-struct Unknown {
-    name: String,
-    first_line: u64,
-    rows: u64,
-}
-
 /// Imports an observation file (long CSV/XLSX or a BDL export). All or nothing unless
 /// `skip_invalid`; `progress(done, total)` is called after every batch.
 pub async fn import_observations(
@@ -172,13 +137,45 @@ pub async fn import_observations(
     opts: &ObsImportOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ObsImportReport, AppError> {
-    let read_opts = ReadOptions { variable: opts.variable.clone(), sheet: opts.sheet.clone() };
+    // The catalogue's series are read before the file: the reader thread never waits on
+    // the database.
+    let series = catalogue_series(store).await?;
+    let catalogue_series = series.len();
+    let read_opts = ReadOptions { variable: opts.variable.clone(), sheet: opts.sheet.clone(), series };
     let owned = path.to_owned();
     let open: OpenSource = Arc::new(move || {
         let r: Box<dyn RecordSource> = Box::new(ingest::open_observations(&owned, &read_opts)?);
         Ok(r)
     });
-    import_records(store, &path.display().to_string(), open, opts, progress).await
+    let mut report = import_records(store, &path.display().to_string(), open, opts, progress).await?;
+    report.catalogue_series = catalogue_series;
+    Ok(report)
+}
+
+/// The BDL series the imported catalogue maps to its variables (`variable_ref` of system
+/// `bdl_series`: `P2137|ogółem|ogółem|osoba`, subject, dimension values, measure), each with
+/// its variable's code and measure unit.
+pub async fn catalogue_series(store: &Store) -> Result<ingest::SeriesMap, AppError> {
+    let vars: HashMap<i64, store::StoredVariable> = store.variables().await?.into_iter().map(|v| (v.id, v)).collect();
+    let mut map = ingest::SeriesMap::new();
+    for (id, system, r) in store.variable_refs().await? {
+        if system != "bdl_series" {
+            continue;
+        }
+        let parts: Vec<&str> = r.split('|').collect();
+        let (Some(v), [subject, dims @ .., measure]) = (vars.get(&id), parts.as_slice()) else { continue };
+        if dims.is_empty() {
+            continue; // not written by a catalogue import, which needs a dimension
+        }
+        let Ok(code) = VariableCode::parse(&v.code) else { continue };
+        let dims: Vec<String> = dims.iter().map(|d| (*d).to_owned()).collect();
+        map.entry(ingest::catalogue::series_key(subject, &dims)).or_insert(ingest::SeriesTarget {
+            variable: code,
+            unit: v.measure_unit.clone(),
+            measure: (*measure).to_owned(),
+        });
+    }
+    Ok(map)
 }
 
 /// [`import_observations`] from any [`RecordSource`] (areas, budget reports, BDL API pages):
@@ -192,9 +189,8 @@ pub async fn import_records(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ObsImportReport, AppError> {
     let file = file.to_owned();
-    let mut units = unit_code_map(store).await?;
+    let mut units = crate::obs_units::Units::load(store).await?;
     let mut variables: FxHashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
-    let newest_state = store.newest_territory_state().await?;
 
     let mut rx = spawn_reader(open.clone());
     // Open the transaction only once the file is known to be readable.
@@ -214,8 +210,13 @@ pub async fn import_records(
         created_variables: Vec::new(),
         created_units: Vec::new(),
         empty_cells: 0,
+        unknown_units: 0,
+        linked_codes: Vec::new(),
+        conflicts: Vec::new(),
+        series: Vec::new(),
+        catalogue_series: 0,
     };
-    let mut unknown: HashMap<String, Unknown> = HashMap::new();
+    let mut complete = true; // the whole file was read
     let mut read = 0u64;
     let mut valid = 0u64;
     let mut rejected = 0u64;
@@ -231,8 +232,9 @@ pub async fn import_records(
                 import.abandon().await?;
                 return Err(AppError::Ingest(e));
             }
-            Msg::End { empty_cells } => {
+            Msg::End { empty_cells, series } => {
                 report.empty_cells = empty_cells;
+                report.series = series;
                 break;
             }
             Msg::Batch { records, variables: new_vars, position } => {
@@ -256,30 +258,12 @@ pub async fn import_records(
                             continue;
                         }
                     };
-                    let unit_id = match units.get(rec.unit.as_str()) {
-                        Some(id) => *id,
-                        None if opts.create_missing_units && !failed => {
-                            let u = historical_unit(&rec, newest_state);
-                            let id = import.create_unit(&u).await?;
-                            report.created_units.push((u.code.as_str().to_owned(), u.name.clone()));
-                            units.insert(rec.unit.as_str().to_owned(), id);
-                            id
-                        }
+                    // Known, linked through the registry of changes, created, or unknown
+                    // (counted once per code; listed at the end).
+                    let unit_id = match units.resolve(&rec, &mut import, opts.create_missing_units && !failed).await? {
+                        Some(id) => id,
                         None => {
                             rejected += 1;
-                            let entry = unknown.entry(rec.unit.as_str().to_owned()).or_insert_with(|| Unknown {
-                                name: quoted_name(&rec),
-                                first_line: rec.line,
-                                rows: 0,
-                            });
-                            entry.rows += 1;
-                            if opts.skip_invalid && report.rejected.len() < MAX_LISTED {
-                                report.rejected.push(Rejected {
-                                    line: rec.line,
-                                    column: None,
-                                    message: format!("unknown unit {} {}", rec.unit, quoted_name(&rec)).trim_end().to_owned(),
-                                });
-                            }
                             if !opts.skip_invalid {
                                 failed = true;
                             }
@@ -314,6 +298,11 @@ pub async fn import_records(
                         value: rec.value.map(model::Value::get),
                         flag: i64::from(rec.flag.to_i16()),
                     };
+                    // Rows of a unit reachable by two records are settled at the end.
+                    let Some(row) = units.hold(row, &rec) else {
+                        valid += 1;
+                        continue;
+                    };
                     let key = (variable_id, unit_id, row.year);
                     if let Some((v, f, line)) = batch_keys.get(&key) {
                         if *v == row.value && *f == row.flag {
@@ -341,7 +330,9 @@ pub async fn import_records(
                     }
                 }
                 progress(position.0, position.1);
-                if failed && report.rejected.len() + unknown.len() >= MAX_ERRORS {
+                // Unknown units alone do not stop the reading: all of them are counted.
+                if failed && report.rejected.len() >= MAX_ERRORS {
+                    complete = false;
                     break;
                 }
             }
@@ -351,32 +342,22 @@ pub async fn import_records(
 
     if failed {
         import.abandon().await?;
-        let mut rows = report.rejected;
-        let mut unknown: Vec<(String, Unknown)> = unknown.into_iter().collect();
-        unknown.sort_by_key(|(_, u)| u.first_line);
-        let n_unknown = unknown.len();
-        for (code, u) in unknown {
-            rows.push(Rejected {
-                line: u.first_line,
-                column: None,
-                message: format!(
-                    "unknown unit {code}{}{} ({} row{})",
-                    if u.name.is_empty() { "" } else { " " },
-                    u.name,
-                    u.rows,
-                    if u.rows == 1 { "" } else { "s" }
-                ),
-            });
+        return Err(units.refusal(file, report.rejected, complete));
+    }
+
+    match units.settle(&mut import, store, &file, &variables).await {
+        Ok(conflicts) => report.conflicts = conflicts,
+        Err(e) => {
+            let _ = import.abandon().await;
+            return Err(e);
         }
-        rows.sort_by_key(|r| r.line);
-        let summary = match rows.first() {
-            Some(first) if n_unknown > 0 && rows.len() == n_unknown => format!(
-                "{n_unknown} unknown unit code(s), first at {first}; import the TERC register (miernik import units) or add them as closed historical units with --create-missing-units"
-            ),
-            Some(first) => format!("{} bad row(s), first at {first}", rows.len()),
-            None => "the import failed".to_owned(),
-        };
-        return Err(AppError::Rejected { file, summary, rows });
+    }
+    report.created_units = units.created_units();
+    report.linked_codes = std::mem::take(&mut units.linked);
+    report.unknown_units = units.unknown_count();
+    if report.unknown_units > 0 {
+        report.rejected.extend(units.unknown_rows(MAX_LISTED.saturating_sub(report.rejected.len())));
+        report.rejected.sort_by_key(|r| r.line);
     }
 
     let counts = match import.finish(read, valid, rejected).await {

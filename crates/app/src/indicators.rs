@@ -1,7 +1,7 @@
 //! Indicators over the store: importing the catalogue, building the engine's snapshot from
 //! the observations, and comparing a unit with a group.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -37,6 +37,16 @@ pub(crate) async fn store_catalogue(store: &Store, cat: &ingest::catalogue::Cata
             if let Some(m) = &v.mf_position {
                 refs.push(("mf_position".to_owned(), m.clone()));
             }
+            for s in &v.bdl_series {
+                let parts = std::iter::once(s.subject.get_ref().trim()).chain(s.dims.iter().map(|d| d.trim())).chain([s.measure.trim()]);
+                refs.push(("bdl_series".to_owned(), parts.collect::<Vec<_>>().join("|")));
+            }
+            if let Some(d) = &v.population_date {
+                refs.push(("population_date".to_owned(), d.clone()));
+            }
+            if v.slowly_changing {
+                refs.push(("slowly_changing".to_owned(), "1".to_owned()));
+            }
             store::NewVariable {
                 code: v.code.get_ref().clone(),
                 name_pl: v.name_pl.clone(),
@@ -62,6 +72,7 @@ pub(crate) async fn store_catalogue(store: &Store, cat: &ingest::catalogue::Cata
                 "unit_pl_forms": i.unit_pl_forms.as_ref().map(forms_json), "unit_en_forms": i.unit_en_forms.as_ref().map(forms_json),
                 "decimals": i.decimals, "applies_to": i.applies_to, "definition_pl": i.definition_pl,
                 "definition_en": i.definition_en, "source": i.source,
+                "population_base": i.population_base, "population_base_source": i.population_base_source,
             })
             .to_string(),
         })
@@ -120,6 +131,12 @@ pub struct IndicatorDef {
     pub unit_pl_forms: Option<UnitForms>,
     #[serde(default)]
     pub unit_en_forms: Option<UnitForms>,
+    /// The population stock a per-capita denominator counts (`31_xii`, `30_vi`) and where
+    /// that rule is documented; absent for other indicators and older definitions.
+    #[serde(default)]
+    pub population_base: Option<String>,
+    #[serde(default)]
+    pub population_base_source: Option<String>,
 }
 
 /// A text that may be stored as null (a catalogue without it) reads as empty.
@@ -148,8 +165,9 @@ pub struct Computed {
     /// The snapshot's variables, in its order.
     pub variables: Vec<VariableInfo>,
     /// Why a cell has no plain final value: (variable index, unit, year index) → flag, for
-    /// every stored observation whose flag is not `final`. A missing cell absent here was
-    /// never reported.
+    /// every stored observation whose flag is not `final`, and `estimated` for every cell of a
+    /// slowly changing input carried from another year. A missing cell absent here was never
+    /// reported.
     pub flags: HashMap<(u32, u32, u16), Flag>,
     /// Per indicator, the indices in `variables` of its inputs, numerator first.
     pub inputs: Vec<Vec<u32>>,
@@ -277,6 +295,23 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     }
     if y_min > y_max {
         return Err(AppError::NotFound("no observations of the catalogue's variables for current units".into()));
+    }
+    // Slowly changing inputs (area): a year without an observation takes the nearest year's
+    // value while the territory is unchanged, flagged estimated (see `slowly_changing`).
+    let slow: HashSet<i64> =
+        store.variable_refs().await?.into_iter().filter(|(_, system, r)| system == "slowly_changing" && r == "1").map(|(id, _, _)| id).collect();
+    if needed.iter().any(|c| var_ids.get(c.as_str()).is_some_and(|id| slow.contains(id))) {
+        let histories = crate::slowly_changing::histories(&units, &store.unit_codes().await?);
+        for (vi, (code, cells)) in raw.iter_mut().enumerate() {
+            if !var_ids.get(code.as_str()).is_some_and(|id| slow.contains(id)) {
+                continue;
+            }
+            let observed: HashSet<(usize, i64)> =
+                flagged.iter().filter(|f| f.0 == vi as u32).map(|f| (f.1, f.2)).chain(cells.iter().map(|c| (c.0, c.1))).collect();
+            for (u, y) in crate::slowly_changing::carry(cells, &observed, &histories, y_min..=y_max) {
+                flagged.push((vi as u32, u, y, Flag::Estimated));
+            }
+        }
     }
     let years = (y_max - y_min + 1) as usize;
     let n = units.len();

@@ -14,13 +14,23 @@
 //! 2. starts with the ZIP magic `PK\x03\x04` or is named `.xlsx`/`.xlsm` → XLSX, long layout,
 //!    first sheet or [`ReadOptions::sheet`], first non-empty row is the header;
 //! 3. after an optional BOM the first line starts with `"Kod";"Nazwa"` (or unquoted) → BDL
-//!    export: CREL when the header has `Rok` and `Wartosc`, otherwise CTAB;
+//!    export: CREL when the header has `Rok` and `Wartosc`, otherwise CTAB; `"Kod","Nazwa"`
+//!    (or unquoted) → the same with `,` as the separator (BDL's comma-separated variant: a
+//!    decimal comma is then inside quotes, and `1,234` — a decimal or a thousands separator?
+//!    — is refused rather than guessed);
 //! 4. anything else → long layout CSV, separator `;` when the header line holds one, else `,`.
 //!
 //! Lines are physical and 1-based, the header is line 1 (CRLF files too). Empty BDL cells,
 //! empty `Wartosc` and `-` are skipped and counted by [`ObservationReader::empty_cells`];
 //! `x` is a confidential record without a value. A CREL row whose `Atrybut` says the value
 //! is confidential or missing is kept as a record without a value.
+//!
+//! A BDL export's series (the subject from the file name, `LUDN_2137_…` → `P2137`, and the
+//! dimension values of a CREL row or a CTAB column) go to the catalogue variable that
+//! [`ReadOptions::series`] maps them to, their values converted from the series' measure
+//! (`Jednostka miary`, the CTAB header's `[unit]`) to the variable's unit
+//! ([`crate::measure`]); a series the catalogue does not map gets a code of its own
+//! (`p2137_70_i_wiecej_ogolem`). [`ObservationReader::series`] says which went where.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -31,8 +41,9 @@ use calamine::Data;
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 
 use crate::limits::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_RECORD_BYTES, bytes, quote, thousands};
+use crate::measure::Conversion;
 use crate::sniff::{self, Import};
-use crate::{IngestError, RowError, bdl, xlsx};
+use crate::{IngestError, RowError, bdl, catalogue, measure, xlsx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -48,6 +59,40 @@ pub struct ReadOptions {
     pub variable: Option<VariableCode>,
     /// XLSX: the sheet to read (default: the first).
     pub sheet: Option<String>,
+    /// BDL exports: the catalogue's series, by [`catalogue::series_key`] of the subject and
+    /// the dimension values. Built before reading, so the reader never waits on a database.
+    pub series: SeriesMap,
+}
+
+/// Where the catalogue sends a BDL series: its variable, and that variable's unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesTarget {
+    pub variable: VariableCode,
+    /// The variable's measure unit: values are converted to it. `None`: kept as they are.
+    pub unit: Option<String>,
+    /// The series' measure as the catalogue states it; the file's own wins when it has one.
+    pub measure: String,
+}
+
+/// The catalogue's BDL series: [`catalogue::series_key`] → target.
+pub type SeriesMap = HashMap<(String, Vec<String>), SeriesTarget>;
+
+/// One series of a BDL export, and where its values went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesOutcome {
+    /// `P2137`; empty when the file name does not say.
+    pub subject: String,
+    /// The dimension values as the file writes them.
+    pub dims: Vec<String>,
+    /// The series' measure unit (the file's, else the catalogue's).
+    pub measure: Option<String>,
+    pub variable: VariableCode,
+    /// Sent to `variable` by the catalogue (otherwise: a code of its own, or --variable).
+    pub mapped: bool,
+    /// From `measure` to the variable's unit.
+    pub conversion: Conversion,
+    /// Records read of it.
+    pub records: u64,
 }
 
 /// What a file says about a variable (BDL exports); long-layout files say nothing.
@@ -228,6 +273,10 @@ pub trait RecordSource: Send {
     fn empty_cells(&self) -> u64 {
         0
     }
+    /// BDL exports: every series seen so far and where it went.
+    fn series(&self) -> &[SeriesOutcome] {
+        &[]
+    }
 }
 
 impl RecordSource for ObservationReader {
@@ -245,6 +294,9 @@ impl RecordSource for ObservationReader {
     }
     fn empty_cells(&self) -> u64 {
         ObservationReader::empty_cells(self)
+    }
+    fn series(&self) -> &[SeriesOutcome] {
+        ObservationReader::series(self)
     }
 }
 
@@ -265,6 +317,12 @@ pub struct ObservationReader {
     /// BDL CREL: the header, to name columns in row errors.
     col_names: Vec<String>,
     empty: u64,
+    /// The catalogue's series ([`ReadOptions::series`]).
+    series_map: SeriesMap,
+    /// BDL exports: per entry of `variables`, its series.
+    outcomes: Vec<SeriesOutcome>,
+    /// A BDL export with `,` as the separator.
+    comma: bool,
 }
 
 fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError {
@@ -306,6 +364,9 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
         dim_names: Vec::new(),
         col_names: Vec::new(),
         empty: 0,
+        series_map: opts.series.clone(),
+        outcomes: Vec::new(),
+        comma: false,
     };
     if let Some(hint) = sniff::check(&head, sniff::name_of(path), Import::Observations) {
         return Err(format_err(&file, 0, hint));
@@ -326,8 +387,10 @@ pub fn open_observations(path: &Path, opts: &ReadOptions) -> Result<ObservationR
     let first_line = String::from_utf8_lossy(first_line).trim_end_matches('\r').to_owned();
     f.seek(SeekFrom::Start(bom)).map_err(|e| io_err(&file, e))?;
     let is_bdl = first_line.starts_with("\"Kod\";\"Nazwa\"") || first_line.starts_with("Kod;Nazwa");
-    if is_bdl {
-        reader.open_bdl(f)?;
+    let is_bdl_comma = first_line.starts_with("\"Kod\",\"Nazwa\"") || first_line.starts_with("Kod,Nazwa");
+    if is_bdl || is_bdl_comma {
+        reader.comma = is_bdl_comma;
+        reader.open_bdl(f, if is_bdl_comma { b',' } else { b';' })?;
     } else {
         reader.open_long(f, &first_line)?;
     }
@@ -519,8 +582,8 @@ impl ObservationReader {
         Ok(())
     }
 
-    fn open_bdl(&mut self, f: File) -> Result<(), IngestError> {
-        let mut csv = csv_reader(f, b';');
+    fn open_bdl(&mut self, f: File, delimiter: u8) -> Result<(), IngestError> {
+        let mut csv = csv_reader(f, delimiter);
         let mut header = csv::ByteRecord::new();
         read(&mut csv, &mut header, &self.file)?;
         let header: Vec<String> = header_names(&header, &self.file)?.into_iter().map(|h| h.trim().to_owned()).collect();
@@ -570,22 +633,47 @@ impl ObservationReader {
                 }
             }
             if combos.len() > 1 {
-                let list: Vec<String> = combos.iter().map(|c| format!("`{}`", c.join(", "))).collect();
-                return Err(format_err(
-                    &self.file,
-                    1,
-                    format!(
-                        "the file holds more than one series ({} series: {}), but --variable names one; leave --variable out to get a code for each",
-                        list.len(),
-                        list.join("; ")
-                    ),
-                ));
+                let targets: Vec<Option<&SeriesTarget>> = combos.iter().map(|dims| self.target(dims)).collect();
+                let fixed = self.fixed.as_ref().map_or("", VariableCode::as_str);
+                if targets.iter().all(Option::is_some) {
+                    let mapped: Vec<&str> = targets.iter().flatten().map(|t| t.variable.as_str()).collect();
+                    if !mapped.contains(&fixed) {
+                        return Err(format_err(
+                            &self.file,
+                            1,
+                            format!(
+                                "--variable `{fixed}` is not one of the variables the catalogue maps this file's series to ({}); leave --variable out, or name one of them",
+                                mapped.join(", ")
+                            ),
+                        ));
+                    }
+                    // Every series has its variable: --variable was a check, and it holds.
+                    self.fixed = None;
+                } else {
+                    let list: Vec<String> = combos.iter().map(|c| format!("`{}`", c.join(", "))).collect();
+                    return Err(format_err(
+                        &self.file,
+                        1,
+                        format!(
+                            "the file holds more than one series ({} series: {}), but --variable names one; leave --variable out to get a code for each{}",
+                            list.len(),
+                            list.join("; "),
+                            self.mapping_hint()
+                        ),
+                    ));
+                }
             }
         }
         let mut columns = Vec::with_capacity(parsed.len());
-        for col in parsed {
+        for (i, col) in parsed.into_iter().enumerate() {
             columns.push(match col {
-                Some((dims, unit, year)) => Some((self.variable_for(&dims, unit, 1)?, year)),
+                Some((dims, unit, year)) => {
+                    let var = self.variable_for(&dims, unit.clone(), 1)?;
+                    if let Some(message) = self.measure_changed(var, unit.as_deref()) {
+                        return Err(format_err(&self.file, 1, format!("column {} ({year}): {message}", i + 1)));
+                    }
+                    Some((var, year))
+                }
                 None => None,
             });
         }
@@ -608,28 +696,73 @@ impl ObservationReader {
         Ok(())
     }
 
-    /// The variable of a combination of dimension values: registered on first sight.
+    /// The catalogue's target of a series of this file, by its dimension values.
+    fn target(&self, dims: &[String]) -> Option<&SeriesTarget> {
+        let subject = format!("P{}", self.subgroup.as_ref()?);
+        self.series_map.get(&catalogue::series_key(&subject, dims))
+    }
+
+    /// What to add to a refusal of --variable on a file of several series.
+    fn mapping_hint(&self) -> &'static str {
+        match (&self.subgroup, self.series_map.is_empty()) {
+            (None, _) => "",
+            (Some(_), true) => {
+                " (or import the catalogue first: a catalogue whose variables list this file's series in [[variable.bdl_series]] sends each series to its variable)"
+            }
+            (Some(_), false) => " (the catalogue maps only some of them: list every series in [[variable.bdl_series]] to import them by --variable)",
+        }
+    }
+
+    /// A series whose measure differs from the one its first values had: the conversion
+    /// chosen for it would be wrong for these. `None` when it is the same or not given.
+    fn measure_changed(&self, var: usize, unit: Option<&str>) -> Option<String> {
+        let o = self.outcomes.get(var)?;
+        let unit = unit.map(str::trim).filter(|u| !u.is_empty() && *u != "-")?;
+        let known = o.measure.as_deref()?;
+        (o.mapped && measure::normalize(unit) != measure::normalize(known)).then(|| {
+            format!(
+                "the series {} `{}` is in `{unit}` here but in `{known}` before; the catalogue's conversion to `{}` holds for one measure only",
+                o.subject,
+                o.dims.join("; "),
+                o.variable
+            )
+        })
+    }
+
+    /// The variable of a combination of dimension values: registered on first sight. With
+    /// the catalogue's series ([`ReadOptions::series`]) a mapped series goes to its variable,
+    /// converted; --variable takes a file's one series, or checks a file of mapped series.
     fn variable_for(&mut self, dims: &[String], unit: Option<String>, line: u64) -> Result<usize, IngestError> {
         let key = dims.join("\u{1f}");
         if let Some(&i) = self.by_dims.get(&key) {
             return Ok(i);
         }
-        let code = match &self.fixed {
-            Some(code) => {
-                if let Some(first) = self.by_dims.keys().next() {
-                    return Err(format_err(
-                        &self.file,
-                        line,
-                        format!(
-                            "the file holds more than one series (at least `{}` and `{}`), but --variable names one; leave --variable out to get a code for each",
-                            first.replace('\u{1f}', ", "),
-                            dims.join(", ")
-                        ),
-                    ));
-                }
-                code.clone()
+        let given = unit.filter(|u| !u.is_empty() && u != "-");
+        let target = self.target(dims).cloned();
+        let all_mapped = !self.outcomes.is_empty() && self.outcomes.iter().all(|o| o.mapped);
+        let (code, target) = match (self.fixed.clone(), target) {
+            (Some(code), t) if self.by_dims.is_empty() => {
+                // One series named by --variable: its values go there, converted only when
+                // the catalogue sends this series to that very variable.
+                let t = t.filter(|t| t.variable == code);
+                (code, t)
             }
-            None => {
+            (Some(_), Some(t)) if all_mapped => (t.variable.clone(), Some(t)),
+            (Some(_), _) => {
+                let first = self.by_dims.keys().next().cloned().unwrap_or_default();
+                return Err(format_err(
+                    &self.file,
+                    line,
+                    format!(
+                        "the file holds more than one series (at least `{}` and `{}`), but --variable names one; leave --variable out to get a code for each{}",
+                        first.replace('\u{1f}', ", "),
+                        dims.join(", "),
+                        self.mapping_hint()
+                    ),
+                ));
+            }
+            (None, Some(t)) => (t.variable.clone(), Some(t)),
+            (None, None) => {
                 let sub = self.subgroup.clone().unwrap_or_default();
                 let base = VariableCode::slug(&format!("p{sub} {}", dims.join(" ")));
                 // Two combinations that fold to one code (`ogółem` / `ogolem`) stay apart.
@@ -641,8 +774,23 @@ impl ObservationReader {
                     code = VariableCode::slug(&format!("{stem}{suffix}"));
                     n += 1;
                 }
-                code
+                (code, None)
             }
+        };
+        let subject = self.subgroup.as_ref().map(|s| format!("P{s}")).unwrap_or_default();
+        let series_measure = given.clone().or_else(|| target.as_ref().map(|t| t.measure.clone()));
+        let conversion = match (&target, &series_measure) {
+            (Some(SeriesTarget { unit: Some(to), .. }), Some(from)) => measure::conversion(from, to).map_err(|e| {
+                format_err(
+                    &self.file,
+                    line,
+                    format!(
+                        "the series {subject} `{}` in `{from}` cannot go to variable `{code}` in `{to}` as the catalogue says: {e}",
+                        dims.join("; ")
+                    ),
+                )
+            })?,
+            _ => Conversion::IDENTITY,
         };
         let described: Vec<String> = if self.dim_names.len() == dims.len() {
             self.dim_names.iter().zip(dims).map(|(n, v)| format!("{n}: {v}")).collect()
@@ -653,16 +801,40 @@ impl ObservationReader {
             Some(s) => format!("P{s}: {}", described.join(", ")),
             None => described.join(", "),
         };
+        let mapped = target.is_some();
         self.variables.push(VariableInfo {
-            code,
+            code: code.clone(),
             name_pl,
-            measure_unit: unit.filter(|u| !u.is_empty() && u != "-"),
+            // A mapped series' values are in its variable's unit once converted.
+            measure_unit: match &target {
+                Some(SeriesTarget { unit: Some(u), .. }) => Some(u.clone()),
+                _ => given.clone(),
+            },
             bdl_subgroup: self.subgroup.as_ref().map(|s| format!("P{s}")),
         });
+        self.outcomes.push(SeriesOutcome { subject, dims: dims.to_vec(), measure: series_measure, variable: code, mapped, conversion, records: 0 });
         self.by_dims.insert(key, self.variables.len() - 1);
         Ok(self.variables.len() - 1)
     }
+}
 
+/// A BDL value in its series' variable's unit (`outcomes[var]`'s conversion); a row error
+/// when it is not a number (a comma-separated file's `1,234` is refused: a decimal comma or a
+/// thousands separator?).
+fn bdl_value(comma: bool, outcomes: &[SeriesOutcome], var: usize, text: &str) -> Result<Value, String> {
+    if comma && is_ambiguous_comma(text) {
+        return Err(format!(
+            "value `{text}` is ambiguous in a comma-separated file: {} or {}? Export the file with `;` as the separator (BDL's default) or with a decimal point",
+            text.replace(',', "."),
+            text.replace(',', "")
+        ));
+    }
+    let v = Value::parse(text).map_err(|e| e.to_string())?;
+    let Some(c) = outcomes.get(var).map(|o| o.conversion).filter(|c| !c.is_identity()) else { return Ok(v) };
+    Value::new(c.apply(v.get(), text)).ok_or_else(|| format!("value `{text}` {c} is not a finite number"))
+}
+
+impl ObservationReader {
     pub fn layout(&self) -> Layout {
         self.layout
     }
@@ -800,6 +972,9 @@ impl ObservationReader {
             if let Some((i, len)) = long_field(&rec) {
                 return Ok(Some(Err(row_err(i, field_too_long(len)))));
             }
+            if let Some(message) = extra_fields(self.comma, &rec, header.len()) {
+                return Ok(Some(Err(RowError::new(&file, line, None, message))));
+            }
             let code = field(0)?;
             let name = field(1)?;
             let dim_values = dims.iter().map(|&i| field(i)).collect::<Result<Vec<_>, _>>()?;
@@ -807,7 +982,10 @@ impl ObservationReader {
             let year_text = field(year_i)?;
             let value_text = field(value_i)?;
             let attr_text = attr_i.map(field).transpose()?.unwrap_or_default();
-            let var = self.variable_for(&dim_values, unit_of_measure, line)?;
+            let var = self.variable_for(&dim_values, unit_of_measure.clone(), line)?;
+            if let Some(message) = self.measure_changed(var, unit_of_measure.as_deref()) {
+                return Ok(Some(Err(row_err(unit_i.unwrap_or(0), message))));
+            }
             let unit = match TerytCode::parse_lenient(&code) {
                 Ok(u) => u,
                 Err(e) => return Ok(Some(Err(row_err(0, e.to_string())))),
@@ -829,12 +1007,15 @@ impl ObservationReader {
                     flag = Flag::Confidential;
                     None
                 }
-                t => match Value::parse(t) {
+                t => match bdl_value(self.comma, &self.outcomes, var, t) {
                     Ok(v) => Some(v),
-                    Err(e) => return Ok(Some(Err(row_err(value_i, e.to_string())))),
+                    Err(e) => return Ok(Some(Err(row_err(value_i, e)))),
                 },
             };
             let Some(variable) = self.variables.get(var).map(|v| v.code.clone()) else { return Ok(None) };
+            if let Some(o) = self.outcomes.get_mut(var) {
+                o.records += 1;
+            }
             Ok(Some(Ok(Record { line, unit, unit_name: Some(name), variable, year, value, flag })))
         })();
         self.rec = rec;
@@ -866,6 +1047,10 @@ impl ObservationReader {
             self.pending.push_back(Err(RowError::new(&self.file, line, Some((i + 1, "")), field_too_long(len))));
             return Ok(true);
         }
+        if let Some(message) = extra_fields(self.comma, &self.rec, columns.len()) {
+            self.pending.push_back(Err(RowError::new(&self.file, line, None, message)));
+            return Ok(true);
+        }
         let code = text(0)?;
         let name = text(1)?.to_owned();
         let unit = match TerytCode::parse_lenient(code) {
@@ -876,8 +1061,8 @@ impl ObservationReader {
             }
         };
         for (i, col) in columns.iter().enumerate() {
-            let Some((var, year)) = col else { continue };
-            let Some(var) = self.variables.get(*var) else { continue };
+            let Some((var_i, year)) = col else { continue };
+            let Some(var) = self.variables.get(*var_i) else { continue };
             let cell = text(i)?;
             let (value, flag) = match cell {
                 "" | "-" => {
@@ -885,15 +1070,18 @@ impl ObservationReader {
                     continue;
                 }
                 "x" | "X" => (None, Flag::Confidential),
-                t => match Value::parse(t) {
+                t => match bdl_value(self.comma, &self.outcomes, *var_i, t) {
                     Ok(v) => (Some(v), Flag::Final),
                     Err(e) => {
                         let column = format!("{} {year}", var.code);
-                        self.pending.push_back(Err(RowError::new(&self.file, line, Some((i + 1, &column)), e.to_string())));
+                        self.pending.push_back(Err(RowError::new(&self.file, line, Some((i + 1, &column)), e)));
                         continue;
                     }
                 },
             };
+            if let Some(o) = self.outcomes.get_mut(*var_i) {
+                o.records += 1;
+            }
             self.pending.push_back(Ok(Record {
                 line,
                 unit: unit.clone(),
@@ -905,6 +1093,11 @@ impl ObservationReader {
             }));
         }
         Ok(true)
+    }
+
+    /// Every series of a BDL export read so far, and where its values went.
+    pub fn series(&self) -> &[SeriesOutcome] {
+        &self.outcomes
     }
 
     pub fn variable_info(&self, code: &VariableCode) -> Option<&VariableInfo> {
@@ -958,6 +1151,22 @@ fn read(csv: &mut Csv, rec: &mut csv::ByteRecord, file: &str) -> Result<bool, In
             other => format_err(file, line, format!("{other:?}")),
         }
     })
+}
+
+/// A comma-separated BDL row with more fields than its header: an unquoted decimal comma
+/// split a value, and every column after it would be shifted.
+fn extra_fields(comma: bool, rec: &csv::ByteRecord, header: usize) -> Option<String> {
+    (comma && rec.len() > header).then(|| {
+        format!("{} fields where the header has {header}: with `,` as the separator a value with a decimal comma must be in quotes", rec.len())
+    })
+}
+
+/// `1,234` or `-12,500`: one to three digits, a comma and exactly three digits — in a file
+/// whose separator is `,`, as likely a thousands separator as a decimal comma.
+fn is_ambiguous_comma(text: &str) -> bool {
+    let t = text.trim().trim_start_matches(['-', '+']);
+    t.split_once(',')
+        .is_some_and(|(int, frac)| (1..=3).contains(&int.len()) && frac.len() == 3 && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()))
 }
 
 /// The first field longer than [`MAX_FIELD_BYTES`]: (0-based index, length).

@@ -116,7 +116,7 @@ fn decimal_commas_and_the_ctab_header_are_understood() {
 
 #[test]
 fn a_named_variable_is_refused_for_a_file_of_several_series() {
-    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), sheet: None };
+    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), ..ReadOptions::default() };
     let Err(e) = open_observations(&bdl("LUDN_2137_CTAB_20260414235116.csv"), &opts) else {
         panic!("two series, one name");
     };
@@ -269,7 +269,7 @@ fn xlsx_reads_numbers_text_and_lost_leading_zeros() {
     assert_eq!(recs[0].value.map(model::Value::get), Some(38486.5));
     assert_eq!(recs[1].value.map(model::Value::get), Some(14000.5));
     assert_eq!((errs[0].line, errs[0].column.as_ref().map(|c| c.1.as_str())), (4, Some("value")));
-    let missing = ReadOptions { variable: None, sheet: Some("Dane".into()) };
+    let missing = ReadOptions { sheet: Some("Dane".into()), ..ReadOptions::default() };
     let e = open_observations(&p, &missing).err().expect("no such sheet").to_string();
     assert!(e.contains("Sheet1"), "lists the sheets: {e}");
     let broken = write(&dir, "broken.xlsx", &std::fs::read(&p).expect("read")[..200]);
@@ -377,7 +377,7 @@ fn a_bdl_export_without_its_original_name_needs_a_variable() {
     let (line, message) = fatal(&p, &ReadOptions::default());
     assert_eq!(line, 0);
     assert!(message.contains("--variable CODE"), "{message}");
-    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), sheet: None };
+    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), ..ReadOptions::default() };
     let (records, errors) = bdl_synthetic("ludnosc.csv", &text, &opts);
     assert!(errors.is_empty());
     assert_eq!(records, vec![("0201011".to_owned(), "ludnosc".to_owned(), 2020, Some(10.0), Flag::Final)]);
@@ -392,7 +392,7 @@ fn a_named_variable_for_a_crel_of_several_series_stops_at_the_second_series() {
     );
     let dir = tempfile::tempdir().expect("dir");
     let p = write(&dir, "LUDN_2137_CREL_1.csv", text.as_bytes());
-    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), sheet: None };
+    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), ..ReadOptions::default() };
     let (line, message) = fatal(&p, &opts);
     assert_eq!(line, 3);
     assert!(message.contains("`ogółem` and `70 i więcej`"), "{message}");
@@ -400,7 +400,7 @@ fn a_named_variable_for_a_crel_of_several_series_stops_at_the_second_series() {
 
 #[test]
 fn a_named_variable_for_a_ctab_of_several_series_lists_them_all_at_once() {
-    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), sheet: None };
+    let opts = ReadOptions { variable: Some(VariableCode::parse("ludnosc").expect("code")), ..ReadOptions::default() };
     let (line, message) = fatal(&bdl("LUDN_2137_CTAB_20260414235116.csv"), &opts);
     assert_eq!(line, 1);
     assert!(message.contains("2 series: `ogółem, ogółem`; `70 i więcej, ogółem`"), "{message}");
@@ -461,7 +461,7 @@ fn an_xlsx_sheet_reads_back_the_same_records_as_the_csv_it_was_written_from() {
     book.save(&xlsx).expect("save");
     let csv = write(&dir, "obs.csv", csv.as_bytes());
     let (_, from_csv, csv_errors, _) = drain(&csv, &ReadOptions::default());
-    let opts = ReadOptions { variable: None, sheet: Some("Dane".into()) };
+    let opts = ReadOptions { sheet: Some("Dane".into()), ..ReadOptions::default() };
     let mut reader = open_observations(&xlsx, &opts).expect("opens");
     assert_eq!(reader.progress().0, 0);
     let mut from_xlsx = Vec::new();

@@ -46,6 +46,14 @@ pub struct StoredGroup {
     pub members: Vec<i64>,
 }
 
+/// The reference systems a catalogue import owns (`variable_ref.system`): a re-import
+/// replaces them. `bdl_series` is `P2137|ogółem|ogółem|osoba` (subject, dimension values,
+/// BDL's measure unit), `population_date` `31_xii` or `30_vi`, `slowly_changing` `1`.
+pub const CATALOGUE_REF_SYSTEMS: [&str; 5] = ["bdl_variable", "mf_position", "bdl_series", "population_date", "slowly_changing"];
+
+/// [`CATALOGUE_REF_SYSTEMS`] as an SQL list.
+const OWNED: &str = "'bdl_variable', 'mf_position', 'bdl_series', 'population_date', 'slowly_changing'";
+
 /// A stored variable: id, name_pl, name_en, measure_unit, source.
 type VariableRow = (i64, String, Option<String>, Option<String>, Option<String>);
 
@@ -62,10 +70,17 @@ impl Store {
         let import_id = insert_import_log(&mut tx, "indicators", "catalogue", file, &now_text()).await?;
         let mut c = CatalogueCounts { import_id, ..Default::default() };
         dispatch!(&mut tx, t => {
+            let mut written: Vec<(i64, Vec<(&str, &str)>)> = Vec::with_capacity(variables.len());
             for v in variables {
                 let existing: Option<VariableRow> =
                     sqlx::query_as("SELECT id, name_pl, name_en, measure_unit, source FROM variable WHERE code = $1")
                         .bind(&v.code).fetch_optional(&mut **t).await?;
+                let mut refs: Vec<(&str, &str)> = v.refs.iter().map(|(s, r)| (s.as_str(), r.as_str())).collect();
+                refs.sort_unstable();
+                refs.dedup();
+                if let Some((system, _)) = refs.iter().find(|(s, _)| !CATALOGUE_REF_SYSTEMS.contains(s)) {
+                    return Err(StoreError::Invalid(format!("variable `{}`: `{system}` is not a reference the catalogue keeps", v.code)));
+                }
                 let id = match existing {
                     None => {
                         c.variables_new += 1;
@@ -74,7 +89,12 @@ impl Store {
                             .fetch_one(&mut **t).await?
                     }
                     Some((id, pl, en, unit, source)) => {
-                        if (pl.as_str(), &en, &unit, &source) != (v.name_pl.as_str(), &v.name_en, &v.measure_unit, &v.source) {
+                        let mut old: Vec<(String, String)> =
+                            sqlx::query_as(&format!("SELECT system, ref FROM variable_ref WHERE variable_id = $1 AND system IN ({OWNED})"))
+                                .bind(id).fetch_all(&mut **t).await?;
+                        old.sort_unstable(); // in Rust: a PostgreSQL collation may order otherwise
+                        let refs_same = old.iter().map(|(s, r)| (s.as_str(), r.as_str())).eq(refs.iter().copied());
+                        if (pl.as_str(), &en, &unit, &source) != (v.name_pl.as_str(), &v.name_en, &v.measure_unit, &v.source) || !refs_same {
                             c.variables_updated += 1;
                             sqlx::query("UPDATE variable SET name_pl = $1, name_en = $2, measure_unit = $3, source = $4 WHERE id = $5")
                                 .bind(&v.name_pl).bind(&v.name_en).bind(&v.measure_unit).bind(&v.source).bind(id)
@@ -83,13 +103,15 @@ impl Store {
                         id
                     }
                 };
-                for (system, r) in &v.refs {
-                    let known: Option<i64> = sqlx::query_scalar("SELECT variable_id FROM variable_ref WHERE variable_id = $1 AND system = $2 AND ref = $3")
-                        .bind(id).bind(system).bind(r).fetch_optional(&mut **t).await?;
-                    if known.is_none() {
-                        sqlx::query("INSERT INTO variable_ref (variable_id, system, ref) VALUES ($1, $2, $3)")
-                            .bind(id).bind(system).bind(r).execute(&mut **t).await?;
-                    }
+                written.push((id, refs));
+            }
+            // The catalogue is the whole truth of its reference systems: what the file no
+            // longer says (a variable left out, a series moved to another variable) goes.
+            sqlx::query(&format!("DELETE FROM variable_ref WHERE system IN ({OWNED})")).execute(&mut **t).await?;
+            for (id, refs) in &written {
+                for (system, r) in refs {
+                    sqlx::query("INSERT INTO variable_ref (variable_id, system, ref) VALUES ($1, $2, $3)")
+                        .bind(id).bind(system).bind(r).execute(&mut **t).await?;
                 }
             }
             let mut seen = std::collections::HashSet::new();
@@ -144,6 +166,12 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(c)
+    }
+
+    /// Every reference of every variable: (variable id, system, ref), ordered by them.
+    pub async fn variable_refs(&self) -> Result<Vec<(i64, String, String)>> {
+        let sql = "SELECT variable_id, system, ref FROM variable_ref ORDER BY variable_id, system, ref";
+        Ok(dispatch!(&self.backend, p => sqlx::query_as(sql).fetch_all(p).await?))
     }
 
     /// The indicators in force, in catalogue order.

@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use boundaries::{BoundaryCounts, NewBoundary, StoredBoundary};
-pub use catalogue::{CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
+pub use catalogue::{CATALOGUE_REF_SYSTEMS, CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
 pub use observations::{Change, ChangeCursor, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport, StoredVariable};
 pub use units::{CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt, UnitCode};
 

@@ -392,7 +392,7 @@ impl ObservationImport {
     }
 
     /// The transaction, once the batch in flight (if any) is done; its error, if it failed.
-    async fn tx(&mut self) -> Result<&mut Tx> {
+    pub(crate) async fn tx(&mut self) -> Result<&mut Tx> {
         if let Some(handle) = self.inflight.take() {
             let (tx, result) = handle.await.map_err(|e| StoreError::Invalid(format!("the import's writer task failed: {e}")))?;
             self.tx = Some(tx);

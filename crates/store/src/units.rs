@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use model::{Date, TerytCode, UnitKind};
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError, Tx, date_text, dispatch, now_text, parse_date_col};
+use crate::{ObservationImport, Result, Store, StoreError, Tx, date_text, dispatch, now_text, parse_date_col};
 
 /// A unit as stored, with its current (or last) code and name.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +258,13 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every TERC state imported (its STAN_NA date), oldest first.
+    pub async fn territory_states(&self) -> Result<Vec<Date>> {
+        let sql = "SELECT state_date FROM territory_state ORDER BY state_date";
+        let rows: Vec<String> = dispatch!(&self.backend, p => sqlx::query_scalar(sql).fetch_all(p).await?);
+        rows.into_iter().map(|d| parse_date_col(Some(d)).map(|d| d.unwrap_or(Date::MIN))).collect()
+    }
+
     /// The newest TERC state imported.
     pub async fn newest_territory_state(&self) -> Result<Option<Date>> {
         let sql = "SELECT MAX(state_date) FROM territory_state";
@@ -353,6 +360,51 @@ impl Store {
         finish_import_log(&mut tx, import_id, plan.rows_read, outcome.created, changed, unchanged, 0).await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+}
+
+impl ObservationImport {
+    /// Sets the validity of a unit created inside this import (a historical unit, whose
+    /// validity is known only once the whole file is read): the unit, its code and its name.
+    pub async fn set_unit_validity(&mut self, unit_id: i64, valid_from: Option<Date>, valid_to: Option<Date>) -> Result<()> {
+        let (from, to) = (date_text(valid_from), date_text(valid_to));
+        let tx = self.tx().await?;
+        dispatch!(tx, t => {
+            for table in ["unit", "unit_code", "unit_name"] {
+                let column = if table == "unit" { "id" } else { "unit_id" };
+                sqlx::query(&format!("UPDATE {table} SET valid_from = $1, valid_to = $2 WHERE {column} = $3"))
+                    .bind(&from).bind(&to).bind(unit_id).execute(&mut **t).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Records `code` as a former code of the unit `unit_id`, valid from `valid_from` until
+    /// `valid_to` (exclusive): a code change before the oldest TERC state, known from the
+    /// registry of changes. The unit's code `successor`, when its start is open (a first TERC
+    /// import knows no start), starts where the old code ends. Nothing changes when the unit
+    /// already has the code.
+    pub async fn attach_code(
+        &mut self,
+        unit_id: i64,
+        code: &TerytCode,
+        valid_from: Option<Date>,
+        valid_to: Date,
+        successor: &TerytCode,
+    ) -> Result<()> {
+        let (from, to) = (date_text(valid_from), model::format_date(valid_to));
+        let tx = self.tx().await?;
+        dispatch!(tx, t => {
+            let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM unit_code WHERE unit_id = $1 AND code = $2 LIMIT 1")
+                .bind(unit_id).bind(code.as_str()).fetch_optional(&mut **t).await?;
+            if seen.is_none() {
+                sqlx::query("INSERT INTO unit_code (unit_id, code, valid_from, valid_to) VALUES ($1, $2, $3, $4)")
+                    .bind(unit_id).bind(code.as_str()).bind(&from).bind(&to).execute(&mut **t).await?;
+                sqlx::query("UPDATE unit_code SET valid_from = $1 WHERE unit_id = $2 AND code = $3 AND valid_from IS NULL")
+                    .bind(&to).bind(unit_id).bind(successor.as_str()).execute(&mut **t).await?;
+            }
+        });
+        Ok(())
     }
 }
 

@@ -117,6 +117,8 @@ impl L {
             "finanse" => ("Finanse publiczne", "Public finance"),
             "demografia" => ("Demografia", "Demography"),
             "gospodarka" => ("Gospodarka", "Economy"),
+            "zdrowie" => ("Zdrowie", "Health"),
+            "zrownowazony_rozwoj" => ("Zrównoważony rozwój", "Sustainability"),
             other => return other.replace('_', " "),
         };
         self.t(pl, en).to_owned()
