@@ -27,7 +27,34 @@ impl KnownChanges {
     pub fn builtin() -> Self {
         // The file is ours and checked by a test, so a bad line is a bug; skip it rather
         // than fail a user's import.
-        Self::parse(include_str!("../data/teryt_changes.csv")).unwrap_or_default()
+        let mut known = Self::parse(include_str!("../data/teryt_changes.csv")).unwrap_or_default();
+        known.add_registry(crate::territory_changes::registry());
+        known
+    }
+
+    /// Adds the dates the registry of changes (`catalogue/territory_changes.csv`) knows and
+    /// this list does not: a kind or code change dates the new code (and the town and rural
+    /// parts of a new gmina miejsko-wiejska), a merger the closure, a split the new unit.
+    pub fn add_registry(&mut self, rows: &[crate::territory_changes::TerritoryChange]) {
+        use crate::territory_changes::ChangeKind;
+        for r in rows {
+            let mut events: Vec<(&str, String)> = Vec::new();
+            match (r.kind, r.successor.as_deref()) {
+                (ChangeKind::KindChange | ChangeKind::CodeChange, Some(s)) => {
+                    events.push(("kind_changed", s.to_owned()));
+                    if let Some(base) = s.strip_suffix('3').filter(|b| b.len() == 6) {
+                        events.push(("created", format!("{base}4")));
+                        events.push(("created", format!("{base}5")));
+                    }
+                }
+                (ChangeKind::Merged, _) => events.push(("closed", r.code.clone())),
+                (ChangeKind::Split, Some(s)) => events.push(("created", s.to_owned())),
+                _ => {}
+            }
+            for (event, code) in events {
+                self.by_event.entry((event.to_owned(), code)).or_insert(r.date);
+            }
+        }
     }
 
     /// Parses `date;event;code;name` lines; `#` starts a comment.
@@ -163,10 +190,16 @@ pub fn plan_territory(stored: &[StoredUnit], file: &TercFile, file_name: &str, k
             }
             continue;
         }
-        let valid_from = (!first_import).then(|| known.date("created", &row.code, state));
-        if let Some(d) = valid_from {
+        // A first state's units existed before it (an open start), unless the registry of
+        // changes knows when one was created (a gmina carved out in 2010, the parts of a
+        // gmina that became miejsko-wiejska in 2016).
+        let valid_from = if first_import {
+            known.by_event.get(&("created".to_owned(), row.code.as_str().to_owned())).copied().filter(|d| *d <= state)
+        } else {
+            let d = known.date("created", &row.code, state);
             events.push(format!("created {} `{}` ({}) from {}", row.code, row.name, row.kind.as_str(), model::format_date(d)));
-        }
+            Some(d)
+        };
         plan.new_units.push(NewUnit {
             code: row.code.clone(),
             name: row.name.clone(),
@@ -366,6 +399,41 @@ mod tests {
         let fallback = model::new_year(2020).expect("date");
         assert_eq!(parsed.date("closed", &ostrowice, fallback), model::new_year(2019).expect("date"));
         assert_eq!(parsed.date("renamed", &ostrowice, fallback), fallback);
+    }
+
+    #[test]
+    fn the_registry_of_changes_dates_what_a_pair_of_states_cannot() {
+        let known = KnownChanges::builtin();
+        let code = |c: &str| TerytCode::parse(c).expect("code");
+        let state = model::new_year(2024).expect("date");
+        // Kamieniec Ząbkowicki became miejsko-wiejska on 2021-01-01: between the 2020 and the
+        // 2024 states, dated by the data (RYNE_1944), with its town and rural parts.
+        for c in ["0224033", "0224034", "0224035"] {
+            let event = if c.ends_with('3') { "kind_changed" } else { "created" };
+            assert_eq!(known.date(event, &code(c), state), model::new_year(2021).expect("date"), "{c}");
+        }
+        // The list's own dates stay (Ostrowice closed 2019-01-01 in both).
+        assert_eq!(known.date("closed", &code("3203042"), state), model::new_year(2019).expect("date"));
+        // Szczawa carved out of Kamienica on 2025-01-01.
+        assert_eq!(known.date("created", &code("1207132"), state), model::new_year(2025).expect("date"));
+        assert_eq!(known.date("kind_changed", &code("0614053"), state), state, "unknown: the state's date");
+    }
+
+    #[test]
+    fn a_first_state_dates_only_the_units_the_registry_knows_were_created() {
+        let rows = [
+            ("12", "MAŁOPOLSKIE", Wojewodztwo),
+            ("1207", "limanowski", Powiat),
+            ("1207052", "Kamienica", GminaWiejska),
+            ("1207132", "Szczawa", GminaWiejska),
+        ];
+        let (plan, events) = plan_territory(&[], &file("2026-01-01", &rows), "f", &KnownChanges::builtin());
+        let from = |c: &str| plan.new_units.iter().find(|u| u.code.as_str() == c).expect("unit").valid_from;
+        assert_eq!(from("1207132"), model::new_year(2025), "Szczawa was carved out on 2025-01-01");
+        assert_eq!(from("1207052"), None, "Kamienica existed before");
+        assert!(events.is_empty());
+        let (older, _) = plan_territory(&[], &file("2024-01-01", &rows), "f", &KnownChanges::builtin());
+        assert_eq!(older.new_units.iter().find(|u| u.code.as_str() == "1207132").expect("unit").valid_from, None, "never after the state");
     }
 
     #[test]

@@ -58,16 +58,19 @@ fn historical_units_are_reported_by_code_and_name_unless_created() {
     let store_before = db.ok(&["changes", "--since", "2000-01-01", "--format", "csv"]);
     let err = db.fails(&["import", "observations", p]);
     assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains("Wałbrzych od 2003 do 2012"), "unknown units listed by name: {err}");
-    assert!(err.contains("0221091"), "and by code: {err}");
+    assert!(err.contains("Zielona Góra (2)") && err.contains("0809102"), "unknown units listed by code and name: {err}");
+    assert!(!err.contains("0221091"), "Wałbrzych's old code is linked by the registry: {err}");
     assert_eq!(db.ok(&["changes", "--since", "2000-01-01", "--format", "csv"]), store_before, "nothing written");
 
     let ok = summary(&db, &["import", "observations", p, "--create-missing-units"]);
     assert_eq!(ok["rejected"], 0);
-    let walbrzych = db.json(&["units", "--search", "0221091", "--at", "2010-06-01", "--format", "json"]);
-    assert_eq!(walbrzych[0]["valid_from"], "2003-01-01", "{walbrzych}");
-    assert_eq!(walbrzych[0]["valid_to"], "2013-01-01", "{walbrzych}");
-    assert!(db.json(&["units", "--search", "0221091", "--format", "json"]).as_array().expect("a").is_empty());
+    // Merged into Zielona Góra city in 2015: a historical unit of its own, closed then.
+    let zg = db.json(&["units", "--search", "0809102", "--at", "2010-06-01", "--format", "json"]);
+    assert_eq!(zg[0]["valid_to"], "2015-01-01", "{zg}");
+    assert!(db.json(&["units", "--search", "0809102", "--format", "json"]).as_array().expect("a").is_empty());
+    // Wałbrzych's old code (a gmina of powiat wałbrzyski until 2012) is the current city.
+    let w = db.json(&["units", "--search", "0221091", "--at", "2010-06-01", "--format", "json"]);
+    assert_eq!((w[0]["kind"].as_str(), w[0]["valid_to"].is_null()), (Some("gmina_miejska"), true), "{w}");
 }
 
 #[test]

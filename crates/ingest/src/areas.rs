@@ -9,10 +9,18 @@
 //! read (the notes in column F) are ignored; blank rows and rows of text without an area
 //! (notes, footnotes) are skipped.
 //!
-//! The year: the state date's year. The list "as of 1 January 2025" gives the boundaries that
-//! took effect that day (new gminy, new codes), which are the territory of 2025, not of 2024;
-//! the state date is read from the file name (`…wg_stanu_na_01012025…`) or a sheet cell
-//! (`stan na 01.01.2025`), and [`AreaOptions::year`] overrides it.
+//! The year: the state date's year. The list "as of 1 January 2025" includes the changes that
+//! took effect that day (GUGiK says so of each list: "uwzględnia obowiązujące od 1 stycznia …
+//! zmiany granic gmin i miast"; the real list has Szczawa and Grabówka, gminy created on
+//! 2025-01-01, and Kamienica and Supraśl without the land they gave them), so it is the
+//! territory of 2025 — the territory of a year being that of 31 XII, as GUS publishes
+//! densities: its 2024 density is the 2025 list's area for every gmina except those whose
+//! boundary changed on 2025-01-01. Storing it as 2024 would give those gminy a wrong area
+//! as a final value. Earlier years take it as an *estimate* when the snapshot is built, for
+//! every unit whose territory did not change in between (the catalogue marks `powierzchnia`
+//! `slowly_changing`; see `app`'s `slowly_changing`). The state date is read from the file
+//! name (`…wg_stanu_na_01012025…`) or a sheet cell (`stan na 01.01.2025`);
+//! [`AreaOptions::year`] overrides it.
 //!
 //! The sheet is streamed within the limits of [`crate::xlsx`]; the rows above the header are
 //! kept (at most 20), the rest become records as they come.
