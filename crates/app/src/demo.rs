@@ -160,9 +160,11 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     let var_ids: HashMap<String, i64> = store.variables().await?.into_iter().map(|v| (v.code, v.id)).collect();
 
     let mut import = store.begin_observation_import(DEMO_MARKER_SOURCE, "(demo)").await?;
-    // Gminy get values; powiaty, województwa and Poland get the sums of additive variables.
+    // Gminy get values; powiaty, województwa and Poland get the sums of additive variables
+    // and the population-weighted means of the others (an average wage is not a sum).
     let years = 2010..=2024i64;
     let mut sums: HashMap<(usize, String, i64), f64> = HashMap::new();
+    let mut means: HashMap<(usize, String, i64), (f64, f64)> = HashMap::new();
     let mut rows = Vec::new();
     let gminy: Vec<&TercRow> = file.rows.iter().filter(|r| r.kind.is_gmina()).collect();
     for r in gminy {
@@ -235,16 +237,23 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
                     _ => (Some(x), model::Flag::Final),
                 };
                 rows.push(ObsRow { variable_id: var_id, unit_id, year, value, flag: i64::from(flag.to_i16()) });
+                let higher = [r.code.powiat(), r.code.wojewodztwo(), Some(TerytCode::country())].into_iter().flatten();
                 if v.additive {
-                    for p in [r.code.powiat(), r.code.wojewodztwo(), Some(TerytCode::country())].into_iter().flatten() {
+                    for p in higher {
                         *sums.entry((vi, p.as_str().to_owned(), year)).or_default() += x;
+                    }
+                } else if let Some(&pop) = own.get("ludnosc").and_then(|p| p.get(t)) {
+                    for p in higher {
+                        let m = means.entry((vi, p.as_str().to_owned(), year)).or_default();
+                        *m = (m.0 + x * pop, m.1 + pop);
                     }
                 }
             }
             own.insert(code, series);
         }
     }
-    for ((vi, code, year), v) in sums {
+    let means = means.into_iter().filter(|(_, (_, pop))| *pop > 0.0).map(|(k, (weighted, pop))| (k, weighted / pop));
+    for ((vi, code, year), v) in sums.into_iter().chain(means) {
         let var = cat.variables[vi].code.get_ref();
         if let (Some(&unit_id), Some(&variable_id)) = (codes.get(&code), var_ids.get(var)) {
             rows.push(ObsRow { variable_id, unit_id, year, value: Some((v * 100.0).round() / 100.0), flag: 0 });

@@ -510,6 +510,8 @@ pub fn bench_computed(units: usize, indicators: usize, years: usize) -> crate::C
                 source: "syntetyczne / synthetic".into(),
                 unit_pl_forms: None,
                 unit_en_forms: None,
+                population_base: None,
+                population_base_source: None,
             }
         })
         .collect();
