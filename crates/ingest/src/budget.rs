@@ -26,7 +26,10 @@
 //! The unit is the JST of `WK`/`PK`/`GK`/`GT` (a gmina when `GK` is not `00`, else a powiat
 //! when `PK` is not `00`, else a województwo). A JST's own (consolidated) report — a
 //! `Jednostka` whose `Typ` is not `JB` — is stored under these codes, and a year's execution
-//! also under the catalogue's MF variables where the position matches ([`CATALOGUE`]). A
+//! also under the catalogue's MF variables where the position matches ([`CATALOGUE`]); any
+//! `Typ` but `JB` is taken for the JST itself, whatever code BeSTi@ gives a gmina, powiat or
+//! województwo there (no real JST-level package was at hand: the tests relabel the real
+//! unit-level package). A
 //! package of budget units' reports (`Typ` `JB`, e.g. the schools of a gmina) is not the
 //! JST's budget: it is refused unless [`BudgetOptions::sum_units`], which stores the sum of
 //! the package's units under `rb28s_jb_…` codes, apart from the JST's own figures, and
@@ -735,4 +738,75 @@ fn catalogue_match(pos: &str, dz: &str, rz: &str, par: &str) -> bool {
 /// The error of an element whose text passes [`MAX_FIELD_BYTES`].
 fn too_much_text(element: &str) -> String {
     format!("<{element}> holds more than {} of text, the limit for one element", crate::limits::bytes(MAX_FIELD_BYTES as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real Kutno expenditure package (Rb-28S 2022 Q4 of 7 schools, `Typ` JB) cut to its
+    /// first unit, relabelled as a JST's own report: name, `Typ`, Regon and WK/PK/GK/GT/PT
+    /// replaced where the package names the unit (its `Jednostka` and the report's header).
+    /// No real JST-level package is at hand; MF publishes them in this structure.
+    fn own_package(nazwa: &str, typ: &str, regon: &str, codes: [&str; 5]) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/budget/bestia_xml_kutno_schools/Sprawozdania_2022_IVKwartal_Wydatki.xml");
+        let text = std::fs::read_to_string(path).expect("the real package");
+        let end = text.find("</Jednostka><Jednostka>").expect("several units");
+        let first = format!("{}</Jednostka></Jednostki></PaczkaSprawozdan>", &text[..end]);
+        let school =
+            "<Nazwa>Szkoła Podstawowa Nr 7</Nazwa><Typ>JB</Typ><Regon>001070630     </Regon><WK>10</WK><PK>02</PK><GK>01</GK><GT>1</GT><PT>0</PT>";
+        assert_eq!(first.matches(school).count(), 2, "the unit is named in its Jednostka and in its report");
+        let [wk, pk, gk, gt, pt] = codes;
+        let jst =
+            format!("<Nazwa>{nazwa}</Nazwa><Typ>{typ}</Typ><Regon>{regon}</Regon><WK>{wk}</WK><PK>{pk}</PK><GK>{gk}</GK><GT>{gt}</GT><PT>{pt}</PT>");
+        first.replace(school, &jst).into_bytes()
+    }
+
+    /// Σ of an amount element over the package, in grosze, read straight from the text.
+    fn total(bytes: &[u8], element: &str) -> i64 {
+        let text = String::from_utf8_lossy(bytes);
+        let open = format!("<{element}>");
+        text.split(&open)
+            .skip(1)
+            .map(|rest| {
+                let amount = &rest[..rest.find('<').expect("end tag")];
+                let (zl, gr) = amount.split_once('.').expect("decimal point");
+                zl.parse::<i64>().expect("zł") * 100 + gr.parse::<i64>().expect("gr")
+            })
+            .sum()
+    }
+
+    #[test]
+    fn a_jsts_own_report_is_read_under_its_teryt_code_at_every_level_without_sum_units() {
+        for (nazwa, typ, codes, unit) in [
+            ("Gmina Miasto Kutno", "GM", ["10", "02", "01", "1", "0"], "1002011"),
+            ("Powiat Kutnowski", "PW", ["10", "02", "00", "0", "1"], "1002"),
+            ("Miasto Łódź", "MNP", ["10", "61", "01", "1", "2"], "1061011"),
+            ("Województwo Łódzkie", "WOJ", ["10", "00", "00", "0", "0"], "10"),
+        ] {
+            let bytes = own_package(nazwa, typ, "750148552     ", codes);
+            let mut r = read_budget("own.xml", &bytes, &BudgetOptions::default()).unwrap_or_else(|e| panic!("{nazwa}: {e}"));
+            assert_eq!(r.summary.jst, vec![unit.to_owned()], "{nazwa}");
+            assert!(r.summary.summed_units.is_empty());
+            assert_eq!(r.summary.reports, vec!["Rb-28S 2022 IV kw.".to_owned()]);
+            let mut recs = Vec::new();
+            while let Ok(Some(Ok(rec))) = r.next_record() {
+                recs.push(rec);
+            }
+            assert!(recs.iter().all(|x| x.unit.as_str() == unit && x.unit_name.as_deref() == Some(nazwa)), "{nazwa}");
+            assert!(!recs.iter().any(|x| x.variable.as_str().contains("_jb")), "a JST's own figures, not a sum of units");
+            let value =
+                |code: &str| recs.iter().find(|x| x.variable.as_str() == code).and_then(|x| x.value).map(|v| (v.get() * 100.0).round() as i64);
+            assert_eq!(value("rb28s_ww"), Some(total(&bytes, "WW")), "{nazwa}");
+            assert_eq!(value("rb28s_pl"), Some(total(&bytes, "PL")), "{nazwa}");
+            assert_eq!(value("wydatki_ogolem"), value("rb28s_ww"), "the year's execution fills the catalogue's variable");
+        }
+        // A gmina's code needs its type: WK/PK/GK without GT is no TERYT code.
+        let e = read_budget("own.xml", &own_package("Gmina", "GM", "1", ["10", "02", "01", "", "0"]), &BudgetOptions::default())
+            .err()
+            .map(|e| e.to_string())
+            .expect("refused");
+        assert!(e.contains("Jednostka[1]") && e.contains("GT"), "{e}");
+    }
 }
