@@ -7,12 +7,15 @@
 //! Modules: [`unit_id`] (BDL's 12-character unit ids ↔ TERYT), [`page`] (the pure parser of
 //! a data page), [`cache`], [`quota`] (the limiter and load-time estimates), [`client`] (HTTP
 //! with retries), [`fetch`] (plans and the fetch loop), [`source`] (cached pages → records),
-//! [`preset`] (the catalogue's BDL variables).
+//! [`preset`] (the catalogue's BDL variables), [`meta`] (variable and subject metadata, cached),
+//! [`check`] (the catalogue's BDL ids and series against BDL's metadata).
 
 pub mod cache;
+pub mod check;
 pub mod client;
 mod error;
 pub mod fetch;
+pub mod meta;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod page;

@@ -1,7 +1,10 @@
 //! A mock of the BDL API for tests (feature `mock`): a plain `std::net::TcpListener` on a
 //! thread, one thread per connection, answering each request with what a handler says
 //! (status, headers, body, a delay before answering) and counting requests per URL. Also the
-//! fixtures: `/data/by-variable` pages in the documented envelope.
+//! fixtures: `/data/by-variable` pages in the documented envelope, and variable and subject
+//! metadata (`/variables/{id}`, `/variables?subject-id=…`, `/subjects/{id}`) in the shape of
+//! the real answers (pybdl 1.1.0 samples: `id`, `subjectId`, `n1`…, `level`, `measureUnitId`,
+//! `measureUnitName`).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -180,5 +183,63 @@ pub fn bdl_id_of(teryt: &str) -> String {
         4 => format!("01{}000{}000", &teryt[..2], &teryt[2..4]),
         7 => format!("01{}000{}", &teryt[..2], &teryt[2..7]),
         _ => "000000000000".to_owned(),
+    }
+}
+
+/// A variable's metadata in the API's shape: `{"id":10,"subjectId":"P1313","n1":"ogółem",
+/// "n2":"25-29","level":6,"measureUnitId":26,"measureUnitName":"osoba"}`.
+pub fn variable_meta(id: i64, subject: &str, dims: &[&str], level: u8, measure_id: i64, measure: &str) -> serde_json::Value {
+    let mut o = serde_json::Map::new();
+    o.insert("id".into(), id.into());
+    o.insert("subjectId".into(), subject.into());
+    for (i, d) in dims.iter().enumerate() {
+        o.insert(format!("n{}", i + 1), (*d).into());
+    }
+    o.insert("level".into(), level.into());
+    o.insert("measureUnitId".into(), measure_id.into());
+    o.insert("measureUnitName".into(), measure.into());
+    serde_json::Value::Object(o)
+}
+
+/// The path of a request under the API's base (`variables/72305`), without the query.
+fn api_path(url: &str) -> &str {
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
+    path.split_once("/api/v1/").map_or(path.trim_start_matches('/'), |(_, p)| p)
+}
+
+/// A handler serving metadata: `/variables/{id}` for the variables of `vars` (404 for any
+/// other id; the single answer carries `years` 2002–2024 as the real one does),
+/// `/variables?subject-id=S` (the variables of `S` in pages, none for an unknown subject) and
+/// `/subjects/{id}` (the name from `subjects`, 404 otherwise). Anything else is 404.
+pub fn serve_metadata(vars: Vec<serde_json::Value>, subjects: Vec<(String, String)>) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
+    move |r: &Request| {
+        let path = api_path(&r.url);
+        if let Some(id) = path.strip_prefix("variables/") {
+            return match vars.iter().find(|v| id.parse::<i64>().is_ok_and(|id| v["id"].as_i64() == Some(id))) {
+                Some(v) => {
+                    let mut v = v.clone();
+                    v["years"] = (2002..=2024).collect::<Vec<i32>>().into();
+                    Reply::json(v.to_string())
+                }
+                None => Reply::status(404, ""),
+            };
+        }
+        if path == "variables" {
+            let Some(subject) = param(&r.url, "subject-id") else { return Reply::status(400, "") };
+            let of: Vec<serde_json::Value> = vars.iter().filter(|v| v["subjectId"].as_str() == Some(subject)).cloned().collect();
+            let page = param(&r.url, "page").and_then(|p| p.parse().ok()).unwrap_or(0);
+            let size = param(&r.url, "page-size").and_then(|p| p.parse().ok()).unwrap_or(10);
+            return Reply::json(data_page(&of, page, size, &r.url));
+        }
+        if let Some(id) = path.strip_prefix("subjects/") {
+            return match subjects.iter().find(|(s, _)| s == id) {
+                Some((s, name)) => Reply::json(
+                    serde_json::json!({"id": s, "parentId": "G7", "name": name, "hasVariables": true, "children": [], "levels": [0, 2, 5, 6]})
+                        .to_string(),
+                ),
+                None => Reply::status(404, ""),
+            };
+        }
+        Reply::status(404, "")
     }
 }

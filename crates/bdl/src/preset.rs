@@ -18,7 +18,7 @@ pub struct PresetVariable {
     pub levels: Vec<u8>,
 }
 
-fn level_of_kind(kind: &str) -> Option<u8> {
+pub(crate) fn level_of_kind(kind: &str) -> Option<u8> {
     Some(match kind {
         "gmina_miejska" | "gmina_wiejska" | "gmina_miejsko_wiejska" | "miasto" | "obszar_wiejski" | "dzielnica" => 6,
         "miasto_na_prawach_powiatu" | "powiat" => 5,
@@ -29,7 +29,7 @@ fn level_of_kind(kind: &str) -> Option<u8> {
 }
 
 /// The identifiers a formula mentions (variable codes are identifiers).
-fn identifiers(formula: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn identifiers(formula: &str) -> impl Iterator<Item = &str> {
     formula.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
 }
 

@@ -1,6 +1,8 @@
 //! `miernik import bdl` and `miernik bdl …`: the GUS BDL API. The import fetches every page
 //! into the cache first (printing the plan and its time under the quota), then imports the
 //! cached pages in one transaction through the ordinary observation pipeline.
+//! `miernik bdl check-catalogue` compares the catalogue's BDL ids and series with BDL's own
+//! variable metadata (cached like the pages).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +11,7 @@ use clap::{Args, Subcommand};
 use model::VariableCode;
 
 use crate::SummaryFormat;
-use crate::output::outln;
+use crate::output::{Format, outln};
 
 /// How to reach the API (shared by the import and the metadata commands).
 #[derive(Args, Clone)]
@@ -142,6 +144,11 @@ pub enum BdlCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the catalogue's BDL references against BDL's variable metadata: for each
+    /// bdl_id the subject, dimensions (n1…), measure unit and level; for bdl_series without
+    /// a bdl_id, the id to add. Exit status 1 when an id disagrees, is unknown to BDL or could
+    /// not be checked
+    CheckCatalogue(CheckArgs),
     /// Unit levels, measure units or attributes (the flags of values)
     Dictionary {
         /// levels, measures or attributes
@@ -151,6 +158,25 @@ pub enum BdlCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The catalogue file
+    #[arg(default_value = "catalogue/indicators.toml")]
+    file: PathBuf,
+    /// The cache of BDL's answers (default: next to the SQLite database, or ./miernik-bdl-cache);
+    /// a second run asks BDL for nothing it holds
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Ask BDL again for what the cache holds (the cache still answers if BDL cannot be reached)
+    #[arg(long)]
+    refresh: bool,
+    #[command(flatten)]
+    conn: Conn,
+    /// A table, CSV, or one JSON object {variables: […], summary}
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 fn parse_years(s: &str) -> Result<Vec<i16>> {
@@ -340,8 +366,9 @@ fn field(v: &serde_json::Value, k: &str) -> String {
     }
 }
 
-pub async fn metadata(cmd: BdlCommand) -> Result<()> {
+pub async fn metadata(db: &str, cmd: BdlCommand) -> Result<()> {
     let (conn, query, json, kind) = match cmd {
+        BdlCommand::CheckCatalogue(a) => return check_catalogue(db, a).await,
         BdlCommand::Variables { search, subject, conn, json } => {
             let q = match (search, subject) {
                 (Some(s), _) => format!("variables/search?name={}", enc(&s)),
@@ -418,6 +445,200 @@ pub async fn metadata(cmd: BdlCommand) -> Result<()> {
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+/// BDL's side of a variable, short: `P2137 ogółem; ogółem [osoba] L6`.
+fn describe(m: &bdl::meta::VariableMeta) -> String {
+    let level = m.level.map(|l| format!(" L{l}")).unwrap_or_default();
+    format!("{} {} [{}]{level}", m.subject_id, m.dims.join("; "), m.measure_unit_name)
+}
+
+fn meta_json(m: &bdl::meta::VariableMeta) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.id, "subject_id": m.subject_id, "dims": m.dims, "measure_unit_id": m.measure_unit_id,
+        "measure_unit_name": m.measure_unit_name, "level": m.level,
+        "first_year": m.years.iter().min(), "last_year": m.years.iter().max(),
+    })
+}
+
+fn check_json(c: &bdl::check::VariableCheck) -> serde_json::Value {
+    let mut meta = c.meta.as_ref().map(meta_json).unwrap_or(serde_json::Value::Null);
+    if let (Some(o), Some(n)) = (meta.as_object_mut(), &c.subject_name) {
+        o.insert("subject_name".into(), n.clone().into());
+    }
+    serde_json::json!({
+        "code": c.code,
+        "bdl_id": c.bdl_id,
+        "verdict": c.verdict.key(),
+        "problems": c.problems.iter().map(|p| serde_json::json!({"field": p.field, "bdl": p.bdl, "catalogue": p.catalogue, "reason": p.reason})).collect::<Vec<_>>(),
+        "bdl": meta,
+        "candidates": c.candidates.iter().map(meta_json).collect::<Vec<_>>(),
+        "expected": {
+            "series": c.series.iter().map(|s| serde_json::json!({"subject": s.subject.get_ref(), "dims": s.dims, "measure": s.measure})).collect::<Vec<_>>(),
+            "unit": c.unit,
+            "level": c.needed_level,
+            "indicators": c.needed_by,
+        },
+        "notes": c.notes,
+        "error": c.error,
+    })
+}
+
+/// The table's cells of one variable: code, bdl_id, verdict, BDL's side, details.
+fn check_row(c: &bdl::check::VariableCheck) -> Vec<String> {
+    let mut details: Vec<String> = c.problems.iter().map(ToString::to_string).collect();
+    if c.verdict == bdl::check::Verdict::IdFound {
+        details.push(format!("bdl_id = {}", c.candidates.iter().map(|m| m.id.to_string()).collect::<Vec<_>>().join(" lub / or ")));
+    }
+    details.extend(c.error.iter().cloned());
+    details.extend(c.notes.iter().cloned());
+    let bdl = match (&c.meta, c.candidates.as_slice()) {
+        (Some(m), _) => describe(m),
+        (None, []) => String::new(),
+        (None, found) => found.iter().map(|m| format!("{}: {}", m.id, describe(m))).collect::<Vec<_>>().join(" | "),
+    };
+    vec![c.code.clone(), c.bdl_id.map_or_else(|| "-".to_owned(), |i| i.to_string()), c.verdict.label().to_owned(), bdl, details.join(" | ")]
+}
+
+fn check_summary(r: &bdl::check::CatalogueCheck) -> String {
+    use bdl::check::Verdict::*;
+    let n = r.variables.len();
+    let (ok, mis, nf, idf, un) = (r.count(Ok), r.count(Mismatch), r.count(NotFound), r.count(IdFound), r.count(Unchecked));
+    format!(
+        "Zmienne BDL: {n} — zgodne: {ok}, niezgodne: {mis}, brak w BDL: {nf}, do uzupełnienia: {idf}, nie sprawdzono: {un}; bez odniesienia do BDL: {sk} \
+         / BDL variables: {n} — ok: {ok}, mismatch: {mis}, not found: {nf}, id found: {idf}, not checked: {un}; without a BDL reference: {sk} \
+         (zapytania / requests: {f}, z pamięci podręcznej / from the cache: {c})",
+        sk = r.skipped,
+        f = r.fetched,
+        c = r.cached
+    )
+}
+
+pub async fn check_catalogue(db: &str, a: CheckArgs) -> Result<()> {
+    let cat = bdl::check::read_catalogue(&a.file).map_err(|e| anyhow!(e))?;
+    let dir = a.cache.clone().unwrap_or_else(|| default_cache(db));
+    let cache = bdl::Cache::open(&dir)?;
+    // What the run asks for at most: each variable not cached and its subject; each subject
+    // of a series without an id, a page at least.
+    let ids: Vec<i64> = cat.variables.iter().filter_map(|v| v.bdl_id).collect();
+    let held = |name: String| !a.refresh && (cache.contains(&name) || cache.contains(&format!("{name}.missing")));
+    let uncached = ids.iter().filter(|id| !held(format!("meta-variable-{id}-pl.json"))).count();
+    let mut subjects: Vec<&str> = cat
+        .variables
+        .iter()
+        .filter(|v| v.bdl_id.is_none())
+        .flat_map(|v| v.bdl_series.iter().map(|s| s.subject.get_ref().as_str()))
+        .filter(|s| !held(format!("meta-variables-{s}-pl-p00000.json")))
+        .collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let todo = 2 * uncached + subjects.len();
+    if todo > 0 {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let log = cache.request_log();
+        let anon = bdl::Limiter::persisted(bdl::Quota::anonymous(), false, &log, now).estimate(todo, now);
+        let keyed = bdl::Limiter::persisted(bdl::Quota::with_key(), true, &log, now).estimate(todo, now);
+        let (anon, keyed) = (bdl::quota::human(anon), bdl::quota::human(keyed));
+        eprintln!(
+            "BDL: {} zmiennych z bdl_id, do ~{todo} zapytań (~{anon} bez klucza, ~{keyed} z kluczem) / {} variables with a bdl_id, up to ~{todo} requests (~{anon} without a key, ~{keyed} with X-ClientId) ({})",
+            ids.len(),
+            ids.len(),
+            dir.display()
+        );
+    }
+    let opts = a.conn.options();
+    let refresh = a.refresh;
+    let report = tokio::task::spawn_blocking(move || {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} BDL {pos}/{len} zmiennych / variables [{bar:30}] ({eta})") {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        let mut client = client(opts, Some(&cache.request_log()), bar.clone());
+        let mut src = bdl::meta::MetaSource::new(&mut client, &cache, refresh);
+        let mut progress = |done: usize, total: usize| {
+            if let Some(b) = &bar {
+                b.set_length(total as u64);
+                b.set_position(done as u64);
+            }
+        };
+        let r = bdl::check::check_catalogue(&cat, &mut src, &mut progress);
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        r
+    })
+    .await
+    .map_err(|e| anyhow!("the check stopped: {e}"))?;
+    let summary = check_summary(&report);
+    match a.format {
+        Format::Json => {
+            use bdl::check::Verdict::*;
+            let v = serde_json::json!({
+                "catalogue": a.file.display().to_string(),
+                "variables": report.variables.iter().map(check_json).collect::<Vec<_>>(),
+                "summary": {
+                    "checked": report.variables.len(), "ok": report.count(Ok), "mismatch": report.count(Mismatch),
+                    "not_found": report.count(NotFound), "id_found": report.count(IdFound), "unchecked": report.count(Unchecked),
+                    "skipped": report.skipped, "requests": report.fetched, "from_cache": report.cached,
+                    "stopped": report.stopped.as_ref().map(ToString::to_string),
+                },
+            });
+            outln!("{}", serde_json::to_string_pretty(&v)?)?;
+            eprintln!("{summary}");
+        }
+        Format::Csv => {
+            let mut out = SafeTsv(csv::WriterBuilder::new().from_writer(crate::output::stdout()));
+            out.write_record(["code", "bdl_id", "verdict", "bdl", "details"])?;
+            for c in &report.variables {
+                let mut row = check_row(c);
+                row[2] = c.verdict.key().to_owned();
+                out.write_record(row)?;
+            }
+            out.flush()?;
+            eprintln!("{summary}");
+        }
+        Format::Table => {
+            let header = ["code", "bdl_id", "verdict", "bdl", "details"];
+            let rows: Vec<Vec<String>> = report.variables.iter().map(check_row).collect();
+            let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+            for r in &rows {
+                for (i, c) in r.iter().enumerate() {
+                    widths[i] = widths[i].max(c.chars().count());
+                }
+            }
+            let line = |cells: &[String]| {
+                cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+            };
+            outln!("{}", line(&header.map(str::to_owned)))?;
+            for r in &rows {
+                outln!("{}", line(r))?;
+            }
+            outln!("{summary}")?;
+        }
+    }
+    let un = report.count(bdl::check::Verdict::Unchecked);
+    if let Some(e) = report.stopped {
+        return Err(anyhow!(
+            "{}; {un} z {} zmiennych nie sprawdzono (brak odpowiedzi w pamięci podręcznej) / {un} of {} variables not checked (no answer in the cache)",
+            api_error(e),
+            report.variables.len(),
+            report.variables.len()
+        ));
+    }
+    if report.fails() {
+        use bdl::check::Verdict::*;
+        return Err(anyhow!(
+            "katalog niezgodny z BDL / the catalogue disagrees with BDL: {} mismatch, {} not found, {} not checked",
+            report.count(Mismatch),
+            report.count(NotFound),
+            report.count(Unchecked)
+        ));
+    }
     Ok(())
 }
 
