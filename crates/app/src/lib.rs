@@ -5,21 +5,26 @@
 mod boundaries;
 mod checks;
 mod compare;
+pub mod coverage;
 mod demo;
 mod error;
 pub mod geometry;
 pub mod groups;
 mod hexgrid;
 mod history;
+mod import_cke;
 mod import_formats;
 mod import_obs;
 mod indicators;
 mod live;
 pub mod nearest;
+mod obs_units;
 pub mod query;
 mod rng;
+mod slowly_changing;
 pub mod synth;
 mod territory;
+pub mod territory_changes;
 mod units;
 
 pub use boundaries::{BoundaryImportOptions, BoundaryImportReport, FeatureNote, NeighbourPair, import_boundaries, neighbours};
@@ -28,14 +33,17 @@ pub use compare::{
     Comparison, Finding, GROUP_HELP, PeerGroup, PeerRow, Peers, SavedGroup, UnitDiagnosis, compare, custom_groups, diagnose, diagnose_compared,
     locate, peer_group, save_custom_group, trend_words, year_index,
 };
+pub use coverage::{Coverage, Gap, ImportWay, IndicatorCoverage, InputCoverage, coverage};
 pub use demo::{DEMO_MARKER_SOURCE, is_demo, load_demo};
 pub use error::{AppError, Rejected};
 pub use history::{ChangeRow, HistoryRow, changes_since, history};
+pub use import_cke::{CkeImportOptions, CkeImportReport, import_cke};
 pub use import_formats::{AreaImportOptions, AreaImportReport, BudgetImportReport, import_areas, import_budget};
 pub use import_obs::{ObsImportOptions, ObsImportReport, OpenSource, import_observations, import_records};
 pub use indicators::{Computed, IndicatorDef, UnitForms, VariableInfo, compute, import_indicators};
 pub use ingest::BudgetOptions;
 pub use live::LiveSnapshot;
+pub use obs_units::{JstConflict, RecordRef};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
 pub use units::{Ancestor, UnitCard, UnitFilter, UnitListing, list_units, unit_card};
 

@@ -85,10 +85,11 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
-    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports), the BDL API, areas (GUGiK), budget reports (Rb-27S/Rb-28S)
+    /// Import data: units (TERC), observations (CSV/XLSX, BDL exports), the BDL API, areas (GUGiK), budget reports (Rb-27S/Rb-28S), exam results (CKE)
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Browse the GUS BDL API: variables, units (with TERYT codes), subjects, dictionaries
+    /// Browse the GUS BDL API: variables, units (with TERYT codes), subjects, dictionaries; check
+    /// the catalogue's BDL ids against BDL's metadata (check-catalogue)
     #[command(subcommand)]
     Bdl(bdl_cmd::BdlCommand),
     /// List territorial units valid on a date
@@ -127,6 +128,18 @@ enum Command {
     Compute {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
+    },
+    /// Data coverage: per indicator, the units with values in each year, the input variables
+    /// it reads, which are missing, their source and the command that imports them
+    Coverage {
+        /// Only this indicator
+        #[arg(long)]
+        indicator: Option<String>,
+        /// Only the indicators with a missing input or without any value
+        #[arg(long)]
+        missing: bool,
+        #[arg(long, value_enum, default_value_t = output::CoverageFormat::Text)]
+        format: output::CoverageFormat,
     },
     /// Compare a unit with a group on one indicator and year: value, group statistics, rank
     Compare {
@@ -314,7 +327,9 @@ enum ImportCommand {
     Areas {
         /// The .xlsx file as published by GUGiK
         file: PathBuf,
-        /// Store under this year (default: the year of the state date, e.g. 2025 for "stan na 01.01.2025")
+        /// Store under this year (default: the year of the state date, e.g. 2025 for "stan na 01.01.2025",
+        /// the territory after that day's changes; earlier years use it as an estimate while a unit's
+        /// territory is unchanged)
         #[arg(long)]
         year: Option<i16>,
         /// The sheet to read (default: the first)
@@ -333,6 +348,18 @@ enum ImportCommand {
         #[arg(long)]
         sum_units: bool,
         /// One JSON object per file
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// CKE's school results of the egzamin ósmoklasisty (CSV): per gmina and subject (pol, mat,
+    /// ang) the takers and the sum of takers × mean (cke8_S_zdajacy, cke8_S_suma); schools of a
+    /// town or rural part (RODZ 4/5) count for their gmina
+    Cke {
+        /// The CSV file of school results
+        file: PathBuf,
+        /// The exam year (default: the one year in the file name, e.g. 2025 for wyniki_2025_….csv)
+        #[arg(long)]
+        year: Option<i16>,
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
@@ -889,6 +916,15 @@ async fn run(cli: Cli) -> Result<()> {
             }
             output::print_area_report(&r?, format, &file)
         }
+        Command::Import(ImportCommand::Cke { file, year, format }) => {
+            let year = year
+                .map(|y| model::Year::new(y).ok_or_else(|| anyhow!("--year: {y} is not a year from {} to {}", model::Year::MIN, model::Year::MAX)))
+                .transpose()?;
+            let store = open_to_import(&cli.db).await?;
+            let r = app::import_cke(&store, &file, &app::CkeImportOptions { year }, &|_, _| {}).await;
+            store.close().await;
+            output::print_cke_report(&r?, format, &file)
+        }
         Command::Import(ImportCommand::Budget { files, sum_units, format }) => {
             let store = open_to_import(&cli.db).await?;
             let r = app::import_budget(&store, &files, app::BudgetOptions { sum_units }, &|_, _| {}).await;
@@ -901,14 +937,22 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Compute { format } => {
             let store = open(&cli.db).await?;
             let t = std::time::Instant::now();
-            let c = compute(&store).await;
+            let c = compute(&store).await.map(std::sync::Arc::new);
+            let secs = t.elapsed().as_secs_f64();
+            // An indicator without any value: say which inputs are missing and how to import them.
+            let coverage = match &c {
+                Ok(c) if (0..c.snapshot.indicator_count()).any(|i| c.snapshot.latest_year_of(i, None).is_none()) => {
+                    Some(app::coverage(&store, Some(c.clone())).await)
+                }
+                _ => None,
+            };
             store.close().await;
             let c = c?;
             let s = &c.snapshot;
             let present: usize = (0..s.indicator_count())
                 .map(|i| (0..s.years()).map(|y| s.year_values(i, y).iter().filter(|v| !v.is_nan()).count()).sum::<usize>())
                 .sum();
-            let secs = t.elapsed().as_secs_f64();
+            output::print_compute_warnings(coverage, present);
             match format {
                 SummaryFormat::Json => outln!(
                     "{}",
@@ -927,6 +971,21 @@ async fn run(cli: Cli) -> Result<()> {
                 )?,
             }
             Ok(())
+        }
+        Command::Coverage { indicator, missing, format } => {
+            let store = open(&cli.db).await?;
+            let r = async {
+                // Nothing to compute (no observation of a catalogue variable): every indicator is empty.
+                let c = match compute(&store).await {
+                    Ok(c) => Some(std::sync::Arc::new(c)),
+                    Err(app::AppError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                app::coverage(&store, c).await
+            }
+            .await;
+            store.close().await;
+            output::print_coverage(&r?, indicator.as_deref(), missing, format)
         }
         Command::Compare { unit, indicator, year, group, nearest, format } => {
             let spec = nearest.spec()?;
@@ -977,7 +1036,7 @@ async fn run(cli: Cli) -> Result<()> {
             output::print_groups(&r?, format)
         }
         Command::Import(ImportCommand::Bdl(args)) => bdl_cmd::import(&cli.db, args).await,
-        Command::Bdl(cmd) => bdl_cmd::metadata(cmd).await,
+        Command::Bdl(cmd) => bdl_cmd::metadata(&cli.db, cmd).await,
         Command::Import(ImportCommand::Observations(args)) => {
             let store = open_to_import(&cli.db).await?;
             let variable = args.variable.as_deref().map(VariableCode::parse).transpose().map_err(|e| anyhow!("--variable: {e}"))?;

@@ -198,6 +198,43 @@ pub fn print_units_report(r: &app::UnitsImportReport, format: SummaryFormat) -> 
     Ok(())
 }
 
+/// A BDL export's series: which the catalogue sent to its variables (with the measure
+/// conversion), which it does not map (kept under a code of their own).
+fn print_series(r: &app::ObsImportReport) {
+    const SHOWN: usize = 20;
+    let (mapped, unmapped): (Vec<_>, Vec<_>) = r.series.iter().partition(|o| o.mapped);
+    let name = |subject: &str, dims: &[String]| format!("{subject} `{}`", dims.join("; "));
+    for o in mapped.iter().take(SHOWN) {
+        eprintln!(
+            "seria z katalogu / series mapped to the catalogue: {}{} → {} {}, {} {}",
+            name(&o.subject, &o.dims),
+            o.measure.as_deref().map(|m| format!(" [{m}]")).unwrap_or_default(),
+            o.variable,
+            o.conversion,
+            o.records,
+            match (o.records % 10, o.records % 100) {
+                _ if o.records == 1 => "rekord / record",
+                (2..=4, r) if !(12..=14).contains(&r) => "rekordy / records",
+                _ => "rekordów / records",
+            }
+        );
+    }
+    if mapped.len() > SHOWN {
+        eprintln!("seria z katalogu / series mapped to the catalogue: … i {0} więcej / and {0} more", mapped.len() - SHOWN);
+    }
+    for o in unmapped.iter().take(SHOWN) {
+        eprintln!("serie bez zmiennej w katalogu / series not mapped to the catalogue: {} → {}", name(&o.subject, &o.dims), o.variable);
+    }
+    if unmapped.len() > SHOWN {
+        eprintln!("serie bez zmiennej w katalogu / series not mapped to the catalogue: … i {0} więcej / and {0} more", unmapped.len() - SHOWN);
+    }
+    if !unmapped.is_empty() && r.catalogue_series == 0 {
+        eprintln!(
+            "  w bazie nie ma katalogu z seriami BDL: najpierw zaimportuj katalog / the database has no catalogue with BDL series: import the catalogue first (miernik import indicators catalogue/indicators.toml), then this file again"
+        );
+    }
+}
+
 pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &Path) -> Result<()> {
     let c = &r.counts;
     for rej in &r.rejected {
@@ -209,11 +246,24 @@ pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &
     if !r.created_variables.is_empty() {
         eprintln!("new variables: {}", r.created_variables.join(", "));
     }
+    print_series(r);
     if !r.created_units.is_empty() {
         eprintln!("new historical units: {}", r.created_units.len());
         for (code, name) in r.created_units.iter().take(20) {
             eprintln!("  {code} {name}");
         }
+    }
+    if !r.linked_codes.is_empty() {
+        eprintln!("old codes linked to current units (catalogue/territory_changes.csv): {}", r.linked_codes.len());
+        for (old, now) in r.linked_codes.iter().take(20) {
+            eprintln!("  {old} → {now}");
+        }
+    }
+    if r.unknown_units > 0 {
+        eprintln!("unknown unit codes: {} (their rows rejected)", r.unknown_units);
+    }
+    for c in &r.conflicts {
+        eprintln!("{}: {c}", file.display());
     }
     if format == SummaryFormat::Json {
         outln!("{}", json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected}))?;
@@ -610,7 +660,7 @@ pub fn print_peer_outliers(rows: &[app::PeerOutlier], format: Format) -> Result<
 /// The summary of an area import: the observation summary plus the year used.
 pub fn print_area_report(r: &app::AreaImportReport, format: SummaryFormat, file: &Path) -> Result<()> {
     eprintln!(
-        "powierzchnia (km², z kolumny ha / from the ha column): rok / year {} — {}{}",
+        "powierzchnia (km², z kolumny ha / from the ha column): rok / year {} — {}; lata wcześniejsze biorą ją jako szacunek, dopóki terytorium się nie zmieniło / earlier years take it as an estimate while the territory is unchanged{}",
         r.year,
         r.year_from,
         if r.skipped > 0 { format!("; {} wierszy pominięto (puste, uwagi) / rows skipped (blank, notes)", r.skipped) } else { String::new() }
@@ -620,6 +670,66 @@ pub fn print_area_report(r: &app::AreaImportReport, format: SummaryFormat, file:
         outln!(
             "{}",
             json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected, "year": r.year})
+        )?;
+        Ok(())
+    } else {
+        print_obs_report(&r.obs, format, file)
+    }
+}
+
+/// The summary of a CKE results import: schools read and skipped (and why), gminy written,
+/// takers per subject, then the counts.
+pub fn print_cke_report(r: &app::CkeImportReport, format: SummaryFormat, file: &Path) -> Result<()> {
+    let s = &r.summary;
+    eprintln!(
+        "egzamin ósmoklasisty / eighth-grade exam {} ({}): {} szkół / schools read, {} pominiętych / skipped (bez zdających lub bez opublikowanego wyniku w każdym przedmiocie / no takers or no published mean in any subject); {} gmin / gminy written ({} miast na prawach powiatu także jako powiat / cities with powiat rights also as their powiat)",
+        s.year, s.year_from, s.schools, s.schools_skipped, s.gminy, s.city_powiats
+    );
+    eprintln!(
+        "  szkoły w częściach gmin miejsko-wiejskich / schools in parts of urban-rural gminy: {} miasto (RODZ 4), {} obszar wiejski (RODZ 5); w dzielnicach / in city districts: {}",
+        s.town_part_schools, s.rural_part_schools, s.district_schools
+    );
+    for sub in &s.subjects {
+        eprintln!(
+            "  {}: {} zdających / takers, {} z nich w szkołach z wynikiem / of them in schools with a mean ({} szkół / schools); pominięto / skipped: {} szkół bez opublikowanego wyniku / schools without a published mean ({} zdających / takers), {} bez zdających / without takers",
+            sub.subject,
+            sub.takers,
+            sub.takers_with_mean,
+            sub.schools_with_mean,
+            sub.schools_without_mean,
+            sub.takers - sub.takers_with_mean,
+            sub.schools_without_takers
+        );
+    }
+    if !s.other_subjects.is_empty() {
+        eprintln!("  nie czytano / not read: {}", s.other_subjects.join(", "));
+    }
+    if !s.by_base.is_empty() {
+        let pairs: Vec<String> = s.by_base.iter().map(|(a, b)| format!("{a} → {b}")).collect();
+        eprintln!(
+            "  kody gmin nieznane w rejestrze, dopasowane po pierwszych sześciu cyfrach / gmina codes the register does not know, matched by their first six digits: {}",
+            pairs.join(", ")
+        );
+    }
+    if format == SummaryFormat::Json {
+        let c = &r.obs.counts;
+        let subjects: serde_json::Map<String, serde_json::Value> = s
+            .subjects
+            .iter()
+            .map(|sub| {
+                (
+                    sub.subject.clone(),
+                    json!({"takers": sub.takers, "takers_with_mean": sub.takers_with_mean, "schools_with_mean": sub.schools_with_mean,
+                        "schools_without_mean": sub.schools_without_mean, "schools_without_takers": sub.schools_without_takers}),
+                )
+            })
+            .collect();
+        outln!(
+            "{}",
+            json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected,
+                "year": s.year.get(), "schools": s.schools, "schools_skipped": s.schools_skipped, "gminy": s.gminy,
+                "town_part_schools": s.town_part_schools, "rural_part_schools": s.rural_part_schools, "subjects": subjects,
+                "by_base": s.by_base, "city_powiats": s.city_powiats})
         )?;
         Ok(())
     } else {
@@ -732,4 +842,212 @@ pub fn print_neighbours(pairs: &[app::NeighbourPair], format: Format) -> Result<
         .map(|p| json!({"level": p.level, "code": p.code, "name": p.name, "neighbour_code": p.neighbour_code, "neighbour_name": p.neighbour_name}))
         .collect();
     emit(format, &header, rows, json_rows)
+}
+
+/// `miernik coverage --format`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CoverageFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+/// An input's gap in words: `brak danych / no data` or `brak za / none for 2025`.
+fn gap_words(g: &app::Gap) -> String {
+    match g {
+        app::Gap::None => String::new(),
+        app::Gap::NoData => "brak danych / no data".to_owned(),
+        app::Gap::Years(ys) => format!("brak za / none for {}", app::coverage::year_runs(ys)),
+    }
+}
+
+/// Units with a value per year, runs of equal counts: `2015–2024: 2477/2477; 2025: 0/2477`.
+fn year_counts(i: &app::IndicatorCoverage) -> String {
+    let runs = app::coverage::count_runs(&i.values_by_year);
+    if runs.is_empty() {
+        return format!("0/{} (nic nie policzono / nothing computed)", i.units);
+    }
+    runs.iter()
+        .map(|&(a, b, n)| if a == b { format!("{a}: {n}/{}", i.units) } else { format!("{a}–{b}: {n}/{}", i.units) })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn role_words(role: &str) -> &'static str {
+    match role {
+        "numerator" => "licznik / numerator",
+        "denominator" => "mianownik / denominator",
+        _ => "licznik i mianownik / numerator and denominator",
+    }
+}
+
+/// The coverage of the indicators (one, or those with gaps when asked), then how many have values.
+pub fn print_coverage(cov: &app::Coverage, indicator: Option<&str>, missing: bool, format: CoverageFormat) -> Result<()> {
+    if let Some(code) = indicator
+        && !cov.indicators.iter().any(|i| i.code == code)
+    {
+        anyhow::bail!("--indicator {code}: no such indicator in force (see catalogue/indicators.toml)");
+    }
+    let shown: Vec<&app::IndicatorCoverage> = cov
+        .indicators
+        .iter()
+        .filter(|i| indicator.is_none_or(|c| i.code == c))
+        .filter(|i| !missing || i.values == 0 || i.missing().next().is_some())
+        .collect();
+    let summary = format!(
+        "{} z {} wskaźników ma wartości / {} of {} indicators have values",
+        cov.with_values(),
+        cov.indicators.len(),
+        cov.with_values(),
+        cov.indicators.len()
+    );
+    match format {
+        CoverageFormat::Json => {
+            let mut out = stdout();
+            serde_json::to_writer_pretty(
+                &mut out,
+                &json!({"indicators_total": cov.indicators.len(), "indicators_with_values": cov.with_values(), "years": cov.years, "indicators": shown}),
+            )?;
+            writeln!(out)?;
+        }
+        CoverageFormat::Csv => {
+            let mut w = csv::Writer::from_writer(stdout());
+            w.write_record([
+                "indicator",
+                "name",
+                "area",
+                "applies_to",
+                "units",
+                "values_by_year",
+                "latest_year",
+                "units_latest",
+                "variable",
+                "role",
+                "observations",
+                "years",
+                "variable_latest_year",
+                "variable_units_latest",
+                "missing",
+                "source",
+                "command",
+            ])?;
+            for i in &shown {
+                for v in &i.inputs {
+                    let row = [
+                        i.code.clone(),
+                        i.name_pl.clone(),
+                        i.area.clone(),
+                        i.applies_to.join(" "),
+                        i.units.to_string(),
+                        year_counts(i),
+                        i.latest_year.map(|y| y.to_string()).unwrap_or_default(),
+                        i.units_latest.to_string(),
+                        v.variable.clone(),
+                        v.role.to_owned(),
+                        v.observations.to_string(),
+                        app::coverage::year_runs(&v.years),
+                        v.latest_year.map(|y| y.to_string()).unwrap_or_default(),
+                        v.units_latest.to_string(),
+                        match &v.gap {
+                            app::Gap::None => String::new(),
+                            app::Gap::NoData => "no_data".to_owned(),
+                            app::Gap::Years(ys) => app::coverage::year_runs(ys),
+                        },
+                        v.imports.iter().map(|w| w.source_pl.as_str()).collect::<Vec<_>>().join(" | "),
+                        v.imports.iter().map(|w| w.command.as_str()).collect::<Vec<_>>().join(" | "),
+                    ];
+                    w.write_record(row.iter().map(|c| export::csv_safe(c)).collect::<Vec<_>>().iter().map(|c| c.as_bytes()))?;
+                }
+            }
+            w.flush()?;
+        }
+        CoverageFormat::Text => {
+            let mut out = stdout();
+            for i in &shown {
+                writeln!(out, "{}  {} / {}", i.code, i.name_pl, i.name_en)?;
+                writeln!(out, "  dotyczy / applies to: {} ({} JST / units)", i.applies_to.join(", "), i.units)?;
+                writeln!(out, "  JST z wartościami / units with values: {}", year_counts(i))?;
+                for v in &i.inputs {
+                    let data = if v.observations == 0 {
+                        "0 obs.".to_owned()
+                    } else {
+                        let last = v.latest_year.map(|y| y.to_string()).unwrap_or_default();
+                        format!("{} obs., {}; {} JST w {last} / units in {last}", v.observations, app::coverage::year_runs(&v.years), v.units_latest)
+                    };
+                    let flagged =
+                        if v.flagged > 0 { format!(", {} oflagowanych bez wartości / flagged without a value", v.flagged) } else { String::new() };
+                    writeln!(out, "  wejście / input {} ({}): {data}{flagged}", v.variable, role_words(v.role))?;
+                }
+                let gaps: Vec<&app::InputCoverage> = i.missing().collect();
+                if !gaps.is_empty() {
+                    writeln!(out, "  brakuje / missing:")?;
+                    for v in gaps {
+                        writeln!(
+                            out,
+                            "    {} — {}{}",
+                            v.variable,
+                            gap_words(&v.gap),
+                            if v.declared { "" } else { " (nie w katalogu / not in the catalogue)" }
+                        )?;
+                        for w in &v.imports {
+                            writeln!(out, "      {} / {} → {}", w.source_pl, w.source_en, w.command)?;
+                        }
+                    }
+                } else if i.values == 0 && !i.inputs.is_empty() {
+                    writeln!(
+                        out,
+                        "  wejścia są, ale nie dają wartości (inne JST lub lata, zerowy mianownik) / the inputs are there but give no value (other units or years, a zero denominator)"
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            writeln!(out, "{summary}")?;
+        }
+    }
+    Ok(())
+}
+
+/// After `compute`: a warning on stderr for every indicator without any value, naming its
+/// missing inputs and how to import them; a plain word when nothing has a value at all.
+pub fn print_compute_warnings(coverage: Option<Result<app::Coverage, app::AppError>>, values: usize) {
+    match coverage {
+        Some(Ok(cov)) => {
+            let mut warned = 0;
+            for i in cov.indicators.iter().filter(|i| i.values == 0) {
+                warned += 1;
+                let gaps: Vec<String> = i
+                    .missing()
+                    .map(|v| {
+                        let ways = v.imports.iter().map(|w| format!("{}; {}", w.source_pl, w.command)).collect::<Vec<_>>().join(" | ");
+                        match &v.gap {
+                            app::Gap::Years(ys) => format!("{} za / for {} ({ways})", v.variable, app::coverage::year_runs(ys)),
+                            _ => format!("{} ({ways})", v.variable),
+                        }
+                    })
+                    .collect();
+                if gaps.is_empty() {
+                    eprintln!(
+                        "uwaga / warning: {} brak wartości / no values — wejścia są, ale nie dają wartości (inne JST lub lata, zerowy mianownik) / the inputs are there but give no value (other units or years, a zero denominator)",
+                        i.code
+                    );
+                } else {
+                    eprintln!("uwaga / warning: {} brak wartości / no values — brak danych / missing: {}", i.code, gaps.join(", "));
+                }
+            }
+            if warned > 0 {
+                eprintln!(
+                    "uwaga / warning: {warned} z {} wskaźników bez wartości / {warned} of {} indicators without values; szczegóły / details: miernik coverage --missing",
+                    cov.indicators.len(),
+                    cov.indicators.len()
+                );
+            }
+        }
+        Some(Err(e)) => eprintln!("uwaga / warning: pokrycia danych nie policzono / data coverage not counted: {e}"),
+        None => {}
+    }
+    if values == 0 {
+        eprintln!(
+            "uwaga / warning: 0 wartości — żaden wskaźnik nie ma wartości, bo brakuje ich danych wejściowych (miernik coverage) / 0 values — no indicator has a value, their inputs are missing (miernik coverage)"
+        );
+    }
 }

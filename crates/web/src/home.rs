@@ -1,6 +1,6 @@
 //! The home page: find a unit by name or TERYT code (suggestions as you type, when
-//! JavaScript runs), a map of Poland's województwa to click, the areas, and the
-//! benchmarking cycle in four steps.
+//! JavaScript runs), a map of Poland's województwa to click, the areas, the benchmarking
+//! cycle in the four steps Miernik serves, and a link to the data coverage.
 
 use app::UnitListing;
 use maud::{Markup, PreEscaped, html};
@@ -109,7 +109,11 @@ pub fn render(l: L, portal: Option<&Portal>, query: &str, results: Option<&[Unit
                 li { strong { (l.t("Zmierz", "Measure")) } " — " (l.t("wskaźniki ilości, jakości, dostępności i kosztu usług.", "indicators of the quantity, quality, availability and cost of services.")) }
                 li { strong { (l.t("Porównaj", "Compare")) } " — " (l.t("z podobnymi jednostkami, sąsiadami, statystycznie najbliższymi albo własną grupą.", "with similar units, neighbours, statistical nearest neighbours or your own group.")) }
                 li { strong { (l.t("Ucz się od najlepszych", "Learn from the best")) } " — " (l.t("liderzy grupy na stronie każdego wskaźnika.", "the group's leaders on every indicator's page.")) }
-                li { strong { (l.t("Planuj i sprawdzaj", "Plan and check")) } " — " (l.t("diagnoza mocnych i słabych stron z trendem na karcie jednostki.", "the diagnosis of strengths and weaknesses, with trends, on the unit card.")) }
+                li { strong { (l.t("Zdiagnozuj", "Diagnose")) } " — " (l.t("mocne i słabe strony z trendem na karcie jednostki i w raporcie do druku.", "strengths and weaknesses, with trends, on the unit card and in the printable report.")) }
+            }
+            p.small {
+                (l.t("Planowania działań i sprawdzania ich skutków Miernik jeszcze nie ma. Które wskaźniki mają już dane, a których danych brakuje, pokazuje strona ", "Miernik does not plan actions or check their effects yet. Which indicators have data, and which data are missing, is shown on the page "))
+                a href=(l.href(crate::coverage::PATH)) { (l.t("Pokrycie danych", "Data coverage")) } "."
             }
         }
     };

@@ -141,6 +141,12 @@ pub async fn render(
         p.small { a href=(l.href("/obszar")) { (l.t("Obszary", "Areas")) } " › " a href=(l.href(&format!("/obszar/{}", d.area))) { (area_name) } " › " (l.t(&d.service_pl, &d.service_en)) }
         h1 { (name) }
         (definition(l, c, i))
+        @if s.latest_year_of(i, None).is_none() {
+            p.box role="status" {
+                (l.t("Ten wskaźnik nie ma jeszcze żadnej wartości: brakuje jego danych wejściowych. ", "This indicator has no value yet: its input data are missing. "))
+                a href={ (l.href(crate::coverage::PATH)) "#" (crate::coverage::anchor(code)) } { (l.t("Czego brakuje i jak to zaimportować", "What is missing and how to import it")) }
+            }
+        }
         form.controls method="get" action={ "/wskaznik/" (code) } aria-label=(l.t("Ustawienia strony", "Page settings")) {
             @if l.en { input type="hidden" name="lang" value="en"; }
             label for="jst" { (l.t("Jednostka (kod TERYT)", "Unit (TERYT code)")) input id="jst" name="jst" type="text" inputmode="numeric" size="9" value=(jst_text.unwrap_or("")) autocomplete="off"; }

@@ -126,6 +126,7 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                     footer {
                         p { (l.t("Miernik — otwarte oprogramowanie do monitorowania usług publicznych jednostek samorządu terytorialnego.",
                                  "Miernik — open-source monitoring of the public services of Polish local governments.")) }
+                        p { a href=(l.href("/pokrycie")) { (l.t("Pokrycie danych: które wskaźniki mają wartości i czego brakuje", "Data coverage: which indicators have values and what is missing")) } }
                     }
                 }
             }

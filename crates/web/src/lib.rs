@@ -9,6 +9,7 @@ pub mod api;
 mod area;
 pub mod cache;
 mod common;
+mod coverage;
 pub mod download;
 pub mod groups;
 mod home;
@@ -187,6 +188,7 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/analiza", get(analysis_page))
         .route("/grupy", get(groups_page).post(groups_form))
         .route("/raport/{code}", get(report_page))
+        .route(coverage::PATH, get(coverage_page))
         .route("/health", get(health))
         .route("/favicon.ico", get(favicon_ico))
         .route("/favicon.svg", get(favicon_svg))
@@ -735,6 +737,18 @@ async fn report_page(
         },
         Err(e) => finish(&state, Some(p), &uri, &headers, Err(e)),
     }
+}
+
+/// `/pokrycie`: the data coverage of every indicator (without a snapshot, counted from the
+/// catalogue and the register: every indicator empty).
+async fn coverage_page(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    let portal = state.portal().await;
+    if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
+        return r;
+    }
+    let l = L::from_query(uri.query());
+    let rendered = coverage::render(&state.store, portal.as_deref(), l).await;
+    finish(&state, portal.as_deref(), &uri, &headers, rendered)
 }
 
 async fn not_found(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {

@@ -237,6 +237,28 @@ impl Report {
         }
     }
 
+    /// Why the list of strengths (`strong`) or weaknesses is empty: no data to judge, a
+    /// group that cannot judge, or nothing stands out.
+    fn none_words(&self, strong: bool) -> &'static str {
+        let l = self.l;
+        let judgeable = self.parts.iter().flat_map(|p| &p.rows).any(|r| r.value.is_some() && r.polarity != Polarity::Neutral);
+        if !judgeable {
+            l.t(
+                "Brak danych: jednostka nie ma w tym roku wartości wskaźników, które się ocenia.",
+                "No data: the unit has no values this year of the indicators that are judged.",
+            )
+        } else if self.judged == 0 {
+            l.t(
+                "Nie da się ocenić: brak grupy porównawczej, grupa za mała albo jej wartości się nie różnią.",
+                "Cannot be judged: no peer group, the group is too small or its values do not differ.",
+            )
+        } else if strong {
+            l.t("Żaden wskaźnik nie wyróżnia się na plus.", "No indicator stands out for the better.")
+        } else {
+            l.t("Żaden wskaźnik nie wyróżnia się na minus.", "No indicator stands out for the worse.")
+        }
+    }
+
     fn intro(&self) -> String {
         let l = self.l;
         format!(
@@ -280,9 +302,9 @@ pub fn html(r: &Report) -> String {
                         @for (k, v) in &r.facts { tr { th scope="row" { (k) } td { (v) } } }
                     }
                     h2 { (l.t("Mocne strony", "Strengths")) }
-                    (points_html(l, &r.strengths))
+                    (points_html(l, &r.strengths, r.none_words(true)))
                     h2 { (l.t("Słabe strony", "Weaknesses")) }
-                    (points_html(l, &r.weaknesses))
+                    (points_html(l, &r.weaknesses, r.none_words(false)))
                     @if !r.parts.is_empty() { (crate::unit::bar_legend(l)) }
                     @for (k, part) in r.parts.iter().enumerate() {
                         section {
@@ -328,9 +350,9 @@ pub fn html(r: &Report) -> String {
     doc.into_string()
 }
 
-fn points_html(l: L, points: &[Point]) -> maud::Markup {
+fn points_html(l: L, points: &[Point], none: &str) -> maud::Markup {
     html! {
-        @if points.is_empty() { p { (l.t("Brak — grupa za mała albo za mało danych.", "None — the group is too small or there is too little data.")) } }
+        @if points.is_empty() { p { (none) } }
         @else {
             table.stack {
                 thead { tr {
@@ -476,10 +498,11 @@ pub fn pdf(r: &Report) -> Vec<u8> {
         row_headers: true,
     };
     doc.table(&facts);
-    for (title, points) in [(l.t("Mocne strony", "Strengths"), &r.strengths), (l.t("Słabe strony", "Weaknesses"), &r.weaknesses)] {
+    for (title, points, strong) in [(l.t("Mocne strony", "Strengths"), &r.strengths, true), (l.t("Słabe strony", "Weaknesses"), &r.weaknesses, false)]
+    {
         doc.heading(2, title);
         if points.is_empty() {
-            doc.paragraph(l.t("Brak — grupa za mała albo za mało danych.", "None — the group is too small or there is too little data."));
+            doc.paragraph(r.none_words(strong));
             continue;
         }
         doc.table(&Table {

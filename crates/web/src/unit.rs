@@ -390,9 +390,31 @@ fn trend_text(l: L, t: Trend) -> Markup {
 
 /// Strengths and weaknesses: where to start an improvement plan.
 fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize) -> String) -> Markup {
+    // An empty list says why: no data to judge, a group that cannot judge, or nothing stands out.
+    let s = &c.snapshot;
+    let judgeable_values = match (c.unit_index(&d.unit_code), s.year_index(d.year)) {
+        (Some(u), Some(y)) => (0..s.indicator_count())
+            .filter(|&i| s.indicator(i).applies[u] && s.indicator(i).polarity != model::Polarity::Neutral && s.value(i, u, y).is_some())
+            .count(),
+        _ => 0,
+    };
+    let empty = |strong: bool| -> Markup {
+        if judgeable_values == 0 {
+            html! {
+                p { strong { (l.t("Brak danych", "No data")) } ": " (l.t("jednostka nie ma w tym roku wartości wskaźników, które się ocenia. ", "the unit has no values this year of the indicators that are judged. "))
+                    a href=(l.href(crate::coverage::PATH)) { (l.t("Pokrycie danych", "Data coverage")) } }
+            }
+        } else if d.judged == 0 {
+            html! { p { (l.t("Nie da się ocenić: grupa jest za mała albo jej wartości się nie różnią.", "Cannot be judged: the group is too small or its values do not differ.")) } }
+        } else if strong {
+            html! { p { (l.t("Żaden wskaźnik nie wyróżnia się na plus.", "No indicator stands out for the better.")) } }
+        } else {
+            html! { p { (l.t("Żaden wskaźnik nie wyróżnia się na minus.", "No indicator stands out for the worse.")) } }
+        }
+    };
     let list = |findings: &[app::Finding], strong: bool| {
         html! {
-            @if findings.is_empty() { p { (l.t("Brak.", "None.")) } }
+            @if findings.is_empty() { (empty(strong)) }
             @else {
                 ul {
                     @for f in findings {

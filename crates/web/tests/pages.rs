@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 mod analysis;
 mod api;
+mod coverage;
 mod report_groups;
 mod security;
 mod wording;
