@@ -285,16 +285,24 @@ fn identity(l: L, card: &UnitCard) -> Markup {
 /// Population, area, density and the typology group, as tiles.
 fn facts(l: L, p: &Portal, u: usize, y: usize) -> Markup {
     let s = &p.c.snapshot;
-    let latest = |v: usize| (0..=y).rev().find_map(|yy| s.variable(v, u, yy).map(|x| (x, s.first_year() + yy as i32)));
+    // The newest value up to the year, its year, and whether it is an estimate (an area carried
+    // from another year's list is).
+    let latest = |v: usize| {
+        (0..=y).rev().find_map(|yy| {
+            s.variable(v, u, yy)
+                .map(|x| (x, s.first_year() + yy as i32, p.c.flags.get(&(v as u32, u as u32, yy as u16)) == Some(&model::Flag::Estimated)))
+        })
+    };
     let pop = p.population.and_then(latest);
     let area = p.area_km2.and_then(latest);
+    let estimate = |e: bool| if e { l.t(", szacunek", ", estimate") } else { "" };
     let typology = typology_of(l, s, u, y);
     html! {
         ul.facts aria-label=(l.t("Podstawowe dane", "Basic facts")) {
-            @if let Some((v, yr)) = pop { li { (l.t("Ludność", "Population")) b { (l.num(v, 0)) } span.small.muted { (yr) } } }
-            @if let Some((v, yr)) = area { li { (l.t("Powierzchnia", "Area")) b { (l.num(v, 1)) " km²" } span.small.muted { (yr) } } }
-            @if let (Some((pv, _)), Some((av, _))) = (pop, area) {
-                @if av > 0.0 { li { (l.t("Gęstość zaludnienia", "Population density")) b { (l.num(pv / av, 0)) " " (l.t("os./km²", "per km²")) } } }
+            @if let Some((v, yr, e)) = pop { li { (l.t("Ludność", "Population")) b { (l.num(v, 0)) } span.small.muted { (yr) (estimate(e)) } } }
+            @if let Some((v, yr, e)) = area { li { (l.t("Powierzchnia", "Area")) b { (l.num(v, 1)) " km²" } span.small.muted { (yr) (estimate(e)) } } }
+            @if let (Some((pv, py, pe)), Some((av, ay, ae))) = (pop, area) {
+                @if av > 0.0 && py == ay { li { (l.t("Gęstość zaludnienia", "Population density")) b { (l.num(pv / av, 0)) " " (l.t("os./km²", "per km²")) } span.small.muted { (py) (estimate(pe || ae)) } } }
             }
             @if let Some(t) = typology { li { (l.t("Grupa typologiczna", "Typology group")) b.small { (t) } } }
             @else if let Some(app::groups::NoGroup::NoPopulation { year }) = s.partition_index("typology").and_then(|t| app::groups::why_no_group(s, p.c.kinds[u], u, t, y)) {
