@@ -53,6 +53,10 @@ pub struct ObsImportReport {
     /// How many BDL series the catalogue in the database maps; 0: no catalogue with
     /// `[[variable.bdl_series]]` was imported, so no series could be mapped.
     pub catalogue_series: usize,
+    /// BDL exports newer than this one (by the stamp in the file name) already imported for
+    /// the same variables: (variable, file). This import's values replaced theirs where they
+    /// differ.
+    pub newer_exports: Vec<(String, String)>,
 }
 
 /// (variable id, unit id, year).
@@ -149,7 +153,35 @@ pub async fn import_observations(
     });
     let mut report = import_records(store, &path.display().to_string(), open, opts, progress).await?;
     report.catalogue_series = catalogue_series;
+    report.newer_exports = newer_exports(store, path, &report).await?;
     Ok(report)
+}
+
+/// A BDL export imported after a newer export of the same variable (by the time stamp BDL
+/// puts in the file name): (variable, the newer file). Its values have just replaced the newer
+/// export's where they differ — for a series BDL revised in between (population after the 2021
+/// census), the older figures are back, so the user is told.
+async fn newer_exports(store: &Store, path: &Path, report: &ObsImportReport) -> Result<Vec<(String, String)>, AppError> {
+    let name = |p: &str| Path::new(p).file_name().and_then(|n| n.to_str()).map(str::to_owned);
+    let Some(stamp) = path.file_name().and_then(|n| n.to_str()).and_then(ingest::bdl::export_stamp_from_file_name) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in &report.series {
+        if !seen.insert(s.variable.as_str()) {
+            continue;
+        }
+        for (id, file, var) in store.imports_of_variable(s.variable.as_str()).await? {
+            let Some(other) = file.as_deref().and_then(name) else { continue };
+            if id != report.counts.import_id && ingest::bdl::export_stamp_from_file_name(&other).is_some_and(|t| t > stamp) {
+                out.push((var, other));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// The BDL series the imported catalogue maps to its variables (`variable_ref` of system
@@ -215,6 +247,7 @@ pub async fn import_records(
         conflicts: Vec::new(),
         series: Vec::new(),
         catalogue_series: 0,
+        newer_exports: Vec::new(),
     };
     let mut complete = true; // the whole file was read
     let mut read = 0u64;

@@ -265,6 +265,11 @@ pub fn print_obs_report(r: &app::ObsImportReport, format: SummaryFormat, file: &
     for c in &r.conflicts {
         eprintln!("{}: {c}", file.display());
     }
+    for (variable, newer) in &r.newer_exports {
+        eprintln!(
+            "uwaga / warning: ten eksport BDL jest starszy niż zaimportowany już {newer} dla zmiennej {variable}: jego wartości zastąpiły nowsze tam, gdzie się różnią (np. sprzed rewizji po spisie 2021); zaimportuj nowszy eksport ponownie, aby je przywrócić / this BDL export is older than {newer}, already imported for {variable}: its values replaced the newer ones where they differ (e.g. from before the revision after the 2021 census); import the newer export again to restore them"
+        );
+    }
     if format == SummaryFormat::Json {
         outln!("{}", json!({"read": c.read, "inserted": c.inserted, "changed": c.changed, "unchanged": c.unchanged, "rejected": c.rejected}))?;
     } else {

@@ -162,3 +162,36 @@ fn without_a_catalogue_the_report_says_to_import_it_first() {
     let e = db.fails(&["import", "observations", p2137.to_str().expect("p"), "--variable", "ludnosc"]);
     assert!(e.contains("import the catalogue first"), "{e}");
 }
+
+/// An export imported after a newer one of the same variable says so: BDL revised its
+/// population from 2020 on after the 2021 census, and the 2022 export's figures replace the
+/// 2026 export's. Oldest first (the README's order) gives no warning.
+#[test]
+fn an_older_export_after_a_newer_one_is_named() {
+    let older = data("bdl/bdl_web_exports/LUDN_2137_CREL_20220407210714.csv");
+    let newer = data("bdl/bdl_web_exports/LUDN_1336_CTAB_20260608161213.csv");
+    let (older, newer) = (older.to_str().expect("path"), newer.to_str().expect("path"));
+
+    let db = db_with_catalogue();
+    let first = db.run(&["import", "observations", older, "--create-missing-units"]);
+    let second = db.run(&["import", "observations", newer, "--create-missing-units"]);
+    assert!(first.status.success() && second.status.success());
+    for out in [&first, &second] {
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("starszy"), "oldest first: no warning");
+    }
+    let revised = ctab_value("LUDN_1336_CTAB_20260608161213.csv", "0201011", "ogółem;miejsce zamieszkania;stan na 31 grudnia", 2020);
+    let hist = db.json(&["history", "--unit", "0201011", "--variable", "ludnosc", "--format", "json"]);
+    let current_2020 =
+        hist.as_array().expect("history").iter().find(|h| h["year"] == 2020 && h["status"] == "current").expect("2020")["value"].clone();
+    assert_eq!(current_2020.as_f64(), Some(revised), "the newer export's revised figure stands");
+
+    let db = db_with_catalogue();
+    db.ok(&["import", "observations", newer, "--create-missing-units"]);
+    let out = db.run(&["import", "observations", older, "--create-missing-units"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("LUDN_1336_CTAB_20260608161213.csv") && err.contains("ludnosc") && err.contains("older than"),
+        "the newer export is named: {err}"
+    );
+}

@@ -76,6 +76,15 @@ fn split_year<'a>(s: &'a str, marker: &str) -> Option<(&'a str, i32)> {
     if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) { Some((s[..at].trim_end(), year.parse().ok()?)) } else { None }
 }
 
+/// When BDL wrote an export, from its file name: `LUDN_2137_CREL_20220407210714.csv` →
+/// `20220407210714` (YYYYMMDDhhmmss, so two stamps compare as text).
+pub fn export_stamp_from_file_name(name: &str) -> Option<String> {
+    subgroup_from_file_name(name)?;
+    let stem = name.strip_suffix(".csv").or_else(|| name.strip_suffix(".CSV"))?;
+    let stamp = stem.rsplit('_').next()?;
+    (stamp.len() == 14).then(|| stamp.to_owned())
+}
+
 /// The subgroup id of a BDL export file name: `LUDN_2137_CREL_20220407210714.csv` → `2137`.
 pub fn subgroup_from_file_name(name: &str) -> Option<String> {
     let stem = name.strip_suffix(".csv").or_else(|| name.strip_suffix(".CSV"))?;
@@ -101,6 +110,14 @@ mod tests {
 
     fn check(input: &str, name: &str, rodz: Option<char>, from: Option<i32>, to: Option<i32>) {
         assert_eq!(parse_unit_name(input), BdlUnitName { name: name.to_owned(), rodz, from_year: from, to_year: to }, "{input}");
+    }
+
+    #[test]
+    fn an_export_says_when_bdl_wrote_it() {
+        assert_eq!(export_stamp_from_file_name("LUDN_2137_CREL_20220407210714.csv").as_deref(), Some("20220407210714"));
+        assert_eq!(export_stamp_from_file_name("LUDN_1336_CTAB_20260608161213.csv").as_deref(), Some("20260608161213"));
+        assert_eq!(export_stamp_from_file_name("LUDN_2137_CREL_2022.csv"), None, "not a full stamp");
+        assert_eq!(export_stamp_from_file_name("dane_20220407210714.csv"), None, "not an export's name");
     }
 
     #[test]

@@ -296,6 +296,16 @@ impl Store {
         Ok(t)
     }
 
+    /// The imports that wrote a variable: (import id, file, variable code), oldest first.
+    pub async fn imports_of_variable(&self, code: &str) -> Result<Vec<(i64, Option<String>, String)>> {
+        let sql = "SELECT l.id, l.file, v.code FROM import_variable iv JOIN import_log l ON l.id = iv.import_id \
+                   JOIN variable v ON v.id = iv.variable_id WHERE v.code = $1 ORDER BY l.id";
+        let rows = dispatch!(&self.backend, p => {
+            sqlx::query_as::<_, (i64, Option<String>, String)>(sql).bind(code).fetch_all(p).await?
+        });
+        Ok(rows)
+    }
+
     /// The import log, newest first.
     pub async fn imports(&self, limit: i64) -> Result<Vec<ImportInfo>> {
         let sql = "SELECT id, kind, source, file, started_at, finished_at, rows_read, inserted, changed, \
