@@ -327,23 +327,30 @@ fn notes_of(meta: &VariableMeta, unit: Option<&str>, subject_name: Option<&str>,
     notes
 }
 
+impl VariableCheck {
+    /// A variable not yet checked: what the catalogue says of it and what its indicators need.
+    fn unchecked(v: &CatalogueVariable, bdl_id: Option<i64>, needed: Needs) -> VariableCheck {
+        VariableCheck {
+            code: v.code.get_ref().clone(),
+            bdl_id,
+            verdict: Verdict::Unchecked,
+            problems: Vec::new(),
+            meta: None,
+            subject_name: None,
+            candidates: Vec::new(),
+            series: v.bdl_series.clone(),
+            unit: v.unit.clone(),
+            needed_level: needed.level,
+            needed_by: needed.by,
+            needed_kinds: needed.kinds,
+            notes: Vec::new(),
+            error: None,
+        }
+    }
+}
+
 fn check_id(src: &mut MetaSource<'_>, v: &CatalogueVariable, id: i64, needed: Needs) -> VariableCheck {
-    let mut c = VariableCheck {
-        code: v.code.get_ref().clone(),
-        bdl_id: Some(id),
-        verdict: Verdict::Unchecked,
-        problems: Vec::new(),
-        meta: None,
-        subject_name: None,
-        candidates: Vec::new(),
-        series: v.bdl_series.clone(),
-        unit: v.unit.clone(),
-        needed_level: needed.level,
-        needed_by: needed.by,
-        needed_kinds: needed.kinds,
-        notes: Vec::new(),
-        error: None,
-    };
+    let mut c = VariableCheck::unchecked(v, Some(id), needed);
     let meta = match src.variable(id) {
         Ok(Some(Answer::Found(m))) => m,
         Ok(Some(Answer::NotFound(why))) => {
@@ -372,22 +379,7 @@ fn check_id(src: &mut MetaSource<'_>, v: &CatalogueVariable, id: i64, needed: Ne
 }
 
 fn check_series(src: &mut MetaSource<'_>, v: &CatalogueVariable, needed: Needs) -> VariableCheck {
-    let mut c = VariableCheck {
-        code: v.code.get_ref().clone(),
-        bdl_id: None,
-        verdict: Verdict::Unchecked,
-        problems: Vec::new(),
-        meta: None,
-        subject_name: None,
-        candidates: Vec::new(),
-        series: v.bdl_series.clone(),
-        unit: v.unit.clone(),
-        needed_level: needed.level,
-        needed_by: needed.by,
-        needed_kinds: needed.kinds,
-        notes: Vec::new(),
-        error: None,
-    };
+    let mut c = VariableCheck::unchecked(v, None, needed);
     let mut missing = Vec::new();
     for s in &v.bdl_series {
         let list = match src.subject_variables(s.subject.get_ref()) {

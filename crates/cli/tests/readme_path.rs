@@ -10,7 +10,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use common::{Db, data};
+use common::{Db, data, population_2020};
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
@@ -52,18 +52,6 @@ fn shared_files() -> HashMap<String, PathBuf> {
 
 fn looks_like_file(arg: &str) -> bool {
     [".csv", ".xlsx", ".xml", ".geojson", ".json", ".toml", ".shp"].iter().any(|e| arg.ends_with(e))
-}
-
-/// Population 2020 of the gminy (RODZ 1–3) in the BDL export, read independently.
-fn gminy_in_p2137_2020() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(data("bdl/bdl_web_exports/LUDN_2137_CREL_20220407210714.csv")).expect("file");
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.trim_end_matches('\r').split(';').collect();
-            (f.len() > 6 && f[3] == "\"ogółem\"" && matches!(f[0].as_bytes().get(6), Some(b'1' | b'2' | b'3'))).then(|| f[0].to_owned())
-        })
-        .collect()
 }
 
 /// Codes whose territory changed between the end of `from` and the end of `to`, read from the
@@ -154,7 +142,8 @@ async fn the_readme_real_data_path_ends_in_real_numbers() {
     let changed = changed_codes(2020, 2025);
     let mut expected = 0;
     let mut missing = Vec::new();
-    for code in gminy_in_p2137_2020() {
+    // The export holds the gminy of 2020 (RODZ 1–3) only.
+    for code in population_2020().into_keys() {
         let id = store.unit_id_for_code(&model::TerytCode::parse(&code).expect("code")).await.expect("lookup").expect("known unit");
         let u = index[&id];
         let now = computed.codes[u].as_str().to_owned();

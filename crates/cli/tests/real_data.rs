@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use common::{Db, data};
+use common::{Db, data, population_2020};
 use geo::ChamberlainDuquetteArea;
 
 /// The one indicator this story needs, over the variables the real files give: BDL's
@@ -173,20 +173,6 @@ async fn real_gminy_from_an_empty_database_to_neighbours_and_density() {
     for (code, name) in [("1207052", "Kamienica"), ("2002093", "Supraśl")] {
         assert!(ratio[code] < 0.9, "{name} lost territory in 2025: {}", ratio[code]);
     }
-}
-
-/// Population on 31 XII 2020 by gmina code, read straight from the BDL export (the
-/// "ogółem, ogółem" rows), independently of Miernik's reader.
-fn population_2020() -> BTreeMap<String, f64> {
-    let text = std::fs::read_to_string(data("bdl/bdl_web_exports/LUDN_2137_CREL_20220407210714.csv")).expect("file");
-    let mut out = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(';').map(|s| s.trim_matches('"')).collect();
-        if f.len() > 6 && f[2] == "ogółem" && f[3] == "ogółem" {
-            out.insert(f[0].to_owned(), f[5].replace(',', ".").parse::<f64>().expect("value"));
-        }
-    }
-    out
 }
 
 /// The area of each gmina's 2019 outline in km² (spherical, on the original file), by the

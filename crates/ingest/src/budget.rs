@@ -41,7 +41,7 @@ use std::path::Path;
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 use quick_xml::events::Event;
 
-use crate::limits::{MAX_FIELD_BYTES, MAX_WHOLE_FILE_BYTES, bytes};
+use crate::limits::MAX_FIELD_BYTES;
 use crate::observations::{Layout, Record, RecordSource, VariableInfo};
 use crate::sniff::{self, Import};
 use crate::{IngestError, RowError};
@@ -428,24 +428,7 @@ fn wrong_kind(head: &[u8], name: &str) -> Option<String> {
 /// Opens a report package from a file.
 pub fn open_budget(path: &Path, opts: &BudgetOptions) -> Result<BudgetReader, IngestError> {
     let file = path.display().to_string();
-    let io = |source| IngestError::Io { file: file.clone(), source };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    let head = sniff::head_of(path).map_err(io)?;
-    if let Some(hint) = wrong_kind(&head, sniff::name_of(path)) {
-        return Err(format_err(&file, 0, hint));
-    }
-    if size > MAX_WHOLE_FILE_BYTES {
-        return Err(format_err(
-            &file,
-            0,
-            format!(
-                "the file is {}, past the limit of {} for a report package (a JST's package is under 1 MB); split the package",
-                bytes(size),
-                bytes(MAX_WHOLE_FILE_BYTES)
-            ),
-        ));
-    }
-    let content = std::fs::read(path).map_err(io)?;
+    let content = sniff::read_whole(path, "a report package (a JST's package is under 1 MB); split the package", wrong_kind)?;
     read_budget(&file, &content, opts)
 }
 

@@ -23,7 +23,7 @@
 //! name (`wyniki_testow_2025_…`); without either the file is refused.
 //!
 //! All or nothing: a bad row makes the reader hand out its errors (file, line, column) and no
-//! observation. The file is read whole, within [`MAX_WHOLE_FILE_BYTES`] (the results of all
+//! observation. The file is read whole, within [`crate::limits::MAX_WHOLE_FILE_BYTES`] (the results of all
 //! of Poland's ~15,000 schools are a few MB).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -31,7 +31,7 @@ use std::path::Path;
 
 use model::{Flag, TerytCode, Value, VariableCode, Year};
 
-use crate::limits::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_WHOLE_FILE_BYTES, bytes, quote, thousands};
+use crate::limits::{MAX_COLUMNS, MAX_FIELD_BYTES, bytes, quote, thousands};
 use crate::observations::{Layout, Record, RecordSource, VariableInfo};
 use crate::sniff::{self, Import, Kind};
 use crate::{IngestError, RowError};
@@ -139,24 +139,7 @@ fn format_err(file: &str, line: u64, message: impl Into<String>) -> IngestError 
 /// Opens a CKE results file.
 pub fn open_cke(path: &Path, opts: &CkeOptions) -> Result<CkeReader, IngestError> {
     let file = path.display().to_string();
-    let io = |source| IngestError::Io { file: file.clone(), source };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    let head = sniff::head_of(path).map_err(io)?;
-    if let Some(hint) = wrong_kind(&head, sniff::name_of(path)) {
-        return Err(format_err(&file, 0, hint));
-    }
-    if size > MAX_WHOLE_FILE_BYTES {
-        return Err(format_err(
-            &file,
-            0,
-            format!(
-                "the file is {}, past the limit of {} for a file of exam results (all of Poland's schools are a few MB); split it",
-                bytes(size),
-                bytes(MAX_WHOLE_FILE_BYTES)
-            ),
-        ));
-    }
-    let content = std::fs::read(path).map_err(io)?;
+    let content = sniff::read_whole(path, "a file of exam results (all of Poland's schools are a few MB); split it", wrong_kind)?;
     read_cke(&file, sniff::name_of(path), &content, opts)
 }
 

@@ -168,6 +168,25 @@ pub(crate) fn head_of(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// A file parsed whole, read after two refusals: a file of another kind (`wrong_kind` names it
+/// from the head and the name), then one past [`crate::limits::MAX_WHOLE_FILE_BYTES`]; `what`
+/// ends the size message ("for a TERC register (the real ones are under 1 MB)").
+pub(crate) fn read_whole(path: &Path, what: &str, wrong_kind: impl FnOnce(&[u8], &str) -> Option<String>) -> Result<Vec<u8>, crate::IngestError> {
+    use crate::limits::{MAX_WHOLE_FILE_BYTES, bytes};
+    let file = path.display().to_string();
+    let io = |source| crate::IngestError::Io { file: file.clone(), source };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let head = head_of(path).map_err(io)?;
+    if let Some(hint) = wrong_kind(&head, name_of(path)) {
+        return Err(crate::IngestError::format(&file, 0, hint));
+    }
+    if size > MAX_WHOLE_FILE_BYTES {
+        let message = format!("the file is {}, past the limit of {} for {what}", bytes(size), bytes(MAX_WHOLE_FILE_BYTES));
+        return Err(crate::IngestError::format(&file, 0, message));
+    }
+    std::fs::read(path).map_err(io)
+}
+
 /// The file name of a path, for [`sniff`].
 pub(crate) fn name_of(path: &Path) -> &str {
     path.file_name().and_then(|n| n.to_str()).unwrap_or("")

@@ -1,7 +1,7 @@
 //! The GUS TERC register (`WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD;STAN_NA`) as CSV or XML, read
 //! whole and validated as a state of the territorial division: one STAN_NA, unique codes,
 //! every gmina's powiat and every powiat's województwo present, the "Urzędowy" variant.
-//! The file is read whole, so it may be at most [`MAX_WHOLE_FILE_BYTES`] (the real ones are
+//! The file is read whole, so it may be at most [`crate::limits::MAX_WHOLE_FILE_BYTES`] (the real ones are
 //! 0.2–1 MB), a field at most [`MAX_FIELD_BYTES`]; a file of another kind (an XLSX, a BDL
 //! export, a GeoJSON) is refused naming the subcommand that reads it.
 
@@ -12,7 +12,7 @@ use model::{Date, TerytCode, UnitKind};
 use quick_xml::events::Event;
 
 use crate::IngestError;
-use crate::limits::{MAX_FIELD_BYTES, MAX_WHOLE_FILE_BYTES, bytes};
+use crate::limits::{MAX_FIELD_BYTES, bytes};
 use crate::sniff::{self, Import};
 
 /// One row of a TERC file.
@@ -40,24 +40,7 @@ const HEADER: [&str; 7] = ["WOJ", "POW", "GMI", "RODZ", "NAZWA", "NAZWA_DOD", "S
 /// Reads a TERC file, CSV or XML (told apart by content).
 pub fn read_terc(path: &Path) -> Result<TercFile, IngestError> {
     let file = path.display().to_string();
-    let io = |source| IngestError::Io { file: file.clone(), source };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    let head = sniff::head_of(path).map_err(io)?;
-    if let Some(hint) = sniff::check(&head, sniff::name_of(path), Import::Units) {
-        return Err(err(&file, 0, hint));
-    }
-    if size > MAX_WHOLE_FILE_BYTES {
-        return Err(err(
-            &file,
-            0,
-            format!(
-                "the file is {}, past the limit of {} for a TERC register (the real ones are under 1 MB)",
-                bytes(size),
-                bytes(MAX_WHOLE_FILE_BYTES)
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = sniff::read_whole(path, "a TERC register (the real ones are under 1 MB)", |head, name| sniff::check(head, name, Import::Units))?;
     parse_terc(&bytes, &file)
 }
 

@@ -23,6 +23,8 @@ macro_rules! on_both {
     }};
 }
 
+mod catalogue_refs;
+
 fn date(s: &str) -> Date {
     model::parse_date(s).expect("date")
 }

@@ -95,3 +95,17 @@ pub fn kinds_in_file(path: &Path) -> std::collections::BTreeMap<String, usize> {
     }
     counts
 }
+
+/// Population on 31 XII 2020 by gmina code, read straight from the BDL export (the
+/// "ogółem, ogółem" rows), independently of Miernik's reader.
+pub fn population_2020() -> std::collections::BTreeMap<String, f64> {
+    let text = std::fs::read_to_string(data("bdl/bdl_web_exports/LUDN_2137_CREL_20220407210714.csv")).expect("file");
+    let mut out = std::collections::BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(';').map(|s| s.trim_matches('"')).collect();
+        if f.len() > 6 && f[2] == "ogółem" && f[3] == "ogółem" {
+            out.insert(f[0].to_owned(), f[5].replace(',', ".").parse::<f64>().expect("value"));
+        }
+    }
+    out
+}

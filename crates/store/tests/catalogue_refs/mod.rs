@@ -1,26 +1,8 @@
 //! The catalogue's references of variables (`variable_ref`): a re-import replaces the systems
-//! the catalogue owns and leaves the others. Run on SQLite and, when `MIERNIK_TEST_POSTGRES`
-//! names a server, on PostgreSQL.
+//! the catalogue owns and leaves the others. A module of `store.rs`, whose
+//! `on_both!` runs each story on SQLite and, when `MIERNIK_TEST_POSTGRES` names a server, on PostgreSQL.
 
 use store::{CATALOGUE_REF_SYSTEMS, CatalogueIndicator, NewVariable, Store, StoreError};
-
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone()).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 fn var(code: &str, refs: &[(&str, &str)]) -> NewVariable {
     NewVariable {
