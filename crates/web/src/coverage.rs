@@ -125,7 +125,8 @@ fn row(l: L, linked: bool, i: &IndicatorCoverage) -> Markup {
                                 @for w in &v.imports {
                                     br;
                                     (l.t(&w.source_pl, &w.source_en)) ": "
-                                    code style="overflow-wrap:break-word" { (w.command) }
+                                    // The file in a command is a placeholder, in the page's language.
+                                    code style="overflow-wrap:break-word" { (w.command.replace("PLIK.", l.t("PLIK.", "FILE."))) }
                                 }
                             }
                         }
