@@ -54,14 +54,15 @@
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TAB_PRESSES = Number.parseInt(process.env.A11Y_TABS || '6', 10);
 const VERBOSE = process.env.A11Y_VERBOSE === '1';
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 // The most Tab presses after the skip link before the indicator page's ranking is reached.
 const RANKING_TABS = 15;
 
@@ -152,7 +153,7 @@ function shorten(s, n = 200) {
 }
 
 // Tab through the page and check the focus indicator of each focused element.
-async function checkFocus(page) {
+export async function checkFocus(page) {
   const failures = [];
   const seen = new Set();
   // Start from the top of the document, with nothing focused.
@@ -222,7 +223,7 @@ async function checkFocus(page) {
 // overflow does not widen the page) with their right edge and width. The width is the one
 // the viewport was given: a mobile browser zooms out to show an overflowing page whole,
 // and then window.innerWidth grows with it.
-async function checkReflow(page) {
+export async function checkReflow(page) {
   const width = page.viewportSize().width;
   const r = await page.evaluate((width) => {
     const vw = Math.min(window.innerWidth, width);
@@ -449,7 +450,10 @@ async function main() {
   process.exit(violations > 0 || statusErrors.length > 0 ? 1 : 0);
 }
 
-main().catch((e) => {
-  console.error(`axe.mjs: ${e.stack || e}`);
-  process.exit(2);
-});
+// Run when executed (tests/e2e/e2e.mjs imports the checks above without running this).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((e) => {
+    console.error(`axe.mjs: ${e.stack || e}`);
+    process.exit(2);
+  });
+}

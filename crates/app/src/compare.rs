@@ -114,13 +114,9 @@ pub fn year_index(s: &Snapshot, year: i32) -> Result<usize, AppError> {
 /// found.
 pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: &str, spec: &NearestSpec) -> Result<PeerGroup, AppError> {
     let s = &c.snapshot;
-    let canonical = match group {
-        "kraj" => "country",
-        "typologia" => "typology",
-        "sasiedzi" | "sąsiedzi" => "neighbours",
-        "najblizsi" | "najbliżsi" => "nearest",
-        g => g,
-    };
+    let asked = model::PeerGroupSpec::parse(group);
+    let canonical_name = asked.name();
+    let canonical = canonical_name.as_str();
     if let Some(p) = s.partition_index(canonical) {
         let g = s.group_of(p, u, y).ok_or_else(|| {
             let why = crate::groups::why_no_group(s, c.kinds[u], u, p, y).map(|w| w.words().1);
@@ -134,71 +130,70 @@ pub async fn peer_group(store: &Store, c: &Computed, u: usize, y: usize, group: 
         });
     }
     let row = |v: usize| PeerRow { code: c.codes[v].as_str().to_owned(), name: c.names[v].clone(), distance: None, contributions: Vec::new() };
-    let (members, rows, label): (Vec<usize>, Vec<PeerRow>, String) = if canonical == "neighbours" {
-        let id = c.unit_ids[u];
-        let level = comparison_level(c.kinds[u]);
-        let mut m: Vec<usize> = store
-            .adjacency()
-            .await?
-            .into_iter()
-            .filter(|(a, _)| *a == id)
-            .filter_map(|(_, b)| c.unit_ids.iter().position(|x| *x == b))
-            .filter(|&v| comparison_level(c.kinds[v]) == level)
-            .collect();
-        m.sort_unstable();
-        m.dedup();
-        if m.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "{} has no neighbours of its level in the database: import boundaries (or use another group)",
-                c.codes[u]
-            )));
-        }
-        let rows = m.iter().map(|&v| row(v)).collect();
-        (m, rows, format!("neighbours of {}", c.codes[u]))
-    } else if canonical == "nearest" {
-        let Nearest { neighbours, candidates, spec, skipped } = nearest(s, &c.kinds, u, y, spec)?;
-        let labels: Vec<String> = spec.items.iter().map(|i| i.label()).collect();
-        let rows = neighbours
-            .iter()
-            .map(|n| PeerRow {
-                distance: Some(n.distance),
-                contributions: labels.iter().cloned().zip(n.contributions.iter().copied()).collect(),
-                ..row(n.unit)
-            })
-            .collect();
-        let not_applying = if skipped.is_empty() { String::new() } else { format!(" ({} not for this kind of unit)", skipped.join(", ")) };
-        let label = format!("nearest: {} of {candidates} on {}{not_applying}", neighbours.len(), labels.join(", "));
-        (neighbours.iter().map(|n| n.unit).collect(), rows, label)
-    } else if let Some(list) = canonical.strip_prefix("list:").or_else(|| canonical.strip_prefix("lista:")) {
-        let mut m = Vec::new();
-        for raw in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            let code = TerytCode::parse_lenient(raw).map_err(|e| AppError::Invalid(format!("list: `{raw}`: {e}")))?;
-            let v = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("list: no unit {} with data", code.as_str())))?;
-            if v != u && !m.contains(&v) {
-                m.push(v);
+    let (members, rows, label): (Vec<usize>, Vec<PeerRow>, String) = match &asked {
+        model::PeerGroupSpec::Neighbours => {
+            let id = c.unit_ids[u];
+            let level = comparison_level(c.kinds[u]);
+            let mut m: Vec<usize> = store
+                .adjacency()
+                .await?
+                .into_iter()
+                .filter(|(a, _)| *a == id)
+                .filter_map(|(_, b)| c.unit_ids.iter().position(|x| *x == b))
+                .filter(|&v| comparison_level(c.kinds[v]) == level)
+                .collect();
+            m.sort_unstable();
+            m.dedup();
+            if m.is_empty() {
+                return Err(AppError::NotFound(format!(
+                    "{} has no neighbours of its level in the database: import boundaries (or use another group)",
+                    c.codes[u]
+                )));
             }
+            let rows = m.iter().map(|&v| row(v)).collect();
+            (m, rows, format!("neighbours of {}", c.codes[u]))
         }
-        if m.is_empty() {
-            return Err(AppError::Invalid("list: name at least one other unit by its TERYT code".into()));
+        model::PeerGroupSpec::Nearest => {
+            let Nearest { neighbours, candidates, spec, skipped } = nearest(s, &c.kinds, u, y, spec)?;
+            let labels: Vec<String> = spec.items.iter().map(|i| i.label()).collect();
+            let rows = neighbours
+                .iter()
+                .map(|n| PeerRow {
+                    distance: Some(n.distance),
+                    contributions: labels.iter().cloned().zip(n.contributions.iter().copied()).collect(),
+                    ..row(n.unit)
+                })
+                .collect();
+            let not_applying = if skipped.is_empty() { String::new() } else { format!(" ({} not for this kind of unit)", skipped.join(", ")) };
+            let label = format!("nearest: {} of {candidates} on {}{not_applying}", neighbours.len(), labels.join(", "));
+            (neighbours.iter().map(|n| n.unit).collect(), rows, label)
         }
-        if m.len() > 500 {
-            return Err(AppError::Invalid(format!("list: {} units, at most 500", m.len())));
+        model::PeerGroupSpec::List { codes: list, .. } => {
+            let mut m = Vec::new();
+            for raw in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                let code = TerytCode::parse_lenient(raw).map_err(|e| AppError::Invalid(format!("list: `{raw}`: {e}")))?;
+                let v = c.unit_index(code.as_str()).ok_or_else(|| AppError::NotFound(format!("list: no unit {} with data", code.as_str())))?;
+                if v != u && !m.contains(&v) {
+                    m.push(v);
+                }
+            }
+            if m.is_empty() {
+                return Err(AppError::Invalid("list: name at least one other unit by its TERYT code".into()));
+            }
+            if m.len() > 500 {
+                return Err(AppError::Invalid(format!("list: {} units, at most 500", m.len())));
+            }
+            let rows = m.iter().map(|&v| row(v)).collect();
+            let label = format!("list of {} units", m.len() + 1);
+            (m, rows, label)
         }
-        let rows = m.iter().map(|&v| row(v)).collect();
-        let label = format!("list of {} units", m.len() + 1);
-        (m, rows, label)
-    } else if let Some(code) = canonical.strip_prefix("custom:") {
-        let g = store
-            .groups()
-            .await?
-            .into_iter()
-            .find(|g| g.code == code)
-            .ok_or_else(|| AppError::NotFound(format!("no custom group `{code}` (see miernik group list)")))?;
-        let m: Vec<usize> = g.members.iter().filter_map(|id| c.unit_ids.iter().position(|x| x == id)).filter(|&v| v != u).collect();
-        let rows = m.iter().map(|&v| row(v)).collect();
-        (m, rows, format!("custom:{code} ({})", g.name_pl))
-    } else {
-        return Err(AppError::Invalid(format!("--group `{group}`: use {GROUP_HELP}")));
+        model::PeerGroupSpec::Custom(code) => {
+            let g = store.groups().await?.into_iter().find(|g| &g.code == code).ok_or_else(|| AppError::NoCustomGroup { code: code.clone() })?;
+            let m: Vec<usize> = g.members.iter().filter_map(|id| c.unit_ids.iter().position(|x| x == id)).filter(|&v| v != u).collect();
+            let rows = m.iter().map(|&v| row(v)).collect();
+            (m, rows, format!("custom:{code} ({})", g.name_pl))
+        }
+        model::PeerGroupSpec::Partition(_) => return Err(AppError::Invalid(format!("--group `{group}`: use {GROUP_HELP}"))),
     };
     let mut listed: Vec<u32> = members.iter().map(|&v| v as u32).collect();
     listed.push(u as u32);

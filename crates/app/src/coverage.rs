@@ -131,7 +131,7 @@ pub async fn coverage(store: &Store, computed: Option<Arc<Computed>>) -> Result<
             .collect::<Result<_, _>>()?,
     };
     if defs.is_empty() {
-        return Err(AppError::NotFound("no indicators: import a catalogue first (miernik import indicators catalogue/indicators.toml)".into()));
+        return Err(AppError::NoCatalogue);
     }
     let variables = store.variables().await?;
     let refs = store.variable_refs().await?;

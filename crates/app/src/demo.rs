@@ -270,5 +270,7 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     store.replace_boundaries(DEMO_MARKER_SOURCE, "(demo)", &boundaries).await?;
     let pairs: Vec<(i64, i64)> = layout.adjacency.iter().filter_map(|(a, b)| Some((id(a)?, id(b)?))).collect();
     store.replace_adjacency(DEMO_MARKER_SOURCE, &pairs).await?;
+    // Demo users, the sample form and a campaign in progress (issue 17).
+    crate::demo_people::load_demo_people(store).await?;
     Ok(true)
 }

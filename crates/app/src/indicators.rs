@@ -227,7 +227,7 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
         })
         .collect::<Result<_, _>>()?;
     if defs.is_empty() {
-        return Err(AppError::NotFound("no indicators: import a catalogue first (miernik import indicators catalogue/indicators.toml)".into()));
+        return Err(AppError::NoCatalogue);
     }
     // Poland is computed too (its indicators from its own inputs, e.g. the sums the store
     // holds for it), though it is compared with nothing: it is in no group.

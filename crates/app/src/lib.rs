@@ -2,12 +2,18 @@
 //! observation files, listing units, the history of a value, what changed, demo data.
 //! Everything here is async over the [`store::Store`]; parsing runs on a blocking thread.
 
+pub mod accounts;
+pub mod audit;
 mod boundaries;
+pub mod campaigns;
 mod checks;
 mod compare;
 pub mod coverage;
 mod demo;
+pub mod demo_people;
 mod error;
+pub mod form_check;
+pub mod form_xlsx;
 pub mod geometry;
 pub mod groups;
 mod hexgrid;
@@ -19,7 +25,9 @@ mod indicators;
 mod live;
 pub mod nearest;
 mod obs_units;
+pub mod overlay;
 pub mod query;
+pub mod revert;
 mod rng;
 mod slowly_changing;
 pub mod synth;
@@ -44,6 +52,7 @@ pub use indicators::{Computed, IndicatorDef, UnitForms, VariableInfo, compute, i
 pub use ingest::BudgetOptions;
 pub use live::LiveSnapshot;
 pub use obs_units::{JstConflict, RecordRef};
+pub use overlay::{PendingCell, Private, UnitOverlay};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
 pub use units::{Ancestor, UnitCard, UnitFilter, UnitListing, list_units, unit_card};
 

@@ -6,12 +6,22 @@
 //! Every change of data is an entry of the import log, so the newest entry's id is the
 //! data's version: [`LiveSnapshot::refresh_if_changed`] rebuilds only when it moved, which a
 //! serving process polls (another process's import, on either backend, reaches it).
+//!
+//! Beside the public snapshot it keeps the *private* view ([`Private`], `overlay.rs`): the
+//! public one with the approved but unpublished questionnaire values applied unit by unit
+//! (`Snapshot::update_unit`, no rebuild), for those allowed to read them. It is rebuilt from
+//! the store's pending values after every public rebuild and whenever the *pending version*
+//! moves ([`LiveSnapshot::refresh_private_if_changed`], polled with the import log: the count
+//! and id sum of the approved, unpublished submissions and their newest `updated_at`, one
+//! aggregate query, so another node's approval arrives within a poll), and patched for one unit
+//! right after an approval on this node ([`LiveSnapshot::apply_pending`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use store::Store;
+use store::{PendingVersion, Store};
 
+use crate::overlay::{PendingCell, Private};
 use crate::{AppError, Computed, compute};
 
 /// The current snapshot of a running service and its version.
@@ -21,6 +31,10 @@ pub struct LiveSnapshot {
     version: AtomicU64,
     /// The newest import-log id the current snapshot has seen (under the refresh lock).
     refreshing: tokio::sync::Mutex<Option<i64>>,
+    /// The private view over the public snapshot of its `public_version`.
+    private: RwLock<Option<Arc<Private>>>,
+    /// Serialises changes of the private view; the pending version it was built at.
+    private_refresh: tokio::sync::Mutex<Option<PendingVersion>>,
 }
 
 impl LiveSnapshot {
@@ -83,6 +97,93 @@ impl LiveSnapshot {
     }
 }
 
+/// The private view: reading it, rebuilding it, patching one unit.
+impl LiveSnapshot {
+    /// The private view, over the public snapshot of its [`Private::public_version`]: after a
+    /// public swap the previous view is served until the one over the new snapshot is built
+    /// (a consistent view a moment old, rather than none). `None` before the first build.
+    /// With nothing pending it is the public snapshot itself ([`Private::is_public`]).
+    pub fn private(&self) -> Option<Arc<Private>> {
+        self.private.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn install_private(&self, next: Private) -> Arc<Private> {
+        let next = Arc::new(next);
+        *self.private.write().unwrap_or_else(|p| p.into_inner()) = Some(next.clone());
+        next
+    }
+
+    /// Brings the private view in line with every pending value, over the current public
+    /// snapshot: built whole over a new public snapshot, else only the units whose pending
+    /// values changed are updated (`None`: no public snapshot yet).
+    pub async fn refresh_private(&self, store: &Store) -> Result<Option<Arc<Private>>, AppError> {
+        let mut seen = self.private_refresh.lock().await;
+        self.rebuild_private(store, &mut seen).await
+    }
+
+    /// Rebuilds the private view when the public snapshot moved since it was built, or the
+    /// pending version did (an approval or publication here or on another node); `true` when
+    /// it was rebuilt. The serving process polls this after [`LiveSnapshot::refresh_if_changed`].
+    pub async fn refresh_private_if_changed(&self, store: &Store) -> Result<bool, AppError> {
+        let mut seen = self.private_refresh.lock().await;
+        if self.get().is_none() {
+            return Ok(false);
+        }
+        let current = self.private.read().unwrap_or_else(|p| p.into_inner()).as_ref().map(|p| p.public_version());
+        if current == Some(self.version()) && seen.as_ref() == Some(&store.pending_version().await?) {
+            return Ok(false);
+        }
+        Ok(self.rebuild_private(store, &mut seen).await?.is_some())
+    }
+
+    async fn rebuild_private(&self, store: &Store, seen: &mut Option<PendingVersion>) -> Result<Option<Arc<Private>>, AppError> {
+        let Some((public, version)) = self.get_versioned() else {
+            return Ok(None);
+        };
+        // The version first: an approval landing meanwhile moves it and brings the next rebuild.
+        let pending_version = store.pending_version().await?;
+        let pending = pending_cells(store).await?;
+        // Over the same public snapshot only the units whose pending set changed are updated.
+        let current = self.private().filter(|p| p.public_version() == version);
+        let next = tokio::task::spawn_blocking(move || match current {
+            Some(c) => c.sync(&pending),
+            None => Private::build(public, version, &pending),
+        })
+        .await
+        .map_err(|e| AppError::Invalid(format!("the private view was not built: {e}")))?;
+        *seen = Some(pending_version);
+        Ok(Some(self.install_private(next)))
+    }
+
+    /// After an approval of `unit_id`'s answers on this node: reads that unit's pending
+    /// values and applies them with one `update_unit` on the current private view (off the
+    /// async workers), so that those allowed see them within a second, without a rebuild.
+    /// A view over an older public snapshot is patched all the same (the poll rebuilds it over
+    /// the new one); with no view yet it is built. `None`: no public snapshot yet.
+    pub async fn apply_pending(&self, store: &Store, unit_id: i64) -> Result<Option<Arc<Private>>, AppError> {
+        let mut seen = self.private_refresh.lock().await;
+        let Some(base) = self.private() else {
+            return self.rebuild_private(store, &mut seen).await;
+        };
+        let mine: Vec<PendingCell> = pending_cells(store).await?.into_iter().filter(|c| c.unit_id == unit_id).collect();
+        let next = tokio::task::spawn_blocking(move || base.with_unit(unit_id, &mine))
+            .await
+            .map_err(|e| AppError::Invalid(format!("the private view was not updated: {e}")))?;
+        // The pending version seen is left as it was: another unit's approval read in the
+        // same version would otherwise be missed. The next poll syncs, finding this unit done.
+        Ok(Some(self.install_private(next)))
+    }
+}
+
+/// Every approved, unpublished value ([`crate::campaigns::pending_values`]).
+async fn pending_cells(store: &Store) -> Result<Vec<PendingCell>, AppError> {
+    Ok(crate::campaigns::pending_values(store)
+        .await?
+        .into_iter()
+        .map(|p| PendingCell { unit_id: p.unit_id, variable_code: p.variable_code, year: p.year, value: Some(p.value), campaign_id: p.campaign_id })
+        .collect())
+}
+
 async fn latest_import(store: &Store) -> Result<Option<i64>, AppError> {
     Ok(store.imports(1).await?.first().map(|i| i.id))
 }
@@ -121,6 +222,97 @@ mod tests {
         let now = live.get().expect("new").snapshot.value(i, u, y).expect("density");
         assert!((now - 2.0 * before.expect("before")).abs() < 1e-6 * now.abs(), "{now} vs {before:?}");
         assert_eq!(live.version(), 2);
+    }
+
+    /// A unit (snapshot index), a variable it has a value of in year index `y` that feeds an
+    /// indicator with a value there (not the population: that moves typology groups).
+    fn input_of(c: &Computed) -> (usize, usize, usize, usize) {
+        let s = &c.snapshot;
+        let y = s.years() - 1;
+        for u in 0..s.units() {
+            for i in 0..s.indicator_count() {
+                for &v in c.inputs.get(i).into_iter().flatten() {
+                    let v = v as usize;
+                    if c.variables[v].code != "ludnosc" && s.value(i, u, y).is_some() && s.variable(v, u, y).is_some() {
+                        return (u, i, v, y);
+                    }
+                }
+            }
+        }
+        panic!("no unit with an indicator input");
+    }
+
+    /// Submits and approves `value` for (`unit_id`, `variable`) in a campaign of `year`.
+    async fn approve(store: &Store, unit_id: i64, variable: &str, year: i64, value: f64) -> i64 {
+        let actor = store::Actor::named("test");
+        let (form, _) = store.add_form(&format!("f{unit_id}"), "test", "[form]", &actor).await.expect("form");
+        let row = store::NewCampaignRow {
+            form_id: form,
+            name: format!("c{unit_id}"),
+            year,
+            deadline: "2099-01-01".into(),
+            publish_on: "2099-12-31".into(),
+            unit_ids: vec![unit_id],
+        };
+        let campaign = store.add_campaign(&row, &actor).await.expect("campaign");
+        let fv = store::FieldValue { field: variable.into(), value: Some(value), raw: None, comment: None };
+        let saved = store.save_submission(campaign, unit_id, &[fv], true, &actor).await.expect("submit");
+        store.approve_submission(saved.submission.id, &actor).await.expect("approve");
+        campaign
+    }
+
+    #[tokio::test]
+    async fn approvals_reach_the_private_view_only_here_and_from_another_node() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&format!("sqlite:{}", dir.path().join("private.db").display())).await.expect("store");
+        crate::load_demo(&store).await.expect("demo");
+        let live = LiveSnapshot::new();
+        assert!(live.private().is_none());
+        live.refresh(&store).await.expect("build");
+        assert!(live.private().is_none(), "not built yet");
+        assert!(live.refresh_private_if_changed(&store).await.expect("private"));
+        let first = live.private().expect("private view");
+        // The demo holds one approved, unpublished answer (its campaign is for its last year):
+        // the view starts from it; with nothing pending it would be the public snapshot itself.
+        let pending = crate::campaigns::pending_values(&store).await.expect("pending");
+        assert!(!pending.is_empty(), "the demo has an approved answer");
+        assert!(!first.is_public() && first.units().count() > 0, "the demo's pending answer is applied");
+        assert!(!live.refresh_private_if_changed(&store).await.expect("unchanged"));
+
+        let public = live.get().expect("public");
+        let (u, i, v, y) = input_of(&public);
+        let year = i64::from(public.snapshot.first_year()) + y as i64;
+        let code = public.variables[v].code.clone();
+        approve(&store, public.unit_ids[u], &code, year, 987_654.321).await;
+        // This node approved: the unit is applied at once.
+        let p = live.apply_pending(&store, public.unit_ids[u]).await.expect("apply").expect("a view");
+        assert_eq!(p.computed().snapshot.variable(v, u, y), Some(987_654.321));
+        assert!(p.cell_marked(i, u, y) && p.input_marked(v, u, y), "marked");
+        assert_ne!(p.computed().snapshot.value(i, u, y), public.snapshot.value(i, u, y));
+        assert_eq!(live.get().expect("public").snapshot.variable(v, u, y), public.snapshot.variable(v, u, y), "the public snapshot is untouched");
+        assert_eq!(live.version(), 1, "no rebuild");
+        // The poll sees the pending version moved, and finds nothing left to update.
+        assert!(live.refresh_private_if_changed(&store).await.expect("sync"));
+        assert!(Arc::ptr_eq(live.private().expect("view").computed(), p.computed()), "the unit was not updated again");
+        assert!(!live.refresh_private_if_changed(&store).await.expect("seen"));
+
+        // Another node approves another unit: the poll brings it, the first one stays.
+        let w = (0..public.snapshot.units()).find(|&w| w != u && public.snapshot.variable(v, w, y).is_some()).expect("another unit");
+        approve(&store, public.unit_ids[w], &code, year, 123_456.0).await;
+        assert!(live.refresh_private_if_changed(&store).await.expect("other node"));
+        let q = live.private().expect("view");
+        assert_eq!(q.computed().snapshot.variable(v, w, y), Some(123_456.0));
+        assert_eq!(q.computed().snapshot.variable(v, u, y), Some(987_654.321));
+        assert!(q.is_marked(u) && q.is_marked(w));
+
+        // After a public rebuild the old view is served until the one over the new snapshot
+        // is built.
+        live.refresh(&store).await.expect("rebuild");
+        assert_eq!(live.private().map(|p| p.public_version()), Some(1));
+        assert!(live.refresh_private_if_changed(&store).await.expect("over the new one"));
+        let r = live.private().expect("view");
+        assert_eq!(r.public_version(), 2);
+        assert!(r.is_marked(u) && r.is_marked(w));
     }
 
     #[test]

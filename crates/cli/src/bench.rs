@@ -275,7 +275,7 @@ pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize
     std::fs::create_dir_all(&dir)?;
     // An empty store: the card's identity comes from the snapshot below; custom groups are none.
     let store = app::Store::open(&format!("sqlite:{}", dir.join("pages.db").display())).await?;
-    let portal = web::portal::Portal::new(1, computed.clone(), &[]);
+    let portal = compose::portal::Portal::new(1, computed.clone(), &[]);
     let gminy: Vec<usize> = (0..computed.codes.len()).filter(|&u| computed.codes[u].as_str().len() == 7).collect();
     let card = |u: usize| app::UnitCard {
         unit: app::UnitListing {
@@ -309,6 +309,7 @@ pub async fn pages(units: usize, indicators: usize, years: usize, renders: usize
             let u = gminy[(x % gminy.len() as u64) as usize];
             let c = card(u);
             let t = Instant::now();
+            // The web page itself is what this bench measures: its one call into `web`.
             let html =
                 web::render_unit_card(&store, &portal, &c, Some(group), false).await.map_err(|e| anyhow!("unit card of {}: {e}", c.unit.code))?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -392,23 +393,24 @@ pub fn query(units: usize, indicators: usize, years: usize, pick: usize, format:
     let cells = q.cells();
     let (page_ms, page_bytes) = best_ms(5, || {
         let q = app::query::DataQuery::parse(&c, &list, "all", "all", &[]).map_err(|e| anyhow!("{e}"))?;
+        // The API's answer itself is measured here, so this goes through `web`.
         let page = web::api::data_page(&c, &q, 0, web::api::MAX_DATA_LIMIT, "/data", None);
         Ok(serde_json::to_vec(&page)?.len())
     })?;
     let (walk_ms, checksum) = best_ms(3, || {
         Ok(q.walk(&c, app::query::STANDARD_ORDER, 0).map(|x| x.value.unwrap_or(0.0) + f64::from(x.flag.is_some() as u8)).sum::<f64>())
     })?;
-    let meta = web::download::meta(&c, &q, false, "bench");
+    let meta = compose::download::meta(&c, &q, false, "bench");
     let peak_before = own_peak_mib();
     let (csv_ms, csv_bytes) = best_ms(1, || {
         let mut n = Count(0);
-        web::download::write_to(&c, &q, export::Format::Csv, export::Layout::Long, &meta, &mut n).map_err(|e| anyhow!("{e}"))?;
+        compose::download::write_to(&c, &q, export::Format::Csv, export::Layout::Long, &meta, &mut n).map_err(|e| anyhow!("{e}"))?;
         Ok(n.0)
     })?;
     let wide = export::Layout::Wide { columns: export::Dim::Year };
     let (xlsx_ms, xlsx_bytes) = best_ms(1, || {
         let mut n = Count(0);
-        web::download::write_to(&c, &q, export::Format::Xlsx, wide, &meta, &mut n).map_err(|e| anyhow!("{e}"))?;
+        compose::download::write_to(&c, &q, export::Format::Xlsx, wide, &meta, &mut n).map_err(|e| anyhow!("{e}"))?;
         Ok(n.0)
     })?;
     let peak_after = own_peak_mib();

@@ -2,9 +2,13 @@
 //! prints data to stdout and progress and errors to stderr. Every failure exits non-zero
 //! with a one-line reason (`error: …`), possibly followed by indented details.
 
+mod audit_cmd;
 mod bdl_cmd;
 mod bench;
+mod bench_overlay;
+mod campaign_cmd;
 mod output;
+mod user_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +36,10 @@ struct Cli {
     /// (MIERNIK_LOG or RUST_LOG, e.g. `info,sqlx=warn`, set the filter outright)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Whom this command's writes are for: the import and audit logs name the OS user and
+    /// this (`cli:$USER as NAME`)
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    as_name: Option<String>,
     /// Whether --db was typed (not taken from MIERNIK_DB or the default).
     #[arg(skip)]
     db_given: bool,
@@ -293,6 +301,20 @@ enum Command {
     /// Benchmarks that compare Miernik with a peer measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The audit log: who wrote what and when, newest first (--unit also lists the value
+    /// changes of every import that touched the unit, old → new)
+    Audit(audit_cmd::AuditArgs),
+    /// Undo an import as a new import (source `revert`): every value it inserted or changed
+    /// gets its previous value back; values changed again later are left and reported
+    Revert(audit_cmd::RevertArgs),
+    /// Data collection campaigns (questionnaires): add a form, create a campaign, list,
+    /// show a campaign's dashboard, publish approved answers
+    #[command(subcommand)]
+    Campaign(campaign_cmd::CampaignCommand),
+    /// Accounts of the people who enter, approve and verify data: add, list, grant and
+    /// revoke roles, invitation links, passwords (from standard input)
+    #[command(subcommand)]
+    User(user_cmd::UserCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -541,6 +563,21 @@ enum BenchCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Apply one unit's approved, unpublished values to the private view (one incremental
+    /// snapshot update, as after an approval) at Poland's scale, against a full snapshot build
+    /// in the same run; the result is checked against the full build cell by cell
+    Overlay {
+        #[command(flatten)]
+        country: Country,
+        /// Variables the unit's answers change
+        #[arg(long, default_value_t = 10)]
+        changed: usize,
+        /// Approvals timed
+        #[arg(long, default_value_t = 30)]
+        samples: usize,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
 }
 
 /// The size of the benchmarks' synthetic country (Poland's by default).
@@ -573,6 +610,8 @@ fn main() -> ExitCode {
     }
     init_logging(cli.verbose);
     quiet_on_closed_stdout();
+    let os_user = std::env::var("USER").ok().filter(|u| !u.is_empty()).or_else(|| std::env::var("LOGNAME").ok());
+    audit_cmd::set_actor(audit_cmd::actor_name(os_user.as_deref(), cli.as_name.as_deref()));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -716,7 +755,7 @@ const PORTAL_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 
 async fn open_with(db: &str, opts: app::OpenOptions) -> Result<app::Store> {
     match app::Store::open_with(db, opts).await {
-        Ok(store) => Ok(store.on_import_wait(|| {
+        Ok(store) => Ok(store.acting_as(audit_cmd::actor()).on_import_wait(|| {
             eprintln!("czekam, aż skończy się inny import / waiting for another import to finish…");
         })),
         Err(e @ app::StoreError::Missing { .. }) => {
@@ -808,14 +847,14 @@ fn export_query(
         "en" => true,
         other => anyhow::bail!("--lang {other}: pl or en"),
     };
-    let layout = web::download::layout(columns).map_err(|e| anyhow!("--columns {e}"))?;
-    let meta = web::download::meta(c, q, en, "miernik export");
+    let layout = compose::download::layout(columns).map_err(|e| anyhow!("--columns {e}"))?;
+    let meta = compose::download::meta(c, q, en, "miernik export");
     match out {
         Some(path) => {
             let tmp = path.with_extension("partial");
             let file = std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            let r = web::download::write_to(c, q, format, layout, &meta, &mut w).map_err(|e| anyhow!("{e}")).and_then(|()| {
+            let r = compose::download::write_to(c, q, format, layout, &meta, &mut w).map_err(|e| anyhow!("{e}")).and_then(|()| {
                 use std::io::Write;
                 w.flush().map_err(|e| anyhow!("{}: {e}", tmp.display()))
             });
@@ -830,7 +869,7 @@ fn export_query(
         None if format == export::Format::Xlsx => anyhow::bail!("--format xlsx needs --out FILE"),
         None => {
             let mut w = std::io::BufWriter::new(output::stdout());
-            web::download::write_to(c, q, format, layout, &meta, &mut w).map_err(|e| anyhow!("{e}"))?;
+            compose::download::write_to(c, q, format, layout, &meta, &mut w).map_err(|e| anyhow!("{e}"))?;
             use std::io::Write;
             w.flush().map_err(|e| anyhow!("{e}"))
         }
@@ -858,6 +897,10 @@ async fn run(cli: Cli) -> Result<()> {
             let options = serve.options()?;
             let db = demo_database(&cli.db, cli.db_given, demo_db)?;
             let store = open_demo(&db).await?;
+            eprintln!("konta demonstracyjne — tylko demo / demo accounts — demo only (login / hasło / password):");
+            for (login, password, role) in app::demo_people::DEMO_CREDENTIALS {
+                eprintln!("  {login} / {password} — {role}");
+            }
             web::serve(store, &serve.addr, options).await.context("the portal stopped")
         }
         Command::Serve { serve } => {
@@ -978,7 +1021,7 @@ async fn run(cli: Cli) -> Result<()> {
                 // Nothing to compute (no observation of a catalogue variable): every indicator is empty.
                 let c = match compute(&store).await {
                     Ok(c) => Some(std::sync::Arc::new(c)),
-                    Err(app::AppError::NotFound(_)) => None,
+                    Err(app::AppError::NotFound(_) | app::AppError::NoCatalogue) => None,
                     Err(e) => return Err(e),
                 };
                 app::coverage(&store, c).await
@@ -1028,6 +1071,18 @@ async fn run(cli: Cli) -> Result<()> {
             let g = r?;
             outln!("grupa / group {}: {} jednostek / units saved ({})", g.code, g.members.len(), g.members.join(", "))?;
             Ok(())
+        }
+        Command::Campaign(cmd) => {
+            let store = open(&cli.db).await?;
+            let r = campaign_cmd::run(&store, cmd).await;
+            store.close().await;
+            r
+        }
+        Command::User(cmd) => {
+            let store = open(&cli.db).await?;
+            let r = user_cmd::run(&store, cmd).await;
+            store.close().await;
+            r
         }
         Command::Group(GroupCommand::List { format }) => {
             let store = open(&cli.db).await?;
@@ -1122,6 +1177,18 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             output::print_check(&report?, format)
         }
+        Command::Audit(a) => {
+            let store = open(&cli.db).await?;
+            let r = audit_cmd::audit(&store, a).await;
+            store.close().await;
+            r
+        }
+        Command::Revert(a) => {
+            let store = open(&cli.db).await?;
+            let r = audit_cmd::revert(&store, a).await;
+            store.close().await;
+            r
+        }
         Command::Imports { limit, format } => {
             let store = open(&cli.db).await?;
             let imports = store.imports(limit).await;
@@ -1164,18 +1231,18 @@ async fn run(cli: Cli) -> Result<()> {
             let r = async {
                 let demo = app::is_demo(&store).await.unwrap_or(false);
                 let c = std::sync::Arc::new(compute(&store).await?);
-                let portal = web::portal::Portal::new(1, c, &[]);
+                let portal = compose::portal::Portal::new(1, c, &[]);
                 let code = TerytCode::parse_lenient(&unit).map_err(|e| anyhow!("--unit: {e}"))?;
-                let l = web::i18n::L { en: lang == "en" };
+                let l = compose::i18n::L { en: lang == "en" };
                 let year = year.map(|y| y.to_string());
-                web::report::build(&store, &portal, l, &code, year.as_deref(), Some(&group), demo).await.map_err(|e| anyhow!("{e}"))
+                compose::report::build(&store, &portal, l, &code, year.as_deref(), Some(&group), demo).await.map_err(|e| anyhow!("{e}"))
             }
             .await;
             store.close().await;
             let report = r?;
             let bytes = match format {
-                ReportFormat::Html => web::report::html(&report).into_bytes(),
-                ReportFormat::Pdf => web::report::pdf(&report),
+                ReportFormat::Html => compose::report::html(&report).into_bytes(),
+                ReportFormat::Pdf => compose::report::pdf(&report),
             };
             write_atomically(&out, &bytes)?;
             eprintln!("raport / report: {} ({} B)", out.display(), bytes.len());
@@ -1210,6 +1277,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(BenchCommand::Pages { country: Country { units, indicators, years }, renders, format }) => {
             bench::pages(units, indicators, years, renders, format).await
+        }
+        Command::Bench(BenchCommand::Overlay { country: Country { units, indicators, years }, changed, samples, format }) => {
+            bench_overlay::overlay(units, indicators, years, changed, samples, format)
         }
     }
 }

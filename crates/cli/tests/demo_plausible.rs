@@ -198,8 +198,19 @@ async fn the_demo_has_the_magnitudes_of_polish_gminy() {
     let last = s.years() - 1;
     let year = s.first_year() + last as i32;
 
+    // Variables the gminy report through forms (source "ankieta") have no synthetic values:
+    // the demo shows the indicators over them only as its campaign collects them.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/indicators.toml");
+    let cat = ingest::catalogue::read_catalogue(&path).expect("catalogue");
+    let reported: std::collections::HashSet<&str> =
+        cat.variables.iter().filter(|v| v.source.as_deref() == Some("ankieta")).map(|v| v.code.get_ref().as_str()).collect();
+    let reads_reported = |f: &str| f.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).any(|t| reported.contains(t));
+
     let mut failures = Vec::new();
     for d in &c.definitions {
+        if [Some(&d.numerator), d.denominator.as_ref()].into_iter().flatten().any(|f| reads_reported(f)) {
+            continue;
+        }
         let Some(&(_, lo, hi)) = MEDIANS.iter().find(|(code, _, _)| *code == d.code) else {
             failures.push(format!("{}: no plausible range in this test — add one", d.code));
             continue;

@@ -35,7 +35,7 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
         }
     }
     for (dep, owner) in [("sqlx", "store"), ("axum", "web"), ("hyper", "web"), ("hyper-util", "web"), ("clap", "cli"), ("ureq", "bdl")] {
-        for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli", "bdl", "export", "pdf"] {
+        for krate in ["model", "formula", "engine", "ingest", "store", "app", "compose", "web", "cli", "bdl", "export", "pdf"] {
             if krate != owner {
                 assert!(!deps_of(krate).contains(&dep.to_owned()), "only {owner} may depend on {dep}, not {krate}");
             }
@@ -46,7 +46,7 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
         assert!(!deps_of("bdl").contains(&banned.to_owned()), "bdl must not depend on {banned}");
     }
     // No HTTP client anywhere but bdl (ingest stays pure).
-    for krate in ["model", "formula", "engine", "ingest", "store", "app", "web", "cli"] {
+    for krate in ["model", "formula", "engine", "ingest", "store", "app", "compose", "web", "cli"] {
         for http in ["ureq", "reqwest", "attohttpc", "minreq"] {
             assert!(!deps_of(krate).contains(&http.to_owned()), "only bdl may do HTTP-client I/O, not {krate} ({http})");
         }
@@ -67,11 +67,52 @@ fn pure_crates_do_no_io_and_only_their_owners_use_sqlx_axum_clap() {
             assert!(!deps_of(krate).contains(&banned.to_owned()), "{krate} must not depend on {banned}");
         }
     }
+    // Report and export composition knows no HTTP server, async runtime or argv: the portal
+    // serves it, the CLI writes it to files.
+    for banned in ["axum", "hyper", "tokio", "clap", "web", "cli", "store", "sqlx"] {
+        assert!(!deps_of("compose").contains(&banned.to_owned()), "compose must not depend on {banned}");
+    }
     assert!(
         deps_of("pdf").iter().all(|d| ["pdf-writer", "ttf-parser", "dejavu", "subsetter", "miniz_oxide"].contains(&d.as_str())),
         "pdf: {:?}",
         deps_of("pdf")
     );
+}
+
+/// The CLI needs `web` only to serve; the benchmark may call a web page or API answer where
+/// that page itself is what it measures. Reports and exports go through `compose`.
+#[test]
+fn the_cli_reaches_into_web_only_to_serve() {
+    let allowed = ["web::serve(", "web::ServeOptions", "web::render_unit_card(", "web::api::data_page(", "web::api::MAX_DATA_LIMIT"];
+    let dir = root().join("crates/cli/src");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).expect("cli/src").flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).expect("read");
+        for (at, _) in text.match_indices("web::") {
+            // `xweb::` or a word ending in `web` is not the crate.
+            if text[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            seen += 1;
+            let rest = &text[at..];
+            let line = rest.lines().next().unwrap_or("");
+            assert!(allowed.iter().any(|a| rest.starts_with(a)), "{}: the cli calls `{line}`; reports and exports go through compose", p.display());
+        }
+    }
+    assert!(seen > 0, "the check finds the cli's calls to web::serve");
+    let bench = std::fs::read_to_string(dir.join("bench.rs")).expect("bench.rs");
+    for call in ["web::render_unit_card(", "web::api::data_page("] {
+        let at = bench.find(call).expect("the bench calls it");
+        let before: Vec<&str> = bench[..at].lines().rev().take(3).collect();
+        assert!(
+            before.iter().any(|l| l.trim_start().starts_with("//") && l.contains("measure")),
+            "bench.rs: say in a comment why `{call}` goes through web"
+        );
+    }
 }
 
 #[test]

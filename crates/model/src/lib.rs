@@ -6,12 +6,14 @@ mod code;
 mod fold;
 mod indicator;
 mod observation;
+mod peer_group;
 mod unit;
 
 pub use code::{CodeError, Level, TerytCode};
 pub use fold::fold;
 pub use indicator::{Polarity, PolarityError};
 pub use observation::{Flag, FlagError, Observation, Value, ValueError, VariableCode, VariableCodeError, Year, YearError};
+pub use peer_group::{PORTAL_GROUPS, PeerGroupSpec};
 pub use unit::{KindError, UnitKind};
 
 /// At most `max` characters of `s`, cut on a character boundary and marked with `…` when

@@ -52,7 +52,7 @@ impl Store {
     pub async fn replace_boundaries(&self, source: &str, file: &str, boundaries: &[NewBoundary]) -> Result<BoundaryCounts> {
         check_boundaries(boundaries)?;
         let mut tx = self.begin_import().await?;
-        let c = write_boundaries(&mut tx, source, file, boundaries).await?;
+        let c = write_boundaries(&mut tx, &self.actor, source, file, boundaries).await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -70,8 +70,8 @@ impl Store {
     ) -> Result<(BoundaryCounts, u64)> {
         check_boundaries(boundaries)?;
         let mut tx = self.begin_import().await?;
-        let c = write_boundaries(&mut tx, source, file, boundaries).await?;
-        let n = crate::catalogue::write_adjacency(&mut tx, source, file, pairs).await?;
+        let c = write_boundaries(&mut tx, &self.actor, source, file, boundaries).await?;
+        let n = crate::catalogue::write_adjacency(&mut tx, &self.actor, source, file, pairs).await?;
         tx.commit().await?;
         Ok((c, n))
     }
@@ -109,9 +109,9 @@ fn check_boundaries(boundaries: &[NewBoundary]) -> Result<()> {
 }
 
 /// Writes the boundaries of `source` inside an open transaction, logged as one import.
-async fn write_boundaries(tx: &mut Tx, source: &str, file: &str, boundaries: &[NewBoundary]) -> Result<BoundaryCounts> {
+async fn write_boundaries(tx: &mut Tx, actor: &crate::Actor, source: &str, file: &str, boundaries: &[NewBoundary]) -> Result<BoundaryCounts> {
     let ids: HashSet<i64> = boundaries.iter().map(|b| b.unit_id).collect();
-    let import_id = insert_import_log(tx, "boundaries", source, file, &now_text()).await?;
+    let import_id = insert_import_log(tx, actor, "boundaries", source, file, &now_text()).await?;
     let mut c = BoundaryCounts { import_id, ..Default::default() };
     let upsert = "INSERT INTO unit_boundary (unit_id, source, geometry, min_x, min_y, max_x, max_y, import_id) \
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -143,6 +143,6 @@ async fn write_boundaries(tx: &mut Tx, source: &str, file: &str, boundaries: &[N
             c.removed += 1;
         }
     });
-    finish_import_log(tx, import_id, boundaries.len() as u64, c.inserted, c.changed + c.removed, c.unchanged, 0).await?;
+    finish_import_log(tx, actor, import_id, boundaries.len() as u64, c.inserted, c.changed + c.removed, c.unchanged, 0).await?;
     Ok(c)
 }

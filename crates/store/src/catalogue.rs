@@ -6,7 +6,7 @@
 use sqlx::Row;
 
 use crate::units::{finish_import_log, insert_import_log};
-use crate::{NewVariable, Result, Store, StoreError, Tx, dispatch, now_text};
+use crate::{Actor, NewVariable, Result, Store, StoreError, Tx, dispatch, now_text};
 
 /// An indicator to store: its code, area and kind for queries, the whole definition as JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +67,7 @@ impl Store {
         indicators: &[CatalogueIndicator],
     ) -> Result<CatalogueCounts> {
         let mut tx = self.begin_import().await?;
-        let import_id = insert_import_log(&mut tx, "indicators", "catalogue", file, &now_text()).await?;
+        let import_id = insert_import_log(&mut tx, &self.actor, "indicators", "catalogue", file, &now_text()).await?;
         let mut c = CatalogueCounts { import_id, ..Default::default() };
         dispatch!(&mut tx, t => {
             let mut written: Vec<(i64, Vec<(&str, &str)>)> = Vec::with_capacity(variables.len());
@@ -156,6 +156,7 @@ impl Store {
         let read = (variables.len() + indicators.len()) as u64;
         finish_import_log(
             &mut tx,
+            &self.actor,
             import_id,
             read,
             c.variables_new + c.indicators_new,
@@ -200,7 +201,7 @@ impl Store {
     pub async fn save_group(&self, code: &str, name_pl: &str, name_en: Option<&str>, members: &[i64], source: &str) -> Result<i64> {
         let mut tx = self.begin_import().await?;
         let now = now_text();
-        let import_id = insert_import_log(&mut tx, "group", source, code, &now).await?;
+        let import_id = insert_import_log(&mut tx, &self.actor, "group", source, code, &now).await?;
         let id = dispatch!(&mut tx, t => {
             let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM unit_group WHERE code = $1").bind(code).fetch_optional(&mut **t).await?;
             let id = match existing {
@@ -221,7 +222,7 @@ impl Store {
             }
             id
         });
-        finish_import_log(&mut tx, import_id, members.len() as u64, members.len() as u64, 0, 0, 0).await?;
+        finish_import_log(&mut tx, &self.actor, import_id, members.len() as u64, members.len() as u64, 0, 0, 0).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -248,7 +249,7 @@ impl Store {
     /// directions are stored.
     pub async fn replace_adjacency(&self, source: &str, pairs: &[(i64, i64)]) -> Result<u64> {
         let mut tx = self.begin_import().await?;
-        let n = write_adjacency(&mut tx, source, "", pairs).await?;
+        let n = write_adjacency(&mut tx, &self.actor, source, "", pairs).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -262,8 +263,8 @@ impl Store {
 
 /// Replaces the adjacency of `source` inside an open transaction, logged as one import; both
 /// directions are stored, self-pairs dropped. Rows go 300 to a statement.
-pub(crate) async fn write_adjacency(tx: &mut Tx, source: &str, file: &str, pairs: &[(i64, i64)]) -> Result<u64> {
-    let import_id = insert_import_log(tx, "adjacency", source, file, &now_text()).await?;
+pub(crate) async fn write_adjacency(tx: &mut Tx, actor: &Actor, source: &str, file: &str, pairs: &[(i64, i64)]) -> Result<u64> {
+    let import_id = insert_import_log(tx, actor, "adjacency", source, file, &now_text()).await?;
     let mut all: Vec<(i64, i64)> = pairs.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).filter(|(a, b)| a != b).collect();
     all.sort_unstable();
     all.dedup();
@@ -282,6 +283,6 @@ pub(crate) async fn write_adjacency(tx: &mut Tx, source: &str, file: &str, pairs
             q.execute(&mut **t).await?;
         }
     });
-    finish_import_log(tx, import_id, pairs.len() as u64, all.len() as u64, 0, 0, 0).await?;
+    finish_import_log(tx, actor, import_id, pairs.len() as u64, all.len() as u64, 0, 0, 0).await?;
     Ok(all.len() as u64)
 }

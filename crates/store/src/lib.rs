@@ -9,9 +9,13 @@
 //! triggers move an old value into `observation_history`); every import runs in one
 //! transaction and leaves either all of its changes or none.
 
+mod accounts;
+mod audit;
 mod boundaries;
+mod campaigns;
 mod catalogue;
 mod observations;
+mod pending;
 mod units;
 
 use std::str::FromStr;
@@ -21,9 +25,16 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use accounts::{Credentials, InviteUse, StoredOrganisation, StoredRole, StoredSession, StoredUser};
+pub use audit::{Actor, AuditCursor, AuditEntry, AuditFilter, AuditRow, RevertConflict, RevertOutcome};
 pub use boundaries::{BoundaryCounts, NewBoundary, StoredBoundary};
+pub use campaigns::{
+    CAMPAIGN_SOURCE, CampaignUnitStatus, FieldValue, NewCampaignRow, PendingRow, Publication, SavedSubmission, StoredCampaign, StoredForm,
+    StoredSubmission, SubmissionState,
+};
 pub use catalogue::{CATALOGUE_REF_SYSTEMS, CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
 pub use observations::{Change, ChangeCursor, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport, StoredVariable};
+pub use pending::PendingVersion;
 pub use units::{CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt, UnitCode};
 
 /// Runs `$body` with `$p` bound to the concrete SQLite or PostgreSQL pool (or transaction):
@@ -67,6 +78,10 @@ pub enum StoreError {
     OlderState { state: String, newest: String },
     #[error("{0}")]
     Invalid(String),
+    /// A state change another person made first (two verifiers acting on one submission):
+    /// nothing was written; reload and look again.
+    #[error("conflict: {0}")]
+    Conflict(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -169,6 +184,8 @@ pub struct Store {
     pub(crate) backend: Backend<SqlitePool, PgPool>,
     /// Called when an import has to wait for another one to end (PostgreSQL).
     import_wait: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+    /// Who this handle writes as ([`Store::acting_as`]); `unknown` by default.
+    actor: std::sync::Arc<Actor>,
 }
 
 /// The advisory lock every import transaction takes on PostgreSQL (with the schema's hash as
@@ -184,12 +201,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_indicators_groups.sql")),
     (3, include_str!("../migrations/sqlite/0003_boundaries.sql")),
     (4, include_str!("../migrations/sqlite/0004_changes_keyset.sql")),
+    (5, include_str!("../migrations/sqlite/0005_people_audit_forms.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, include_str!("../migrations/postgres/0002_indicators_groups.sql")),
     (3, include_str!("../migrations/postgres/0003_boundaries.sql")),
     (4, include_str!("../migrations/postgres/0004_changes_keyset.sql")),
+    (5, include_str!("../migrations/postgres/0005_people_audit_forms.sql")),
 ];
 
 impl std::fmt::Debug for Store {
@@ -231,7 +250,7 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(|source| StoreError::Open { url: redact_url(url), source })?;
-            Store { backend: Backend::Sqlite(pool), import_wait: None }
+            Store { backend: Backend::Sqlite(pool), import_wait: None, actor: std::sync::Arc::new(Actor::unknown()) }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { url: redact_url(url), source })?;
             Self::open_postgres(url, opts, options.acquire_timeout).await?
@@ -289,7 +308,7 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { url: redact_url(url), source })?;
-        Ok(Store { backend: Backend::Postgres(pool), import_wait: None })
+        Ok(Store { backend: Backend::Postgres(pool), import_wait: None, actor: std::sync::Arc::new(Actor::unknown()) })
     }
 
     /// Calls `f` whenever an import has to wait for another import to end first (PostgreSQL:

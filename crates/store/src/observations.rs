@@ -118,6 +118,8 @@ pub struct ImportInfo {
     pub started_at: String,
     pub finished_at: String,
     pub counts: ImportCounts,
+    /// Who ran it (`cli:ola`, `user:jan`…); `None` for imports before the audit log.
+    pub actor: Option<String>,
 }
 
 /// Rows per INSERT statement: 5 parameters each stays far below SQLite's 32 766 and
@@ -134,6 +136,7 @@ pub struct ObservationImport {
     tx: Option<Tx>,
     inflight: Option<tokio::task::JoinHandle<(Tx, Result<u64>)>>,
     id: i64,
+    actor: std::sync::Arc<crate::Actor>,
     affected: u64,
     statements: HashMap<usize, std::sync::Arc<str>>,
     variables: std::collections::BTreeSet<i64>,
@@ -144,11 +147,12 @@ impl Store {
     /// becomes visible only if the import commits).
     pub async fn begin_observation_import(&self, source: &str, file: &str) -> Result<ObservationImport> {
         let mut tx = self.begin_import().await?;
-        let id = insert_import_log(&mut tx, "observations", source, file, &now_text()).await?;
+        let id = insert_import_log(&mut tx, &self.actor, "observations", source, file, &now_text()).await?;
         Ok(ObservationImport {
             tx: Some(tx),
             inflight: None,
             id,
+            actor: self.actor.clone(),
             affected: 0,
             statements: HashMap::new(),
             variables: std::collections::BTreeSet::new(),
@@ -309,7 +313,7 @@ impl Store {
     /// The import log, newest first.
     pub async fn imports(&self, limit: i64) -> Result<Vec<ImportInfo>> {
         let sql = "SELECT id, kind, source, file, started_at, finished_at, rows_read, inserted, changed, \
-                   unchanged, rejected FROM import_log ORDER BY id DESC LIMIT $1";
+                   unchanged, rejected, actor FROM import_log ORDER BY id DESC LIMIT $1";
         let rows = dispatch!(&self.backend, p => {
             sqlx::query(sql).bind(limit).fetch_all(p).await?
                 .into_iter()
@@ -330,6 +334,7 @@ impl Store {
                             unchanged: n("unchanged")?,
                             rejected: n("rejected")?,
                         },
+                        actor: r.try_get("actor")?,
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
@@ -496,7 +501,7 @@ impl ObservationImport {
         let Some(mut tx) = self.tx.take() else {
             return Err(StoreError::Invalid("the import's transaction is gone".to_owned()));
         };
-        finish_import_log(&mut tx, self.id, read, inserted, changed, unchanged, rejected).await?;
+        finish_import_log(&mut tx, &self.actor, self.id, read, inserted, changed, unchanged, rejected).await?;
         for v in &self.variables {
             dispatch!(&mut tx, t => {
                 sqlx::query("INSERT INTO import_variable (import_id, variable_id) VALUES ($1, $2)")
@@ -522,7 +527,7 @@ impl ObservationImport {
 /// `?` ones, because sqlx resolves each named SQLite parameter through
 /// `sqlite3_bind_parameter_name`, a linear walk — quadratic over 5000 parameters, and 90 %
 /// of the import's time when measured.
-fn upsert_sql(rows: usize, import_id: i64, numbered: bool) -> String {
+pub(crate) fn upsert_sql(rows: usize, import_id: i64, numbered: bool) -> String {
     let mut sql = String::with_capacity(120 + rows * 32 + 300);
     sql.push_str("INSERT INTO observation (variable_id, unit_id, year, value, flag, import_id) VALUES ");
     for i in 0..rows {

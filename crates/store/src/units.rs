@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use model::{Date, TerytCode, UnitKind};
 use sqlx::Row;
 
-use crate::{ObservationImport, Result, Store, StoreError, Tx, date_text, dispatch, now_text, parse_date_col};
+use crate::{Actor, ObservationImport, Result, Store, StoreError, Tx, date_text, dispatch, now_text, parse_date_col};
 
 /// A unit as stored, with its current (or last) code and name.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,7 +283,7 @@ impl Store {
         }
         let mut tx = self.begin_import().await?;
         let started = now_text();
-        let import_id = insert_import_log(&mut tx, "units", "teryt", &plan.file, &started).await?;
+        let import_id = insert_import_log(&mut tx, &self.actor, "units", "teryt", &plan.file, &started).await?;
         let seen: Option<i64> = dispatch!(&mut tx, t => sqlx::query_scalar("SELECT import_id FROM territory_state WHERE state_date = $1")
             .bind(&state).fetch_optional(&mut **t).await?);
         let already_imported = seen.is_some();
@@ -357,7 +357,7 @@ impl Store {
 
         let changed = outcome.closed + outcome.code_changes + outcome.renamed;
         let unchanged = plan.rows_read.saturating_sub(outcome.created + changed);
-        finish_import_log(&mut tx, import_id, plan.rows_read, outcome.created, changed, unchanged, 0).await?;
+        finish_import_log(&mut tx, &self.actor, import_id, plan.rows_read, outcome.created, changed, unchanged, 0).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -408,20 +408,37 @@ impl ObservationImport {
     }
 }
 
-pub(crate) async fn insert_import_log(tx: &mut Tx, kind: &str, source: &str, file: &str, started: &str) -> Result<i64> {
-    let sql = "INSERT INTO import_log (kind, source, file, started_at, finished_at) VALUES ($1, $2, $3, $4, $4) RETURNING id";
+/// Starts the import log entry of an import run by `actor` (visible only if the import commits).
+pub(crate) async fn insert_import_log(tx: &mut Tx, actor: &Actor, kind: &str, source: &str, file: &str, started: &str) -> Result<i64> {
+    let sql = "INSERT INTO import_log (kind, source, file, started_at, finished_at, actor) VALUES ($1, $2, $3, $4, $4, $5) RETURNING id";
     let id: i64 = dispatch!(tx, t => sqlx::query_scalar(sql)
-        .bind(kind).bind(source).bind(file).bind(started).fetch_one(&mut **t).await?);
+        .bind(kind).bind(source).bind(file).bind(started).bind(crate::audit::actor_name(actor)).fetch_one(&mut **t).await?);
     Ok(id)
 }
 
-pub(crate) async fn finish_import_log(tx: &mut Tx, id: i64, read: u64, inserted: u64, changed: u64, unchanged: u64, rejected: u64) -> Result<()> {
+/// Ends the import log entry with its counts and appends the import's `import` audit row, in
+/// the import's transaction: a rolled-back import leaves neither.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn finish_import_log(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    read: u64,
+    inserted: u64,
+    changed: u64,
+    unchanged: u64,
+    rejected: u64,
+) -> Result<()> {
     let sql = "UPDATE import_log SET finished_at = $1, rows_read = $2, inserted = $3, changed = $4, \
-               unchanged = $5, rejected = $6 WHERE id = $7";
+               unchanged = $5, rejected = $6 WHERE id = $7 RETURNING kind, source, file";
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    dispatch!(tx, t => { sqlx::query(sql)
-        .bind(now_text()).bind(n(read)).bind(n(inserted)).bind(n(changed)).bind(n(unchanged)).bind(n(rejected)).bind(id)
-        .execute(&mut **t).await?; });
+    let now = now_text();
+    let (kind, source, file): (String, String, Option<String>) = dispatch!(&mut *tx, t => sqlx::query_as(sql)
+        .bind(&now).bind(n(read)).bind(n(inserted)).bind(n(changed)).bind(n(unchanged)).bind(n(rejected)).bind(id)
+        .fetch_one(&mut **t).await?);
+    let counts = crate::ImportCounts { import_id: id, read, inserted, changed, unchanged, rejected };
+    let entry = crate::audit::import_entry(id, &kind, &source, file.as_deref(), &counts);
+    crate::audit::append_tx(tx, actor, &now, &entry).await?;
     Ok(())
 }
 

@@ -408,6 +408,15 @@ pub async fn render(
                         l.count(extra.len(), ["jednostka", "jednostki", "jednostek"], ["unit", "units"])
                     ));
                 }
+                Err(e @ app::AppError::NoCustomGroup { .. }) => problems.push(Problem {
+                    field: "grupa",
+                    message: format!(
+                        "{} {}: {}",
+                        l.t("Tej grupy nie da się utworzyć dla", "This group cannot be formed for"),
+                        c.codes[u].as_str(),
+                        l.describe(&e)
+                    ),
+                }),
                 Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => problems.push(Problem {
                     field: "grupa",
                     message: format!(

@@ -236,6 +236,9 @@ impl ApiError {
     fn app(parameter: &str, e: app::AppError) -> ApiError {
         match e {
             app::AppError::NotFound(m) => ApiError::not_found(parameter, m),
+            e @ (app::AppError::NoCustomGroup { .. } | app::AppError::NoCatalogue) => {
+                ApiError::not_found(parameter, crate::i18n::L { en: true }.describe(&e))
+            }
             app::AppError::Invalid(m) => ApiError::bad(parameter, m),
             app::AppError::Busy => ApiError::busy(),
             e => ApiError::server(e),

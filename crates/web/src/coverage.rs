@@ -23,12 +23,12 @@ pub async fn render(store: &app::Store, portal: Option<&Portal>, l: L) -> Result
     let title = l.t("Pokrycie danych", "Data coverage").to_owned();
     let cov = match app::coverage(store, portal.map(|p| p.c.clone())).await {
         Ok(c) => c,
-        Err(app::AppError::NotFound(_)) => {
+        Err(e @ (app::AppError::NotFound(_) | app::AppError::NoCatalogue)) => {
             let body = html! {
                 h1 { (title) }
-                p.box role="status" { (l.t("Nie ma jeszcze katalogu wskaźników: zaimportuj go (miernik import indicators catalogue/indicators.toml), a potem dane.",
-                                           "There is no indicator catalogue yet: import it (miernik import indicators catalogue/indicators.toml), then the data.")) }
+                p.box role="status" { (l.describe(&app::AppError::NoCatalogue)) }
             };
+            tracing::debug!("coverage: {e}");
             return Ok((title, body));
         }
         Err(e) => return Err(PageError::from(e)),

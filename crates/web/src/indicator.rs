@@ -115,6 +115,7 @@ pub async fn render(
             Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => {
                 Some(Err(crate::unit::no_group_words(l, c, u, y, &group_name).unwrap_or(why)))
             }
+            Err(e @ app::AppError::NoCustomGroup { .. }) => Some(Err(l.describe(&e))),
             Err(e) => return Err(PageError::from(e)),
         },
         None => None,

@@ -8,7 +8,6 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use model::UnitKind;
 
 use crate::cache::{CachedPage, Sharing};
 use crate::i18n::{L, switch_language};
@@ -127,6 +126,8 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                         p { (l.t("Miernik — otwarte oprogramowanie do monitorowania usług publicznych jednostek samorządu terytorialnego.",
                                  "Miernik — open-source monitoring of the public services of Polish local governments.")) }
                         p { a href=(l.href("/pokrycie")) { (l.t("Pokrycie danych: które wskaźniki mają wartości i czego brakuje", "Data coverage: which indicators have values and what is missing")) } }
+                        // The frame is the same for every reader (pages are cached): one static link.
+                        p { a href=(l.href("/logowanie")) { (l.t("Zaloguj się (dla osób wprowadzających dane)", "Log in (for people who enter data)")) } " · " a href=(l.href("/konto")) { (l.t("Moje konto", "My account")) } }
                     }
                 }
             }
@@ -214,19 +215,5 @@ pub fn favicon_ico() -> Vec<u8> {
     out
 }
 
-/// How a person names a unit: TERC writes powiaty without the word "powiat" and
-/// województwa in capitals.
-pub fn display_name(l: L, name: &str, kind: UnitKind) -> String {
-    match kind {
-        UnitKind::Wojewodztwo => format!("{} {}", l.t("województwo", "voivodeship"), name.to_lowercase()),
-        UnitKind::Powiat => format!("{} {name}", l.t("powiat", "county")),
-        _ => name.to_owned(),
-    }
-}
-
-/// The same, capitalised for a heading.
-pub fn heading_name(l: L, name: &str, kind: UnitKind) -> String {
-    let n = display_name(l, name, kind);
-    let mut chars = n.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
+// How a person names a unit, plain and capitalised for a heading (the report uses them too).
+pub use compose::words::{display_name, heading_name};

@@ -4,13 +4,18 @@
 //! ETag / Last-Modified / 304 and gzip ([`cache`]); unknown units and indicators get a 404
 //! page, bad parameters a 400 page, and no input a browser can send gives a 500.
 
+mod admin;
 mod analysis;
 pub mod api;
 mod area;
+mod audit_page;
+pub mod auth;
 pub mod cache;
+mod campaign;
 mod common;
 mod coverage;
 pub mod download;
+pub mod error;
 pub mod groups;
 mod home;
 pub mod i18n;
@@ -54,7 +59,10 @@ impl From<app::AppError> for PageError {
     fn from(e: app::AppError) -> PageError {
         match e {
             app::AppError::Busy => PageError::Busy,
-            e => PageError::from(e),
+            app::AppError::NotFound(_) | app::AppError::NoCatalogue => PageError::NotFound,
+            app::AppError::Invalid(why) => PageError::BadRequest(why),
+            app::AppError::NoCustomGroup { code } => PageError::BadRequest(format!("grupa=custom:{code}")),
+            e => PageError::Server(e.to_string()),
         }
     }
 }
@@ -79,6 +87,9 @@ pub struct AppState {
     live: Arc<app::LiveSnapshot>,
     /// What the pages read, for the snapshot version it was built from.
     portal: tokio::sync::Mutex<Option<Arc<Portal>>>,
+    /// The portal over the private view (unpublished values), for the unit cards of those
+    /// allowed to see them ([`unit::private_card`]).
+    private_portal: tokio::sync::Mutex<Option<Arc<Portal>>>,
     cache: PageCache,
     /// The most cells one data query may span.
     max_cells: usize,
@@ -137,6 +148,7 @@ impl AppState {
             demo,
             live,
             portal: tokio::sync::Mutex::new(None),
+            private_portal: tokio::sync::Mutex::new(None),
             cache: PageCache::default(),
             max_cells,
             starting: std::sync::atomic::AtomicBool::new(false),
@@ -194,6 +206,10 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/favicon.svg", get(favicon_svg))
         .route("/static/{file}", get(layout::static_file))
         .nest("/api/v1", api::routes())
+        .merge(auth::routes())
+        .merge(admin::routes())
+        .merge(audit_page::routes())
+        .merge(campaign::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), while_starting))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
@@ -278,6 +294,9 @@ async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
 /// Keeps `live` in step with the database: builds it now, then every `every` rebuilds it
 /// if the import log has moved (an import by this or any other process). A failed build
 /// is logged and the previous snapshot stays in service.
+/// How often the server publishes approved answers whose day has come.
+const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn watch_snapshot(store: app::Store, live: Arc<app::LiveSnapshot>, every: std::time::Duration) {
     watch(store, live, None, every).await
 }
@@ -295,7 +314,20 @@ async fn watch_from(
     every: std::time::Duration,
     mut ready: Option<String>,
 ) {
+    // Approved questionnaire answers whose publication day has come become observations here
+    // (as `system`; on several nodes the store lets exactly one of them publish each answer),
+    // checked at start and then once a minute; the import then moves the snapshot as any does.
+    let publisher = store.acting_as(app::audit::Actor::system());
+    let mut published_at: Option<std::time::Instant> = None;
     loop {
+        if published_at.is_none_or(|t| t.elapsed() >= PUBLISH_EVERY) {
+            published_at = Some(std::time::Instant::now());
+            match app::campaigns::publish_due(&publisher, app::campaigns::today()).await {
+                Ok(imports) if !imports.is_empty() => tracing::info!(?imports, "approved questionnaire answers published"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("questionnaire answers not published: {e}"),
+            }
+        }
         match live.refresh_if_changed(&store).await {
             Ok(Some(v)) => {
                 tracing::info!(version = v, "indicator snapshot rebuilt");
@@ -315,8 +347,15 @@ async fn watch_from(
             }
             Ok(None) => {}
             // No catalogue or no data yet is normal for a fresh database.
-            Err(app::AppError::NotFound(why)) => tracing::debug!("no indicator snapshot yet: {why}"),
+            Err(why @ (app::AppError::NotFound(_) | app::AppError::NoCatalogue)) => tracing::debug!("no indicator snapshot yet: {why}"),
             Err(e) => tracing::warn!("indicator snapshot not rebuilt: {e}"),
+        }
+        // The private view (approved, unpublished values): over a new public snapshot, and when
+        // the pending version moves (an approval or publication here or on another node).
+        match live.refresh_private_if_changed(&store).await {
+            Ok(true) => tracing::debug!("private view rebuilt"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!("private view not rebuilt: {e}"),
         }
         if let Some(addr) = ready.take() {
             if let Some(s) = &state {
@@ -561,11 +600,19 @@ async fn suggestions(State(state): State<Arc<AppState>>, uri: Uri, q: Result<Que
 
 async fn unit_page(
     State(state): State<Arc<AppState>>,
+    ctx: auth::Ctx,
     uri: Uri,
     headers: HeaderMap,
     code: Result<Path<String>, PathRejection>,
     query: Result<Query<unit::UnitQuery>, QueryRejection>,
 ) -> Response {
+    // Those allowed to read the unit's unpublished values get the private view's card.
+    if let (Ok(Path(c)), Ok(Query(q))) = (&code, &query)
+        && let Ok(c) = TerytCode::parse_lenient(c)
+        && let Some(r) = unit::private_card(&state, &ctx, &c, q, &groups::from_headers(&headers)).await
+    {
+        return r;
+    }
     let portal = state.portal().await;
     if let Some(r) = cached(&state, portal.as_deref(), &uri, &headers) {
         return r;

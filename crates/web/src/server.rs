@@ -198,7 +198,7 @@ pub async fn run(listener: TcpListener, router: Router, limits: Limits, shutdown
     let open = Arc::new(tokio::sync::Notify::new());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -221,7 +221,12 @@ pub async fn run(listener: TcpListener, router: Router, limits: Limits, shutdown
         };
         let last = Arc::new(AtomicU64::new(0));
         let io = Watched { inner: stream, last: last.clone(), start: Instant::now() };
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let inner = hyper_util::service::TowerToHyperService::new(router.clone());
+        // The peer's address travels with each request (`ConnectInfo`, read by `auth::Ctx`).
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            hyper::service::Service::call(&inner, req)
+        });
         let mut closing = closing_rx.clone();
         let limits = limits.clone();
         let open = open.clone();

@@ -6,12 +6,19 @@ use app::{Computed, GroupStats, NearestSpec, PeerGroup, Position, Store, Trend, 
 use maud::{Markup, PreEscaped, html};
 use model::UnitKind;
 
-use crate::PageError;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::auth::Ctx;
 use crate::common::{GROUPS, group_canonical, group_param, indicator_name, measure_after, position_cell, q, typology_words, value_text};
+use crate::error::WebError;
 use crate::groups::BrowserGroup;
 use crate::i18n::L;
 use crate::layout::{display_name, heading_name};
 use crate::portal::Portal;
+use crate::{AppState, PageError};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct UnitQuery {
@@ -36,6 +43,83 @@ pub async fn render(
     card: &UnitCard,
     query: &UnitQuery,
     mine: &[BrowserGroup],
+) -> Result<(String, Markup), PageError> {
+    render_marked(store, portal, l, card, query, mine, None).await
+}
+
+/// The unit's approved but unpublished values in the private view (`app::Private`): which
+/// of the card's cells to mark "niepublikowane / unpublished".
+#[derive(Clone, Copy)]
+pub(crate) struct Marks<'a> {
+    pub private: &'a app::Private,
+    pub unit: usize,
+}
+
+impl Marks<'_> {
+    fn cell(self, i: usize, y: usize) -> bool {
+        self.private.cell_marked(i, self.unit, y)
+    }
+
+    fn input(self, v: usize, y: usize) -> bool {
+        self.private.input_marked(v, self.unit, y)
+    }
+}
+
+/// For a reader allowed to read this unit's unpublished values (`Action::ReadUnpublished`:
+/// any role on the unit, an analyst of it, an administrator) when the private view holds
+/// values of it that differ from the public ones: the card of the private view, marked,
+/// `private, no-store`, never in the page cache. `None` for everyone else: the public card.
+pub(crate) async fn private_card(state: &AppState, ctx: &Ctx, code: &model::TerytCode, query: &UnitQuery, mine: &[BrowserGroup]) -> Option<Response> {
+    let user = ctx.user.as_ref()?;
+    let private = state.live.private()?;
+    let c = private.computed();
+    let ui = c.unit_index(code.as_str())?;
+    if !private.is_marked(ui) || !user.can(app::accounts::Action::ReadUnpublished, c.unit_ids[ui]) {
+        return None;
+    }
+    let portal = state.private_portal(&private).await?;
+    let card = match app::unit_card(&state.store, code, crate::today()).await {
+        Ok(card) => card,
+        Err(e) => return Some(ctx.error(WebError::from(e))),
+    };
+    let marks = Marks { private: &private, unit: ui };
+    Some(match render_marked(&state.store, Some(&portal), ctx.lang, &card, query, mine, Some(marks)).await {
+        Ok((title, body)) => ctx.page(StatusCode::OK, &title, body),
+        Err(e) => ctx.error(WebError::from(e)),
+    })
+}
+
+impl AppState {
+    /// The portal over the private view (no maps: the card draws none), built once per view
+    /// and kept apart from the public one.
+    async fn private_portal(&self, private: &Arc<app::Private>) -> Option<Arc<Portal>> {
+        let mut slot = self.private_portal.lock().await;
+        if let Some(p) = slot.as_ref().filter(|p| Arc::ptr_eq(&p.c, private.computed())) {
+            return Some(p.clone());
+        }
+        let (c, version) = (private.computed().clone(), private.public_version());
+        let built = Arc::new(tokio::task::spawn_blocking(move || Portal::new(version, c, &[])).await.ok()?);
+        *slot = Some(built.clone());
+        Some(built)
+    }
+}
+
+/// The word a marked value carries: text, not colour alone.
+fn unpublished(l: L) -> Markup {
+    html! { " " span.tag.unpublished { (l.t("niepublikowane", "unpublished")) } }
+}
+
+/// [`render`], and with `marks` the card of the private view (the portal over it) with every
+/// value that differs from the public one marked and a note at the top saying so. Such a
+/// card is for the reader allowed to see it only: never the shared page cache.
+pub(crate) async fn render_marked(
+    store: &Store,
+    portal: Option<&Portal>,
+    l: L,
+    card: &UnitCard,
+    query: &UnitQuery,
+    mine: &[BrowserGroup],
+    marks: Option<Marks<'_>>,
 ) -> Result<(String, Markup), PageError> {
     let u = &card.unit;
     let title = heading_name(l, &u.name, u.kind);
@@ -74,8 +158,11 @@ pub async fn render(
     // population) is compared with nothing, and the card says why.
     let (group, group_note, no_group) = match app::peer_group(store, c, ui, y, &asked, &spec).await {
         Ok(g) => (g, None, None),
-        Err(app::AppError::NotFound(why)) | Err(app::AppError::Invalid(why)) => {
-            let why = no_group_words(l, c, ui, y, &asked).unwrap_or(why);
+        Err(e @ (app::AppError::NotFound(_) | app::AppError::Invalid(_) | app::AppError::NoCustomGroup { .. })) => {
+            let why = no_group_words(l, c, ui, y, &asked).unwrap_or_else(|| match e {
+                app::AppError::NotFound(why) | app::AppError::Invalid(why) => why,
+                e => l.describe(&e),
+            });
             match app::peer_group(store, c, ui, y, "typology", &spec).await {
                 Ok(g) => (g, Some(why), None),
                 Err(app::AppError::NotFound(_)) | Err(app::AppError::Invalid(_)) => {
@@ -144,8 +231,9 @@ pub async fn render(
     let code = u.code.as_str();
     let body = html! {
         h1 { (title) }
+        @if let Some(m) = marks { (unpublished_note(l, c, m)) }
         (identity)
-        (facts(l, p, ui, y))
+        (facts(l, p, ui, y, marks))
         form.controls method="get" action={ "/jst/" (code) } aria-label=(l.t("Wybór grupy porównawczej i roku", "Choose the peer group and year")) {
             @if l.en { input type="hidden" name="lang" value="en"; }
             label for="grupa" { (l.t("Porównaj z", "Compare with"))
@@ -194,7 +282,7 @@ pub async fn render(
         @if !year_given && row_year.iter().any(|&ry| ry != y) {
             p.small.muted { (l.t("Wskaźniki bez danych za ", "Indicators without data for ")) (year) (l.t(" pokazują ostatni rok, za który są dane (rok podany przy wartości).", " show the latest year with data (the year is given by the value).")) }
         }
-        @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link)) }
+        @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link, marks)) }
         @let context: Vec<usize> = p.areas.iter().flat_map(|a| a.indicators()).filter(|&i| c.definitions[i].kind == "context" && s.indicator(i).applies[ui]).collect();
         @let sections: Vec<Section> = std::iter::once(("kontekst".to_owned(), vec![(l.t("Wskaźniki kontekstowe", "Context indicators").to_owned(), context)]))
             .chain(p.areas.iter().map(|a| (a.code.clone(), a.services.iter().map(|sv| (l.t(&sv.pl, &sv.en).to_owned(), sv.indicators.iter().copied().filter(|&i| c.definitions[i].kind != "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>())).filter(|(_, v)| !v.is_empty()).collect())))
@@ -218,7 +306,7 @@ pub async fn render(
             }
             @if everything || open_one.as_deref() == Some(section.as_str()) {
                 @for (k, (service, list)) in services.iter().enumerate() {
-                    (indicator_table(l, c, ui, y, &row_year, &by_indicator, &link, &format!("s{si}-{k}"), list, service))
+                    (indicator_table(l, c, ui, y, &row_year, &by_indicator, &link, &format!("s{si}-{k}"), list, service, marks))
                 }
             } @else {
                 @let all: Vec<usize> = services.iter().flat_map(|(_, v)| v.iter().copied()).collect();
@@ -282,27 +370,66 @@ fn identity(l: L, card: &UnitCard) -> Markup {
     }
 }
 
+/// The note at the top of a card with unpublished values: what they are, who sees them, and
+/// the inputs themselves.
+fn unpublished_note(l: L, c: &Computed, m: Marks<'_>) -> Markup {
+    let s = &c.snapshot;
+    let overlay = m.private.unit(m.unit);
+    let inputs: Vec<(usize, usize)> = overlay.map(|o| o.inputs.iter().copied().collect()).unwrap_or_default();
+    let cells = overlay.map_or(0, |o| o.cells.len());
+    html! {
+        section.box.unpublished-note role="note" aria-labelledby="niepublikowane" {
+            h2 id="niepublikowane" { (l.t("Wartości niepublikowane", "Unpublished values")) }
+            p {
+                (l.t("Ta karta pokazuje zatwierdzone, ale jeszcze nieopublikowane dane z ankiety; każda wartość, którą zmieniają, jest oznaczona słowem „niepublikowane”. Widzisz je, bo masz uprawnienia do tej jednostki — publiczna karta, API i eksporty ich nie zawierają aż do dnia publikacji. Pozycje i statystyki grupy na tej karcie je uwzględniają.",
+                     "This card shows approved but not yet published questionnaire data; every value they change is marked “unpublished”. You see them because you have rights to this unit — the public card, the API and the exports do not contain them until the publication date. Positions and group statistics on this card include them."))
+                " " (l.t("Zmienione wartości wskaźników: ", "Indicator values changed: ")) (cells) "."
+            }
+            @if !inputs.is_empty() {
+                ul.small {
+                    @for (v, y) in inputs {
+                        @if let (Some(info), Some(x)) = (c.variables.get(v), s.variable(v, m.unit, y)) {
+                            li { (l.t(&info.name_pl, &info.name_en)) " " (s.first_year() + y as i32) ": " strong { (as_entered(l, x)) } " " (info.measure_unit) (unpublished(l)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A value as entered in a questionnaire: every decimal it has (up to six), none added.
+fn as_entered(l: L, x: f64) -> String {
+    let s = l.num(x, 6);
+    let point = if l.en { '.' } else { ',' };
+    if s.contains(point) { s.trim_end_matches('0').trim_end_matches(point).to_owned() } else { s }
+}
+
 /// Population, area, density and the typology group, as tiles.
-fn facts(l: L, p: &Portal, u: usize, y: usize) -> Markup {
+fn facts(l: L, p: &Portal, u: usize, y: usize, marks: Option<Marks<'_>>) -> Markup {
     let s = &p.c.snapshot;
     // The newest value up to the year, its year, and whether it is an estimate (an area carried
     // from another year's list is).
     let latest = |v: usize| {
         (0..=y).rev().find_map(|yy| {
             s.variable(v, u, yy)
-                .map(|x| (x, s.first_year() + yy as i32, p.c.flags.get(&(v as u32, u as u32, yy as u16)) == Some(&model::Flag::Estimated)))
+                .map(|x| (x, s.first_year() + yy as i32, p.c.flags.get(&(v as u32, u as u32, yy as u16)) == Some(&model::Flag::Estimated), yy))
         })
     };
+    let marked = |v: Option<usize>, yy: usize| v.zip(marks).is_some_and(|(v, m)| m.input(v, yy));
     let pop = p.population.and_then(latest);
     let area = p.area_km2.and_then(latest);
+    let pop_marked = pop.is_some_and(|(.., yy)| marked(p.population, yy));
+    let area_marked = area.is_some_and(|(.., yy)| marked(p.area_km2, yy));
+    let (pop, area) = (pop.map(|(x, yr, e, _)| (x, yr, e)), area.map(|(x, yr, e, _)| (x, yr, e)));
     let estimate = |e: bool| if e { l.t(", szacunek", ", estimate") } else { "" };
     let typology = typology_of(l, s, u, y);
     html! {
         ul.facts aria-label=(l.t("Podstawowe dane", "Basic facts")) {
-            @if let Some((v, yr, e)) = pop { li { (l.t("Ludność", "Population")) b { (l.num(v, 0)) } span.small.muted { (yr) (estimate(e)) } } }
-            @if let Some((v, yr, e)) = area { li { (l.t("Powierzchnia", "Area")) b { (l.num(v, 1)) " km²" } span.small.muted { (yr) (estimate(e)) } } }
+            @if let Some((v, yr, e)) = pop { li { (l.t("Ludność", "Population")) b { (l.num(v, 0)) } span.small.muted { (yr) (estimate(e)) } @if pop_marked { (unpublished(l)) } } }
+            @if let Some((v, yr, e)) = area { li { (l.t("Powierzchnia", "Area")) b { (l.num(v, 1)) " km²" } span.small.muted { (yr) (estimate(e)) } @if area_marked { (unpublished(l)) } } }
             @if let (Some((pv, py, pe)), Some((av, ay, ae))) = (pop, area) {
-                @if av > 0.0 && py == ay { li { (l.t("Gęstość zaludnienia", "Population density")) b { (l.num(pv / av, 0)) " " (l.t("os./km²", "per km²")) } span.small.muted { (py) (estimate(pe || ae)) } } }
+                @if av > 0.0 && py == ay { li { (l.t("Gęstość zaludnienia", "Population density")) b { (l.num(pv / av, 0)) " " (l.t("os./km²", "per km²")) } span.small.muted { (py) (estimate(pe || ae)) } @if pop_marked || area_marked { (unpublished(l)) } } }
             }
             @if let Some(t) = typology { li { (l.t("Grupa typologiczna", "Typology group")) b.small { (t) } } }
             @else if let Some(app::groups::NoGroup::NoPopulation { year }) = s.partition_index("typology").and_then(|t| app::groups::why_no_group(s, p.c.kinds[u], u, t, y)) {
@@ -397,9 +524,11 @@ fn trend_text(l: L, t: Trend) -> Markup {
 }
 
 /// Strengths and weaknesses: where to start an improvement plan.
-fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize) -> String) -> Markup {
+fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize) -> String, marks: Option<Marks<'_>>) -> Markup {
     // An empty list says why: no data to judge, a group that cannot judge, or nothing stands out.
     let s = &c.snapshot;
+    let dy = s.year_index(d.year);
+    let marked = |i: usize| marks.zip(dy).is_some_and(|(m, y)| m.cell(i, y));
     let judgeable_values = match (c.unit_index(&d.unit_code), s.year_index(d.year)) {
         (Some(u), Some(y)) => (0..s.indicator_count())
             .filter(|&i| s.indicator(i).applies[u] && s.indicator(i).polarity != model::Polarity::Neutral && s.value(i, u, y).is_some())
@@ -431,6 +560,7 @@ fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize
                             a href=(link(i)) { (if l.en { &f.name_en } else { &f.name_pl }) }
                             @let shown = l.num(f.value, f.decimals);
                             ": " strong { (shown) } " " (measure_after(l, c, i, &shown))
+                            @if marked(i) { (unpublished(l)) }
                             @if let Some(m) = f.group_median { span.small { " (" (l.t("mediana grupy", "group median")) " " (l.num(m, f.decimals)) ")" } }
                             br;
                             span.small {
@@ -468,6 +598,7 @@ fn indicator_table(
     id: &str,
     list: &[usize],
     caption: &str,
+    marks: Option<Marks<'_>>,
 ) -> Markup {
     let s = &c.snapshot;
     let years = s.years();
@@ -502,8 +633,11 @@ fn indicator_table(
                         @let series: Vec<Option<f64>> = (0..years.min(y + 1)).map(|yy| s.value(i, u, yy)).collect();
                         tr {
                             th scope="row" { a href=(link(i)) { (indicator_name(l, c, i)) } }
-                            td.num data-label=(l.t("Wartość", "Value")) { (text) @if ry != y { " " span.small.year { "(" (l.t("dane za", "data for")) " " (first + ry as i32) ")" } } @if value.is_some() { " " span.small.muted { (measure_after(l, c, i, &text)) } } }
-                            td.hide-phone data-label=(l.t("Trend", "Trend")) { (PreEscaped(viz::sparkline(&format!("sp-{id}-{i}"), &sparkline_title(l, &series, first, &fmt), &series))) }
+                            td.num data-label=(l.t("Wartość", "Value")) { (text) @if ry != y { " " span.small.year { "(" (l.t("dane za", "data for")) " " (first + ry as i32) ")" } } @if value.is_some() { " " span.small.muted { (measure_after(l, c, i, &text)) } } @if marks.is_some_and(|m| m.cell(i, ry)) { (unpublished(l)) } }
+                            td.hide-phone data-label=(l.t("Trend", "Trend")) {
+                                (PreEscaped(viz::sparkline(&format!("sp-{id}-{i}"), &sparkline_title(l, &series, first, &fmt), &series)))
+                                @if marks.is_some_and(|m| (0..series.len()).any(|yy| yy != ry && m.cell(i, yy))) { br; span.small { (l.t("trend z wartościami niepublikowanymi", "trend with unpublished values")) } }
+                            }
                             td data-label=(l.t("Pozycja w grupie", "Position in the group")) { (position_cell(l, &format!("qb-{id}-{i}"), polarity, &st, &pos, value, &fmt)) }
                             td.num data-label=(l.t("Mediana grupy", "Group median")) { (st.median.map(fmt).unwrap_or_else(|| "—".into())) }
                         }

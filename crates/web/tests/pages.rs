@@ -16,6 +16,7 @@ mod api;
 mod coverage;
 mod report_groups;
 mod security;
+mod snapshots_api;
 mod wording;
 
 /// One demo database file for the whole test binary (generating it takes seconds); each

@@ -1,0 +1,1047 @@
+//! Who may do what: every mutating route × every role × own/other unit, with the expected
+//! answer written down here from the contract's permission rules (not read back from the
+//! code); the reading routes that show unpublished or personal data; 403 pages in Polish and
+//! English; CSRF on every POST (nothing written without the token); session fixation and
+//! logout; login throttling per account and per address; IDOR through the campaign id.
+#![allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const TERC: &str = "WOJ;POW;GMI;RODZ;NAZWA;NAZWA_DOD;STAN_NA
+02;;;;DOLNOŚLĄSKIE;województwo;2026-01-01
+02;01;;;bolesławiecki;powiat;2026-01-01
+02;01;01;1;Bolesławiec;gmina miejska;2026-01-01
+02;01;02;2;Bolesławiec;gmina wiejska;2026-01-01
+02;01;03;2;Gromadka;gmina wiejska;2026-01-01
+";
+
+/// Unit A (the data-entry user's, the approver's, in the verifier's set), unit B (another
+/// data-entry user's; outside the verifier's set) and C (in the verifier's set too).
+const A: &str = "0201022";
+const B: &str = "0201032";
+const C: &str = "0201011";
+
+const CATALOGUE: &str = r#"version = "test"
+[[variable]]
+code = "uczniowie_sp"
+name_pl = "Uczniowie szkół podstawowych"
+[[variable]]
+code = "oddzialy_sp"
+name_pl = "Oddziały w szkołach podstawowych"
+[[indicator]]
+code = "EDU_T1"
+name_pl = "Uczniowie na oddział"
+name_en = "Pupils per class"
+area = "edukacja"
+service_pl = "Szkoły podstawowe"
+kind = "monitoring"
+dimension = "efficiency"
+polarity = "neutral"
+numerator = "uczniowie_sp"
+denominator = "oddzialy_sp"
+unit_pl = "uczniowie"
+decimals = 1
+applies_to = ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska"]
+definition_pl = "Uczniowie / oddziały"
+source = "test"
+"#;
+
+const FORM: &str = r#"[form]
+code = "szkoly"
+title_pl = "Szkoły podstawowe"
+title_en = "Primary schools"
+
+[[field]]
+variable = "uczniowie_sp"
+label_pl = "Uczniowie szkół podstawowych"
+label_en = "Primary school pupils"
+measure_unit = "osoby"
+required = true
+min = 0
+integer = true
+
+[[field]]
+variable = "oddzialy_sp"
+label_pl = "Oddziały"
+label_en = "Classes"
+measure_unit = "szt."
+required = true
+min = 0
+integer = true
+"#;
+
+const PASSWORD: &str = "hasło-testowe-123456";
+
+/// The roles of the matrix, in the order of its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    EntryA,
+    ApproverA,
+    VerifierA,
+    Analyst,
+    Admin,
+    EntryB,
+}
+
+const EVERYONE: [Who; 7] = [Who::Anonymous, Who::EntryA, Who::ApproverA, Who::VerifierA, Who::Analyst, Who::Admin, Who::EntryB];
+
+impl Who {
+    fn login(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::EntryA => Some("wprowadza_a"),
+            Who::ApproverA => Some("zatwierdza_a"),
+            Who::VerifierA => Some("weryfikuje_a"),
+            Who::Analyst => Some("analityk"),
+            Who::Admin => Some("admin"),
+            Who::EntryB => Some("wprowadza_b"),
+        }
+    }
+}
+
+/// The expected answer of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exp {
+    /// Done: 303 back to the page (post-redirect-get), and the change is in the database.
+    Ok,
+    /// Allowed to read: 200.
+    Read,
+    /// Signed in without the role: 403 with the Polish "no permission" page, nothing written.
+    No,
+    /// Not signed in: 303 to /logowanie?next=…, nothing written.
+    Login,
+}
+use Exp::{Login, No, Ok as Yes, Read};
+
+/// A cookie jar of one client: the session cookie (when signed in) and the form token.
+#[derive(Clone)]
+struct Client {
+    cookie: String,
+    csrf: String,
+}
+
+struct World {
+    router: axum::Router,
+    store: app::Store,
+    /// One client per role ([`EVERYONE`] order).
+    clients: Vec<Client>,
+    a: i64,
+    b: i64,
+}
+
+impl World {
+    fn client(&self, who: Who) -> &Client {
+        &self.clients[EVERYONE.iter().position(|w| *w == who).unwrap()]
+    }
+}
+
+async fn world() -> World {
+    let dir = Box::leak(Box::new(tempfile::tempdir().expect("temp dir")));
+    let store = app::Store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.expect("store");
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+    app::import_units(&store, &file("terc.csv", TERC)).await.expect("TERC");
+    app::import_indicators(&store, &file("k.toml", CATALOGUE)).await.expect("catalogue");
+    let mut obs = String::from("unit,variable,year,value\n");
+    for (unit, pupils, classes) in [(C, 1000, 40), (A, 1100, 44), (B, 1200, 48)] {
+        obs.push_str(&format!("{unit},uczniowie_sp,2023,{pupils}\n{unit},oddzialy_sp,2023,{classes}\n"));
+    }
+    app::import_observations(&store, &file("o.csv", &obs), &app::ObsImportOptions::default(), &|_, _| {}).await.expect("observations");
+    let actor = store.actor().clone();
+    app::campaigns::add_form(&store, &actor, FORM, "szkoly.toml").await.expect("form");
+    use app::accounts::Role;
+    for (who, role, units) in [
+        (Who::EntryA, Role::DataEntry, vec![A]),
+        (Who::ApproverA, Role::Approver, vec![A]),
+        (Who::VerifierA, Role::Verifier, vec![A, C]),
+        (Who::Analyst, Role::Analyst, vec!["*"]),
+        (Who::Admin, Role::Admin, vec!["*"]),
+        (Who::EntryB, Role::DataEntry, vec![B]),
+    ] {
+        let login = who.login().unwrap();
+        app::accounts::add_user(&store, &actor, login, login, None).await.expect("user");
+        let units: Vec<String> = units.into_iter().map(str::to_owned).collect();
+        app::accounts::grant(&store, &actor, login, role, &units).await.expect("grant");
+        app::accounts::set_password(&store, &actor, login, PASSWORD).await.expect("password");
+    }
+    let live = Arc::new(app::LiveSnapshot::new());
+    live.refresh(&store).await.expect("snapshot");
+    let router = web::router_with(store.clone(), false, live);
+    let unit = |code: &str| {
+        let store = store.clone();
+        let code = code.to_owned();
+        async move { store.unit_id_for_code(&model::TerytCode::parse(&code).unwrap()).await.unwrap().unwrap() }
+    };
+    let (a, b) = (unit(A).await, unit(B).await);
+    let mut w = World { router, store, clients: Vec::new(), a, b };
+    for who in EVERYONE {
+        let c = match who.login() {
+            None => anonymous(&w).await,
+            Some(login) => sign_in(&w, login, "127.0.0.1").await,
+        };
+        w.clients.push(c);
+    }
+    w
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn location(&self) -> String {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    }
+
+    /// The value a `Set-Cookie` of this answer gives `name`.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.to_owned())
+    }
+}
+
+async fn send(router: &axum::Router, mut req: Request<Body>, from: &str) -> Answer {
+    let addr: SocketAddr = format!("{from}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(addr));
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes().to_vec();
+    Answer { status, headers, body }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// A public reader with the login page's double-submit form token.
+async fn anonymous(w: &World) -> Client {
+    let page = send(&w.router, Request::get("/logowanie").body(Body::empty()).unwrap(), "127.0.0.1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let token = page.set_cookie("miernik_csrf").expect("the login page gives a form token");
+    Client { cookie: format!("miernik_csrf={token}"), csrf: token }
+}
+
+async fn try_login(w: &World, login: &str, password: &str, from: &str, lang_en: bool) -> Answer {
+    let anon = anonymous(w).await;
+    let uri = if lang_en { "/logowanie?lang=en" } else { "/logowanie" };
+    let req = Request::post(uri)
+        .header(header::COOKIE, &anon.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form_body(&[("csrf", &anon.csrf), ("login", login), ("haslo", password)])))
+        .unwrap();
+    send(&w.router, req, from).await
+}
+
+/// Signs in through the login page; the session cookie and the session's form token (read
+/// from the logout form of /konto).
+async fn sign_in(w: &World, login: &str, from: &str) -> Client {
+    let res = try_login(w, login, PASSWORD, from, false).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "login of {login}: {}", res.text());
+    let token = res.set_cookie("miernik_sesja").expect("a session cookie");
+    let cookie = format!("miernik_sesja={token}");
+    let konto = send(&w.router, Request::get("/konto").header(header::COOKIE, &cookie).body(Body::empty()).unwrap(), from).await;
+    assert_eq!(konto.status, StatusCode::OK);
+    let html = konto.text();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a csrf field on /konto").to_owned();
+    Client { cookie, csrf }
+}
+
+async fn get(w: &World, c: &Client, uri: &str) -> Answer {
+    send(&w.router, Request::get(uri).header(header::COOKIE, &c.cookie).body(Body::empty()).unwrap(), "127.0.0.1").await
+}
+
+/// A POST as `c`: `csrf` None sends the client's own token, Some(t) sends `t` ("" = none).
+async fn post_form(w: &World, c: &Client, uri: &str, csrf: Option<&str>, fields: &[(&str, &str)]) -> Answer {
+    let mut all: Vec<(&str, &str)> = Vec::new();
+    match csrf {
+        None => all.push(("csrf", &c.csrf)),
+        Some("") => {}
+        Some(t) => all.push(("csrf", t)),
+    }
+    all.extend_from_slice(fields);
+    let req = Request::post(uri)
+        .header(header::COOKIE, &c.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form_body(&all)))
+        .unwrap();
+    send(&w.router, req, "127.0.0.1").await
+}
+
+async fn post_multipart(w: &World, c: &Client, uri: &str, csrf: Option<&str>, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Answer {
+    let boundary = "----miernik-granica-dostepu";
+    let mut body = Vec::new();
+    let mut all: Vec<(&str, &str)> = Vec::new();
+    match csrf {
+        None => all.push(("csrf", &c.csrf)),
+        Some("") => {}
+        Some(t) => all.push(("csrf", t)),
+    }
+    all.extend_from_slice(fields);
+    for (k, v) in all {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    if let Some((name, file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let req = Request::post(uri)
+        .header(header::COOKIE, &c.cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    send(&w.router, req, "127.0.0.1").await
+}
+
+/// A fresh campaign over A, B and C (each cell of the matrix gets its own, so that one
+/// cell's change does not decide the next one's answer).
+async fn campaign(w: &World, name: &str) -> i64 {
+    let today = app::campaigns::today();
+    let actor = w.store.actor().clone();
+    app::campaigns::add_campaign(
+        &w.store,
+        &actor,
+        app::campaigns::NewCampaign {
+            form: app::campaigns::FormRef::Code("szkoly".into()),
+            name: name.into(),
+            year: 2024,
+            deadline: today + time::Duration::days(30),
+            publish_on: today + time::Duration::days(60),
+            units: vec![A.into(), B.into(), C.into()],
+        },
+    )
+    .await
+    .expect("campaign")
+    .id
+}
+
+/// Values without findings (last year's, so no change warning).
+fn good_values(unit: &str) -> [(&'static str, &'static str); 2] {
+    if unit == A { [("w.uczniowie_sp", "1100"), ("w.oddzialy_sp", "44")] } else { [("w.uczniowie_sp", "1200"), ("w.oddzialy_sp", "48")] }
+}
+
+/// Submits the unit's answer as the system (the state a verifier or approver acts on).
+async fn submitted(w: &World, campaign: i64, unit_code: &str) {
+    let unit = if unit_code == A { w.a } else { w.b };
+    let entries: Vec<_> = good_values(unit_code).iter().map(|(k, v)| app::campaigns::entry_from_input(&k[2..], v, None)).collect();
+    let actor = w.store.actor().clone();
+    let out = app::campaigns::save(&w.store, &actor, campaign, unit, &entries, app::campaigns::Intent::Submit).await.expect("save");
+    assert!(out.submitted, "the fixture's answer is submitted: {:?}", out.findings);
+}
+
+/// What a request could have written: the audit log's length, the campaigns, and the
+/// unit's submission (state, who last touched it, values).
+async fn written(w: &World, campaign: i64, unit: i64) -> (usize, usize, String) {
+    let audit = w.store.audit(&Default::default(), 1_000_000).await.unwrap().len();
+    let campaigns = w.store.campaigns().await.unwrap().len();
+    let sub = match w.store.submission(campaign, unit).await.unwrap() {
+        None => "none".to_owned(),
+        Some(s) => format!("{:?} {} {} {:?}", s.state, s.updated_at, s.updated_by, w.store.submission_values(s.id).await.unwrap()),
+    };
+    (audit, campaigns, sub)
+}
+
+/// Every user with their roles, one string per user: `login [Role@unit, …]`.
+async fn users(w: &World) -> Vec<String> {
+    app::accounts::list_users(&w.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| {
+            let grants: Vec<String> =
+                u.grants.iter().map(|g| format!("{:?}@{}", g.role, g.unit_code.clone().unwrap_or_else(|| "*".into()))).collect();
+            format!("{} [{}]{}", u.login, grants.join(", "), if u.disabled { " disabled" } else { "" })
+        })
+        .collect()
+}
+
+async fn state(w: &World, campaign: i64, unit: i64) -> Option<app::campaigns::SubmissionState> {
+    w.store.submission(campaign, unit).await.unwrap().map(|s| s.state)
+}
+
+/// The routes that change something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Save,
+    Submit,
+    Withdraw,
+    Upload,
+    Approve,
+    Return,
+    NewCampaign,
+    /// `/admin/uzytkownicy` with akcja=dodaj, organizacja, nadaj, odbierz, zaproszenie.
+    UserAdd,
+    OrgAdd,
+    Grant,
+    Revoke,
+    Invite,
+}
+
+/// The matrix: per route and unit, the answer for each role in [`EVERYONE`] order
+/// (anonymous, data entry A, approver A, verifier of A's set, analyst, admin, data entry B).
+/// From the contract: EnterData (save, submit, upload) = data entry or approver of the unit,
+/// admin; Withdraw = approver of the unit, admin; Verify (approve, return) = verifier of
+/// the unit, admin; Administer (a new campaign, users, organisations, roles, invitations) =
+/// admin; analysts only read.
+#[rustfmt::skip]
+const MATRIX: &[(Route, &str, [Exp; 7])] = &[
+    //                          anon   entryA approvA verifA analyst admin entryB
+    (Route::Save,        A,   [Login, Yes,   Yes,    No,    No,     Yes,  No ]),
+    (Route::Save,        B,   [Login, No,    No,     No,    No,     Yes,  Yes]),
+    (Route::Submit,      A,   [Login, Yes,   Yes,    No,    No,     Yes,  No ]),
+    (Route::Submit,      B,   [Login, No,    No,     No,    No,     Yes,  Yes]),
+    (Route::Upload,      A,   [Login, Yes,   Yes,    No,    No,     Yes,  No ]),
+    (Route::Upload,      B,   [Login, No,    No,     No,    No,     Yes,  Yes]),
+    (Route::Withdraw,    A,   [Login, No,    Yes,    No,    No,     Yes,  No ]),
+    (Route::Withdraw,    B,   [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Approve,     A,   [Login, No,    No,     Yes,   No,     Yes,  No ]),
+    (Route::Approve,     B,   [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Return,      A,   [Login, No,    No,     Yes,   No,     Yes,  No ]),
+    (Route::Return,      B,   [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::NewCampaign, "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::UserAdd,     "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::OrgAdd,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Grant,       "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Revoke,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Invite,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+];
+
+/// An XLSX answer for the unit with good values: the app's own template with them filled in.
+async fn xlsx_for(w: &World, campaign: i64, unit_code: &str) -> Vec<u8> {
+    let unit = if unit_code == A { w.a } else { w.b };
+    let mut view = app::campaigns::entry_view(&w.store, campaign, unit).await.expect("view");
+    view.entries = good_values(unit_code).iter().map(|(k, v)| app::campaigns::entry_from_input(&k[2..], v, None)).collect();
+    app::form_xlsx::template(&view).expect("template")
+}
+
+/// Runs one cell; a description of what went wrong, if anything.
+async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: usize) -> Option<String> {
+    let c = w.client(who).clone();
+    let cid = campaign(w, &format!("Macierz {n}")).await;
+    let unit = if unit_code == B { w.b } else { w.a };
+    let code = if unit_code.is_empty() { A } else { unit_code };
+    if matches!(route, Route::Withdraw | Route::Approve | Route::Return) {
+        submitted(w, cid, code).await;
+    }
+    let xlsx = if route == Route::Upload { xlsx_for(w, cid, code).await } else { Vec::new() };
+    // The user the administration forms act on (its own per cell), with a role to revoke.
+    let target = format!("cel{n}");
+    if matches!(route, Route::Grant | Route::Revoke | Route::Invite) {
+        let actor = w.store.actor().clone();
+        app::accounts::add_user(&w.store, &actor, &target, "Cel", None).await.unwrap();
+        if route == Route::Revoke {
+            app::accounts::grant(&w.store, &actor, &target, app::accounts::Role::DataEntry, &[B.to_owned()]).await.unwrap();
+        }
+    }
+    let users_before = users(w).await;
+    let entry = format!("/ankiety/{cid}/jst/{code}");
+    let before = written(w, cid, unit).await;
+    let vals = good_values(code);
+    let res = match route {
+        Route::Save => post_form(w, &c, &entry, None, &[("akcja", "zapisz"), vals[0], vals[1]]).await,
+        Route::Submit => post_form(w, &c, &entry, None, &[("akcja", "wyslij"), vals[0], vals[1]]).await,
+        Route::Withdraw => post_form(w, &c, &entry, None, &[("akcja", "wycofaj")]).await,
+        Route::Approve => post_form(w, &c, &format!("{entry}/weryfikacja"), None, &[("akcja", "zatwierdz")]).await,
+        Route::Return => {
+            post_form(w, &c, &format!("{entry}/weryfikacja"), None, &[("akcja", "zwroc"), ("komentarz", "Popraw liczbę oddziałów")]).await
+        }
+        Route::Upload => post_multipart(w, &c, &format!("{entry}/plik"), None, &[], Some(("plik", "ankieta.xlsx", &xlsx))).await,
+        Route::NewCampaign => {
+            let today = app::campaigns::today();
+            let (d, p) = ((today + time::Duration::days(10)).to_string(), (today + time::Duration::days(20)).to_string());
+            post_multipart(
+                w,
+                &c,
+                "/admin/ankiety/nowa",
+                None,
+                &[("nazwa", &format!("Nowa {n}")), ("rok", "2024"), ("termin", &d), ("publikacja", &p), ("jednostki", A), ("formularz", "szkoly")],
+                None,
+            )
+            .await
+        }
+        Route::UserAdd => {
+            post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "dodaj"), ("login", &format!("nowy{n}")), ("nazwa", "Nowa Osoba")]).await
+        }
+        Route::OrgAdd => {
+            post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "organizacja"), ("nazwa", &format!("Związek {n}")), ("rodzaj", "association")])
+                .await
+        }
+        Route::Grant => {
+            post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "nadaj"), ("login", &target), ("rola", "verifier"), ("jednostki", B)]).await
+        }
+        Route::Revoke => {
+            post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "odbierz"), ("login", &target), ("rola", "data_entry"), ("jednostki", B)]).await
+        }
+        Route::Invite => post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "zaproszenie"), ("login", &target), ("dni", "3")]).await,
+    };
+    let after = written(w, cid, unit).await;
+    let users_after = users(w).await;
+    let label = format!("{route:?} on {} as {who:?}: expected {exp:?}, got {}", if unit_code.is_empty() { "-" } else { unit_code }, res.status);
+    let loc = res.location();
+    match exp {
+        Exp::Ok => {
+            // The administration page answers its forms with the page itself (200 and a note);
+            // every other form redirects back (303).
+            let admin_form = matches!(route, Route::UserAdd | Route::OrgAdd | Route::Grant | Route::Revoke | Route::Invite);
+            let status_ok = if admin_form {
+                res.status == StatusCode::OK || (res.status == StatusCode::SEE_OTHER && !loc.starts_with("/logowanie"))
+            } else {
+                res.status == StatusCode::SEE_OTHER && !loc.starts_with("/logowanie")
+            };
+            if !status_ok {
+                return Some(format!("{label} (location {loc:?}) {}", snippet(&res.text())));
+            }
+            let st = state(w, cid, unit).await;
+            use app::campaigns::SubmissionState as S;
+            let done = match route {
+                Route::Save | Route::Upload => st.is_some() && after.2 != before.2,
+                Route::Submit => st == Some(S::Submitted),
+                Route::Withdraw => st.is_some() && st != Some(S::Submitted),
+                Route::Approve => st == Some(S::Approved),
+                Route::Return => st == Some(S::Returned),
+                Route::NewCampaign => after.1 == before.1 + 1,
+                Route::UserAdd => users_after.contains(&format!("nowy{n} []")),
+                Route::OrgAdd => after.0 > before.0,
+                Route::Grant => users_after.contains(&format!("{target} [Verifier@{B}]")),
+                Route::Revoke => users_after.contains(&format!("{target} []")),
+                Route::Invite => after.0 > before.0 && res.text().contains("/zaproszenie/"),
+            };
+            if !done {
+                return Some(format!("{label}: answered {} but the change is not in the database (state {st:?})", res.status));
+            }
+            if after.0 <= before.0 {
+                return Some(format!("{label}: the change wrote no audit row"));
+            }
+        }
+        Exp::No | Exp::Login => {
+            let status_ok = if exp == Exp::No {
+                res.status == StatusCode::FORBIDDEN
+            } else {
+                res.status == StatusCode::SEE_OTHER && loc.starts_with("/logowanie?next=")
+            };
+            if !status_ok {
+                return Some(format!("{label} (location {loc:?}) {}", snippet(&res.text())));
+            }
+            if exp == Exp::No && !res.text().contains("Brak uprawnień") {
+                return Some(format!("{label}: the 403 page does not say „Brak uprawnień” {}", snippet(&res.text())));
+            }
+            if after != before || users_after != users_before {
+                return Some(format!("{label}: refused, but something was written: {before:?} -> {after:?}"));
+            }
+        }
+        Exp::Read => unreachable!("no reading cell among the POSTs"),
+    }
+    None
+}
+
+fn snippet(html: &str) -> String {
+    let main = html.split("<main").nth(1).unwrap_or(html);
+    let text: String = main.chars().take(400).collect();
+    text.replace('\n', " ")
+}
+
+#[tokio::test]
+async fn every_mutating_route_by_role_and_unit() {
+    let w = world().await;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (route, unit, row) in MATRIX {
+        for (who, exp) in EVERYONE.iter().zip(row.iter()) {
+            n += 1;
+            if let Some(f) = cell(&w, *route, unit, *who, *exp, n).await {
+                failures.push(f);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {n} cells wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The POST routes of the web crate's sources: each must be covered here (the matrix, the
+/// CSRF list, or a test of its own), so a new route cannot slip past this file.
+#[test]
+fn every_post_route_is_covered() {
+    let covered = [
+        "/ankiety/{id}/jst/{code}",
+        "/ankiety/{id}/jst/{code}/plik",
+        "/ankiety/{id}/jst/{code}/weryfikacja",
+        "/admin/ankiety/nowa",
+        "/logowanie",
+        "/wyloguj",
+        "/zaproszenie/{token}",
+        "/grupy",
+        "/admin/uzytkownicy",
+    ];
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // `.route("/path", get(a).post(b))` or `.route("/path", post(b))`, maybe over lines;
+        // the path may be a constant (`PATH`, `coverage::PATH`).
+        for chunk in text.split(".route(").skip(1) {
+            let path_lit = if let Some(lit) = chunk.strip_prefix('"') {
+                lit.split('"').next().unwrap_or("").to_owned()
+            } else {
+                let ident: String = chunk.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+                let (file_text, name) = match ident.rsplit_once("::") {
+                    Some((module, name)) => (std::fs::read_to_string(src.join(format!("{module}.rs"))).unwrap_or_default(), name.to_owned()),
+                    None => (text.clone(), ident.clone()),
+                };
+                let decl = format!("const {name}: &str = \"");
+                match file_text.split(&decl).nth(1).and_then(|s| s.split('"').next()) {
+                    Some(p) => p.to_owned(),
+                    None => panic!("route path constant {ident} not found in {}", path.display()),
+                }
+            };
+            let call: String = chunk.chars().take_while(|c| *c != ';').collect();
+            let head = call.split(".route(").next().unwrap_or("");
+            if head.contains("post(") {
+                found.push(path_lit);
+            }
+        }
+    }
+    assert!(found.len() >= covered.len() - 1, "the route scan found too little: {found:?}");
+    let missing: Vec<&String> = found.iter().filter(|p| !covered.contains(&p.as_str())).collect();
+    assert!(missing.is_empty(), "POST routes not covered by crates/web/tests/access.rs: {missing:?}");
+}
+
+#[tokio::test]
+async fn reading_routes_show_private_data_only_to_those_allowed() {
+    let w = world().await;
+    let cid = campaign(&w, "Odczyt").await;
+    submitted(&w, cid, A).await;
+    submitted(&w, cid, B).await;
+    // Per path, the expected answer for each role (EVERYONE order). Reading a unit's answer
+    // (ReadUnpublished): any role on the unit, analyst, admin. Dashboards: verifier,
+    // analyst, admin (rows of their units only). The queue: verifiers and admin. /admin/*:
+    // admin. /ankiety and /konto: anyone signed in.
+    let ea = format!("/ankiety/{cid}/jst/{A}");
+    let eb = format!("/ankiety/{cid}/jst/{B}");
+    #[rustfmt::skip]
+    let table: Vec<(String, [Exp; 7])> = vec![
+        //                                        anon   entryA approvA verifA analyst admin entryB
+        (ea.clone(),                             [Login, Read,  Read,   Read,  Read,   Read, No  ]),
+        (eb.clone(),                             [Login, No,    No,     No,    Read,   Read, Read]),
+        (format!("{ea}/szablon.xlsx"),           [Login, Read,  Read,   Read,  Read,   Read, No  ]),
+        (format!("{eb}/szablon.xlsx"),           [Login, No,    No,     No,    Read,   Read, Read]),
+        (format!("/ankiety/{cid}"),              [Login, No,    No,     Read,  Read,   Read, No  ]),
+        (format!("/ankiety/{cid}/zestawienie.csv"), [Login, No, No,     Read,  Read,   Read, No  ]),
+        ("/ankiety".to_owned(),                  [Login, Read,  Read,   Read,  Read,   Read, Read]),
+        ("/weryfikacja".to_owned(),              [Login, No,    No,     Read,  No,     Read, No  ]),
+        ("/konto".to_owned(),                    [Login, Read,  Read,   Read,  Read,   Read, Read]),
+        ("/admin/ankiety/nowa".to_owned(),       [Login, No,    No,     No,    No,     Read, No  ]),
+        ("/admin/audyt".to_owned(),              [Login, No,    No,     No,    No,     Read, No  ]),
+        ("/admin/uzytkownicy".to_owned(),        [Login, No,    No,     No,    No,     Read, No  ]),
+    ];
+    let mut failures = Vec::new();
+    for (path, row) in &table {
+        for (who, exp) in EVERYONE.iter().zip(row.iter()) {
+            let res = get(&w, w.client(*who), path).await;
+            let ok = match exp {
+                Read => res.status == StatusCode::OK,
+                No => res.status == StatusCode::FORBIDDEN && res.text().contains("Brak uprawnień"),
+                Login => res.status == StatusCode::SEE_OTHER && res.location().starts_with("/logowanie?next="),
+                Yes => unreachable!(),
+            };
+            if !ok {
+                failures.push(format!("GET {path} as {who:?}: expected {exp:?}, got {} {}", res.status, res.location()));
+                continue;
+            }
+            if *exp == Read {
+                let cache = res.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if cache != "private, no-store" {
+                    failures.push(format!("GET {path} as {who:?}: Cache-Control {cache:?}, not private, no-store"));
+                }
+            }
+        }
+    }
+    // What the lists show: nobody sees a unit they have no role on.
+    for (who, path, hidden) in [
+        (Who::EntryA, "/ankiety".to_owned(), B),
+        (Who::EntryB, "/ankiety".to_owned(), A),
+        (Who::VerifierA, "/weryfikacja".to_owned(), B),
+        (Who::VerifierA, format!("/ankiety/{cid}"), B),
+        (Who::VerifierA, format!("/ankiety/{cid}/zestawienie.csv"), B),
+    ] {
+        let text = get(&w, w.client(who), &path).await.text();
+        if text.contains(hidden) {
+            failures.push(format!("GET {path} as {who:?} names unit {hidden}, outside the user's roles"));
+        }
+    }
+    let queue = get(&w, w.client(Who::VerifierA), "/weryfikacja").await.text();
+    if !queue.contains(A) {
+        failures.push("the verifier's queue does not list unit A's submitted answer".to_owned());
+    }
+    assert!(failures.is_empty(), "{} wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn refusals_speak_polish_and_english() {
+    let w = world().await;
+    let cid = campaign(&w, "Języki").await;
+    let entry_b = w.client(Who::EntryA).clone();
+    for (path, pl, en) in [
+        (format!("/ankiety/{cid}/jst/{B}"), "Brak uprawnień", "Not allowed"),
+        ("/admin/audyt".to_owned(), "Brak uprawnień", "Not allowed"),
+        ("/admin/uzytkownicy".to_owned(), "Brak uprawnień", "Not allowed"),
+    ] {
+        let res = get(&w, &entry_b, &path).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}");
+        let html = res.text();
+        assert!(html.contains(pl) && html.contains("lang=\"pl\""), "{path}: {html}");
+        assert!(!html.contains(en), "{path}: the Polish page is Polish");
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let res = get(&w, &entry_b, &format!("{path}{sep}lang=en")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{path} in English");
+        let html = res.text();
+        assert!(html.contains(en) && html.contains("lang=\"en\""), "{path}?lang=en: {html}");
+    }
+    // A refused POST in English too.
+    let res = post_form(&w, &entry_b, &format!("/ankiety/{cid}/jst/{B}?lang=en"), None, &[("akcja", "zapisz"), ("w.uczniowie_sp", "5")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.text().contains("Not allowed"), "{}", res.text());
+    // The form-token refusal: Polish and English.
+    let res = post_form(&w, &entry_b, &format!("/ankiety/{cid}/jst/{A}"), Some(""), &[("akcja", "zapisz")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.text().contains("Formularz wygasł"));
+    let res = post_form(&w, &entry_b, &format!("/ankiety/{cid}/jst/{A}?lang=en"), Some(""), &[("akcja", "zapisz")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.text().contains("The form has expired"));
+    // The anonymous reader is sent to the login page, keeping the language and the way back.
+    let anon = w.client(Who::Anonymous).clone();
+    let res = get(&w, &anon, "/weryfikacja?lang=en").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/logowanie?next=%2Fweryfikacja&lang=en");
+}
+
+#[tokio::test]
+async fn without_the_form_token_every_post_is_refused_and_nothing_is_written() {
+    let w = world().await;
+    let admin = w.client(Who::Admin).clone();
+    let cid = campaign(&w, "CSRF").await;
+    submitted(&w, cid, B).await;
+    let xlsx = xlsx_for(&w, cid, A).await;
+    let ea = format!("/ankiety/{cid}/jst/{A}");
+    let eb = format!("/ankiety/{cid}/jst/{B}");
+    let wrong = "0".repeat(64);
+    let today = app::campaigns::today();
+    let (d, p) = ((today + time::Duration::days(10)).to_string(), (today + time::Duration::days(20)).to_string());
+    let invite = app::accounts::invite(&w.store, &w.store.actor().clone(), "wprowadza_b", 3600).await.expect("invite");
+    let mut failures = Vec::new();
+    for token in ["", wrong.as_str(), w.client(Who::EntryA).csrf.as_str()] {
+        let what = match token {
+            "" => "no token",
+            t if t == wrong => "a wrong token",
+            _ => "another session's token",
+        };
+        let before = (written(&w, cid, w.a).await, written(&w, cid, w.b).await, users(&w).await);
+        let answers = vec![
+            (
+                "POST /admin/uzytkownicy dodaj",
+                post_form(&w, &admin, "/admin/uzytkownicy", Some(token), &[("akcja", "dodaj"), ("login", "podrzucony"), ("nazwa", "X")]).await,
+            ),
+            (
+                "POST /admin/uzytkownicy nadaj",
+                post_form(
+                    &w,
+                    &admin,
+                    "/admin/uzytkownicy",
+                    Some(token),
+                    &[("akcja", "nadaj"), ("login", "wprowadza_a"), ("rola", "admin"), ("jednostki", "*")],
+                )
+                .await,
+            ),
+            (
+                "POST /admin/uzytkownicy odbierz",
+                post_form(
+                    &w,
+                    &admin,
+                    "/admin/uzytkownicy",
+                    Some(token),
+                    &[("akcja", "odbierz"), ("login", "wprowadza_b"), ("rola", "data_entry"), ("jednostki", B)],
+                )
+                .await,
+            ),
+            (
+                "POST /admin/uzytkownicy zaproszenie",
+                post_form(&w, &admin, "/admin/uzytkownicy", Some(token), &[("akcja", "zaproszenie"), ("login", "wprowadza_a")]).await,
+            ),
+            (
+                "POST /admin/uzytkownicy organizacja",
+                post_form(&w, &admin, "/admin/uzytkownicy", Some(token), &[("akcja", "organizacja"), ("nazwa", "Podrzucona"), ("rodzaj", "office")])
+                    .await,
+            ),
+            ("POST entry zapisz", post_form(&w, &admin, &ea, Some(token), &[("akcja", "zapisz"), ("w.uczniowie_sp", "7")]).await),
+            (
+                "POST entry wyslij",
+                post_form(&w, &admin, &ea, Some(token), &[("akcja", "wyslij"), ("w.uczniowie_sp", "1100"), ("w.oddzialy_sp", "44")]).await,
+            ),
+            ("POST entry wycofaj", post_form(&w, &admin, &eb, Some(token), &[("akcja", "wycofaj")]).await),
+            ("POST weryfikacja zatwierdz", post_form(&w, &admin, &format!("{eb}/weryfikacja"), Some(token), &[("akcja", "zatwierdz")]).await),
+            (
+                "POST weryfikacja zwroc",
+                post_form(&w, &admin, &format!("{eb}/weryfikacja"), Some(token), &[("akcja", "zwroc"), ("komentarz", "x")]).await,
+            ),
+            ("POST plik", post_multipart(&w, &admin, &format!("{ea}/plik"), Some(token), &[], Some(("plik", "a.xlsx", &xlsx))).await),
+            (
+                "POST /admin/ankiety/nowa",
+                post_multipart(
+                    &w,
+                    &admin,
+                    "/admin/ankiety/nowa",
+                    Some(token),
+                    &[("nazwa", "X"), ("rok", "2024"), ("termin", &d), ("publikacja", &p), ("jednostki", A), ("formularz", "szkoly")],
+                    None,
+                )
+                .await,
+            ),
+            ("POST /wyloguj", post_form(&w, &admin, "/wyloguj", Some(token), &[]).await),
+            ("POST /logowanie", post_form(&w, w.client(Who::Anonymous), "/logowanie", Some(token), &[("login", "admin"), ("haslo", PASSWORD)]).await),
+            (
+                "POST /zaproszenie",
+                post_form(
+                    &w,
+                    w.client(Who::Anonymous),
+                    &format!("/zaproszenie/{invite}"),
+                    Some(token),
+                    &[("haslo", "nowe-haslo-12345"), ("haslo2", "nowe-haslo-12345")],
+                )
+                .await,
+            ),
+        ];
+        for (name, res) in answers {
+            if res.status != StatusCode::FORBIDDEN {
+                failures.push(format!("{name} with {what}: {} (expected 403) {}", res.status, res.location()));
+            }
+            if res.set_cookie("miernik_sesja").is_some_and(|v| !v.is_empty()) {
+                failures.push(format!("{name} with {what}: a session cookie was set"));
+            }
+        }
+        let after = (written(&w, cid, w.a).await, written(&w, cid, w.b).await, users(&w).await);
+        if after != before {
+            failures.push(format!("with {what} something was written: {before:?} -> {after:?}"));
+        }
+    }
+    // The admin's session survived the forged logouts, and the invitation is still unused.
+    assert_eq!(get(&w, &admin, "/konto").await.status, StatusCode::OK, "a forged logout ended the session");
+    assert!(app::accounts::check_invite(&w.store, &invite).await.is_ok(), "a forged invitation form used the invitation");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The same requests with the right token are accepted (so the refusals above were the token's).
+    let res = post_form(&w, &admin, &ea, None, &[("akcja", "zapisz"), ("w.uczniowie_sp", "7")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+}
+
+#[tokio::test]
+async fn a_session_token_from_before_login_is_not_the_one_after_and_logout_ends_it() {
+    let w = world().await;
+    // An attacker plants a session cookie, then the victim logs in in that browser.
+    let planted = "ab".repeat(32);
+    let anon = anonymous(&w).await;
+    let req = Request::post("/logowanie")
+        .header(header::COOKIE, format!("{}; miernik_sesja={planted}", anon.cookie))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form_body(&[("csrf", &anon.csrf), ("login", "wprowadza_a"), ("haslo", PASSWORD)])))
+        .unwrap();
+    let res = send(&w.router, req, "127.0.0.1").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let token = res.set_cookie("miernik_sesja").expect("a session cookie");
+    assert_ne!(token, planted, "the planted token became the session");
+    assert_eq!(token.len(), 64);
+    let cookie_header =
+        res.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with("miernik_sesja=")).unwrap().to_owned();
+    assert!(cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Lax") && cookie_header.contains("Path=/"), "{cookie_header}");
+    let planted_client = Client { cookie: format!("miernik_sesja={planted}"), csrf: String::new() };
+    assert_eq!(get(&w, &planted_client, "/konto").await.status, StatusCode::SEE_OTHER, "the planted token signs nobody in");
+
+    // Logging in again gives a new token and ends the old session.
+    let first = sign_in(&w, "wprowadza_a", "127.0.0.1").await;
+    let res = {
+        let anon = anonymous(&w).await;
+        let req = Request::post("/logowanie")
+            .header(header::COOKIE, format!("{}; {}", anon.cookie, first.cookie))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_body(&[("csrf", &anon.csrf), ("login", "wprowadza_a"), ("haslo", PASSWORD)])))
+            .unwrap();
+        send(&w.router, req, "127.0.0.1").await
+    };
+    // The login form as a signed-in user carries the session's token, not the anonymous one;
+    // either way the session must be new.
+    if res.status == StatusCode::SEE_OTHER {
+        let second = res.set_cookie("miernik_sesja").expect("a session cookie");
+        assert_ne!(format!("miernik_sesja={second}"), first.cookie, "a second login reuses the token");
+    }
+
+    // Logout: the old token no longer works, and the session row is gone.
+    let s = sign_in(&w, "wprowadza_a", "127.0.0.1").await;
+    assert_eq!(get(&w, &s, "/konto").await.status, StatusCode::OK);
+    let out = post_form(&w, &s, "/wyloguj", None, &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.set_cookie("miernik_sesja").as_deref(), Some(""), "logout clears the cookie");
+    let again = get(&w, &s, "/konto").await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "the session still works after logout");
+    assert!(again.location().starts_with("/logowanie"));
+    let token = s.cookie.trim_start_matches("miernik_sesja=");
+    assert!(app::accounts::session_user(&w.store, token).await.unwrap().is_none(), "the session is still in the database");
+    // …and a POST with the old cookie and its token is refused, writing nothing.
+    let cid = campaign(&w, "Po wylogowaniu").await;
+    let before = written(&w, cid, w.a).await;
+    let res = post_form(&w, &s, &format!("/ankiety/{cid}/jst/{A}"), None, &[("akcja", "zapisz"), ("w.uczniowie_sp", "9")]).await;
+    assert!(res.status == StatusCode::FORBIDDEN || res.location().starts_with("/logowanie"), "{}", res.status);
+    assert_eq!(written(&w, cid, w.a).await, before);
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_and_the_address_but_not_others() {
+    let w = world().await;
+    let n = app::accounts::ACCOUNT_FAILURES;
+    // N wrong passwords for one account from one address…
+    for i in 0..n {
+        let res = try_login(&w, "wprowadza_a", "zle-haslo-zle-haslo", "198.51.100.1", false).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "wrong password {i}");
+        assert!(res.text().contains("Nieprawidłowy login lub hasło"));
+    }
+    // …then the right password is refused, in Polish and in English, with Retry-After.
+    let res = try_login(&w, "wprowadza_a", PASSWORD, "198.51.100.1", false).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text());
+    assert!(res.set_cookie("miernik_sesja").is_none(), "no session when throttled");
+    assert!(res.text().contains("Zbyt wiele nieudanych prób"), "{}", res.text());
+    assert!(res.headers.get(header::RETRY_AFTER).is_some());
+    let res = try_login(&w, "wprowadza_a", PASSWORD, "198.51.100.1", true).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().contains("Too many failed logins"), "{}", res.text());
+    // The account is locked from another address too.
+    let res = try_login(&w, "wprowadza_a", PASSWORD, "203.0.113.9", false).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "the account lock is per account");
+    // Another account from another address is not.
+    let res = try_login(&w, "wprowadza_b", PASSWORD, "203.0.113.10", false).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "another account from another address: {}", res.text());
+
+    // The address: failures spread over accounts (none of them locked on its own) lock the
+    // address for every account.
+    let per_address = app::accounts::ADDRESS_FAILURES;
+    let logins = ["zatwierdza_a", "weryfikuje_a", "analityk", "admin", "nikt"];
+    for i in 0..per_address {
+        let login = logins[i % logins.len()];
+        let res = try_login(&w, &format!("{login}{}", i / logins.len()), "zle-haslo-zle-haslo", "192.0.2.50", false).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "failure {i}");
+    }
+    let res = try_login(&w, "zatwierdza_a", PASSWORD, "192.0.2.50", false).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "the address lock: {}", res.text());
+    // The same account from another address logs in.
+    let res = try_login(&w, "zatwierdza_a", PASSWORD, "192.0.2.51", false).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+}
+
+#[tokio::test]
+async fn data_entry_of_a_cannot_reach_b_even_through_another_campaign() {
+    let w = world().await;
+    let me = w.client(Who::EntryA).clone();
+    // A campaign of B alone: A's data-entry user changes the campaign id in the address.
+    let today = app::campaigns::today();
+    let actor = w.store.actor().clone();
+    let only_b = app::campaigns::add_campaign(
+        &w.store,
+        &actor,
+        app::campaigns::NewCampaign {
+            form: app::campaigns::FormRef::Code("szkoly".into()),
+            name: "Tylko B".into(),
+            year: 2024,
+            deadline: today + time::Duration::days(30),
+            publish_on: today + time::Duration::days(60),
+            units: vec![B.into()],
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    submitted(&w, only_b, B).await;
+    let xlsx = xlsx_for(&w, only_b, B).await;
+    let before_b = written(&w, only_b, w.b).await;
+    let before_a = written(&w, only_b, w.a).await;
+    let eb = format!("/ankiety/{only_b}/jst/{B}");
+    let ea = format!("/ankiety/{only_b}/jst/{A}");
+    let mut failures = Vec::new();
+    for (name, res) in [
+        ("read B", get(&w, &me, &eb).await),
+        ("template of B", get(&w, &me, &format!("{eb}/szablon.xlsx")).await),
+        ("save B", post_form(&w, &me, &eb, None, &[("akcja", "zapisz"), ("w.uczniowie_sp", "1")]).await),
+        ("submit B", post_form(&w, &me, &eb, None, &[("akcja", "wyslij"), ("w.uczniowie_sp", "1200"), ("w.oddzialy_sp", "48")]).await),
+        ("withdraw B", post_form(&w, &me, &eb, None, &[("akcja", "wycofaj")]).await),
+        ("upload to B", post_multipart(&w, &me, &format!("{eb}/plik"), None, &[], Some(("plik", "b.xlsx", &xlsx))).await),
+        ("verify B", post_form(&w, &me, &format!("{eb}/weryfikacja"), None, &[("akcja", "zatwierdz")]).await),
+        ("dashboard of B's campaign", get(&w, &me, &format!("/ankiety/{only_b}")).await),
+    ] {
+        if res.status != StatusCode::FORBIDDEN {
+            failures.push(format!("{name}: {} (expected 403)", res.status));
+        }
+        if res.text().contains("1\u{a0}200") || res.text().contains("1200") {
+            failures.push(format!("{name}: B's value shows"));
+        }
+    }
+    // Own unit, in a campaign that does not include it: refused (404 or 403), nothing created.
+    for (name, res) in [
+        ("read A in B's campaign", get(&w, &me, &ea).await),
+        ("save A in B's campaign", post_form(&w, &me, &ea, None, &[("akcja", "zapisz"), ("w.uczniowie_sp", "1100")]).await),
+        (
+            "submit A in B's campaign",
+            post_form(&w, &me, &ea, None, &[("akcja", "wyslij"), ("w.uczniowie_sp", "1100"), ("w.oddzialy_sp", "44")]).await,
+        ),
+        ("template of A in B's campaign", get(&w, &me, &format!("{ea}/szablon.xlsx")).await),
+    ] {
+        if !matches!(res.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+            failures.push(format!("{name}: {} (expected 404 or 403)", res.status));
+        }
+    }
+    // A campaign id that does not exist, or is not a number.
+    for path in [format!("/ankiety/999999/jst/{A}"), format!("/ankiety/x/jst/{A}"), format!("/ankiety/{only_b}/jst/9999999")] {
+        let res = get(&w, &me, &path).await;
+        if !matches!(res.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+            failures.push(format!("GET {path}: {}", res.status));
+        }
+    }
+    assert_eq!(written(&w, only_b, w.b).await, before_b, "B's answer changed");
+    assert_eq!(written(&w, only_b, w.a).await.2, before_a.2, "an answer for A appeared in B's campaign");
+    assert!(w.store.submission(only_b, w.a).await.unwrap().is_none());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
