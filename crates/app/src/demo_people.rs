@@ -93,7 +93,14 @@ pub async fn load_demo_people(store: &Store) -> Result<(), AppError> {
     }
     let own = gminy[0];
     let codes: Vec<String> = gminy.iter().map(|u| u.code.as_str().to_owned()).collect();
-    let woj = own.code.wojewodztwo().map(|c| c.as_str().to_owned()).unwrap_or_default();
+    // The województwo by its name ("dolnośląskie"), as people call it; its code if unnamed.
+    let woj_code = own.code.wojewodztwo();
+    let woj = units
+        .iter()
+        .find(|u| u.kind == model::UnitKind::Wojewodztwo && Some(&u.code) == woj_code.as_ref())
+        .map(|u| u.name.to_lowercase())
+        .or_else(|| woj_code.map(|c| c.as_str().to_owned()))
+        .unwrap_or_default();
 
     use crate::accounts::{add_organisation, add_user, grant, set_password};
     let own_org = format!("Gmina {} (demo)", own.name);
