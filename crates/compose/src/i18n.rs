@@ -299,11 +299,36 @@ pub fn stays_on_site(link: &str) -> bool {
 }
 
 /// Whether `path` is the address of one of the portal's pages: `/`, `/obszar`, `/analiza`,
-/// `/grupy`, or `/jst/…`, `/wskaznik/…`, `/obszar/…`, `/raport/…` with one segment of
-/// letters, digits and `-_.` (not `.` or `..`).
+/// `/grupy`, `/pokrycie`, the pages of people who write (`/logowanie`, `/konto`, `/ankiety`,
+/// `/ankiety/ID`, `/ankiety/ID/jst/CODE`, `/weryfikacja`, `/admin/…`), or `/jst/…`,
+/// `/wskaznik/…`, `/obszar/…`, `/raport/…` with one segment of letters, digits and `-_.`
+/// (not `.` or `..`).
 fn page_path(path: &str) -> bool {
-    if matches!(path, "/" | "/obszar" | "/analiza" | "/grupy") {
+    if matches!(
+        path,
+        "/" | "/obszar"
+            | "/analiza"
+            | "/grupy"
+            | "/pokrycie"
+            | "/logowanie"
+            | "/konto"
+            | "/ankiety"
+            | "/weryfikacja"
+            | "/admin/audyt"
+            | "/admin/uzytkownicy"
+            | "/admin/ankiety/nowa"
+    ) {
         return true;
+    }
+    // A campaign's dashboard `/ankiety/ID` and a unit's questionnaire `/ankiety/ID/jst/CODE`.
+    let segment_ok = |s: &str| !matches!(s, "" | "." | "..") && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if let Some(rest) = path.strip_prefix("/ankiety/") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        return match parts.as_slice() {
+            [id] => id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty(),
+            [id, "jst", code] => id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty() && segment_ok(code),
+            _ => false,
+        };
     }
     let Some((section, segment)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else { return false };
     matches!(section, "jst" | "wskaznik" | "obszar" | "raport")
@@ -326,6 +351,17 @@ pub fn switch_language(path: &str, query: Option<&str>, to_en: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_link_keeps_the_pages_of_people_who_write_and_nothing_like_them() {
+        assert_eq!(switch_language("/ankiety/3/jst/0201011", Some("lang=en"), false), "/ankiety/3/jst/0201011");
+        assert_eq!(switch_language("/ankiety/3", None, true), "/ankiety/3?lang=en");
+        assert_eq!(switch_language("/weryfikacja", None, true), "/weryfikacja?lang=en");
+        assert_eq!(switch_language("/admin/audyt", Some("akcja=import"), true), "/admin/audyt?akcja=import&lang=en");
+        for odd in ["/ankiety/x", "/ankiety/3/jst/..", "/ankiety/3/jst/a/b", "/ankiety/", "/admin/inne", "/zaproszenie/abc"] {
+            assert_eq!(switch_language(odd, Some("a=b"), true), "/?lang=en", "{odd}");
+        }
+    }
 
     #[test]
     fn app_errors_are_worded_for_the_portal_without_the_cli_and_for_the_cli_with_it() {
