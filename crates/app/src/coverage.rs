@@ -347,6 +347,14 @@ pub fn import_ways(code: &str, source: Option<&str>, refs: &[(String, String)], 
             _ => {}
         }
     }
+    // Collected from the JSTs themselves: a campaign of a form that asks for it (issue 17).
+    if ways.is_empty() && source.map(str::trim) == Some(store::CAMPAIGN_SOURCE) {
+        ways.push(way(
+            "ankieta wypełniana przez JST w Mierniku (kampania z formularzem, który o nią pyta)".into(),
+            "a questionnaire the JSTs fill in in Miernik (a campaign of a form that asks for it)".into(),
+            "miernik campaign add --form … --name … --year … --deadline … --publish-on … --units …".into(),
+        ));
+    }
     if ways.is_empty() {
         let (pl, en) = match source.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => {
@@ -416,6 +424,8 @@ mod tests {
         assert!(w[1].source_en.contains("72305") && w[1].command == "miernik import bdl --preset catalogue --years 2015-2024", "{w:?}");
         assert!(import_ways("powierzchnia", None, &[], None)[0].command.starts_with("miernik import areas"));
         assert_eq!(import_ways("cke8_mat_suma", None, &[], None)[0].command, "miernik import cke PLIK.csv");
+        let asked = import_ways("dowozeni_sp", Some("ankieta"), &[], None);
+        assert!(asked[0].command.starts_with("miernik campaign add --form") && asked[0].source_pl.contains("ankieta"), "{asked:?}");
         assert_eq!(import_ways("dochody", None, &[r("mf_position", "dochody_ogolem")], None)[0].command, "miernik import budget PLIK.xml");
         let plain = import_ways("x", Some("urząd"), &[r("population_date", "31_xii")], None);
         assert_eq!(plain.len(), 1);
