@@ -244,7 +244,9 @@ fn table(l: L, rows: &[AuditRow]) -> Markup {
                         } @else { "—" }
                     }
                     td { @if let Some(i) = r.import_id { (i) } @else { "—" } }
-                    td {
+                    // Details are long (an import's counts, a campaign's settings): they wrap
+                    // within the column rather than widen the table past the page.
+                    td style="min-width:12em;max-width:24em;overflow-wrap:anywhere" {
                         @if let Some(c) = &r.comment { (c) }
                         @if r.comment.is_some() && r.detail.is_some() { br; }
                         @if let Some(d) = &r.detail { small { (d) } }
