@@ -340,7 +340,12 @@ fn page_path(path: &str) -> bool {
 /// at. It is built from the request, so only the path of one of the portal's pages is kept
 /// (with the rest of the query); any other path — a 404's, `//host/…` — gives `/`.
 pub fn switch_language(path: &str, query: Option<&str>, to_en: bool) -> String {
-    let (path, query) = if page_path(path) { (path, query) } else { ("/", None) };
+    // The login page's query (`next`) is not carried: a foreign `next` is never echoed back.
+    let (path, query) = match path {
+        "/logowanie" => (path, None),
+        p if page_path(p) => (path, query),
+        _ => ("/", None),
+    };
     let mut pairs: Vec<&str> = query.unwrap_or("").split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
     if to_en {
         pairs.push("lang=en");
@@ -357,6 +362,7 @@ mod tests {
         assert_eq!(switch_language("/ankiety/3/jst/0201011", Some("lang=en"), false), "/ankiety/3/jst/0201011");
         assert_eq!(switch_language("/ankiety/3", None, true), "/ankiety/3?lang=en");
         assert_eq!(switch_language("/weryfikacja", None, true), "/weryfikacja?lang=en");
+        assert_eq!(switch_language("/logowanie", Some("next=%2F%2Fevil.example"), true), "/logowanie?lang=en");
         assert_eq!(switch_language("/admin/audyt", Some("akcja=import"), true), "/admin/audyt?akcja=import&lang=en");
         for odd in ["/ankiety/x", "/ankiety/3/jst/..", "/ankiety/3/jst/a/b", "/ankiety/", "/admin/inne", "/zaproszenie/abc"] {
             assert_eq!(switch_language(odd, Some("a=b"), true), "/?lang=en", "{odd}");
