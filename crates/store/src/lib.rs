@@ -14,8 +14,10 @@ mod audit;
 mod boundaries;
 mod campaigns;
 mod catalogue;
+mod cycle;
 mod observations;
 mod pending;
+mod plans;
 mod units;
 
 use std::str::FromStr;
@@ -33,8 +35,13 @@ pub use campaigns::{
     StoredSubmission, SubmissionState,
 };
 pub use catalogue::{CATALOGUE_REF_SYSTEMS, CatalogueCounts, CatalogueIndicator, StoredGroup, StoredIndicator};
+pub use cycle::{
+    FunctionalAreaRow, InstitutionRow, MilestoneRow, PRACTICE_STATUSES, PracticeFields, PracticeFilter, PracticeRow, ReorganisationFields,
+    ReorganisationRow,
+};
 pub use observations::{Change, ChangeCursor, HistoryEntry, ImportCounts, ImportInfo, NewVariable, ObsRow, ObservationImport, StoredVariable};
 pub use pending::PendingVersion;
+pub use plans::{ActionFields, ActionRow, Owner, PlanFields, PlanRow, PriorityRow, TargetFields, TargetRow};
 pub use units::{CodeChange, Link, NewUnit, Rename, StoredUnit, TerritoryOutcome, TerritoryPlan, UnitAt, UnitCode};
 
 /// Runs `$body` with `$p` bound to the concrete SQLite or PostgreSQL pool (or transaction):
@@ -202,6 +209,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_boundaries.sql")),
     (4, include_str!("../migrations/sqlite/0004_changes_keyset.sql")),
     (5, include_str!("../migrations/sqlite/0005_people_audit_forms.sql")),
+    (6, include_str!("../migrations/sqlite/0006_cycle.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -209,6 +217,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_boundaries.sql")),
     (4, include_str!("../migrations/postgres/0004_changes_keyset.sql")),
     (5, include_str!("../migrations/postgres/0005_people_audit_forms.sql")),
+    (6, include_str!("../migrations/postgres/0006_cycle.sql")),
 ];
 
 impl std::fmt::Debug for Store {
