@@ -7,7 +7,9 @@
 
 pub mod checks;
 pub mod diagnosis;
+pub mod evaluate;
 pub mod keysort;
 pub mod neighbours;
 pub mod snapshot;
 pub mod stats;
+pub mod targets;
