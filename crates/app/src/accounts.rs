@@ -88,6 +88,7 @@ impl Role {
             Action::Verify => matches!(self, Role::Verifier | Role::Admin),
             Action::ReadUnpublished => true,
             Action::Administer => self == Role::Admin,
+            Action::Plan => matches!(self, Role::Approver | Role::Analyst | Role::Admin),
         }
     }
 }
@@ -118,6 +119,9 @@ pub enum Action {
     ReadUnpublished,
     /// Users, forms, campaigns, the audit page: admin.
     Administer,
+    /// Priorities, the improvement plan, reorganisations and good practices of a unit
+    /// (issue 18): approver or analyst of the unit, admin.
+    Plan,
 }
 
 /// Where a user may do an action.

@@ -189,9 +189,15 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
             rng.range(3_000.0, 25_000.0)
         };
         let mut own: HashMap<&str, Vec<f64>> = HashMap::new();
+        // The institutions' variables (issue 18) draw from a stream of their own, so adding
+        // them left every other value of the demo as it was.
+        let mut side = Rng(cell_hash(0x1D57, unit_id, 0) | 1);
         for (vi, v) in cat.variables.iter().enumerate() {
             let Some(syn) = &v.synthetic else { continue };
             let code = v.code.get_ref().as_str();
+            let rng: &mut Rng = if crate::demo_cycle::OWN_STREAM.contains(&code) { &mut side } else { &mut rng };
+            let counts = v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt"));
+            let round = |x: f64| if counts { x.round() } else { (x * 100.0).round() / 100.0 };
             let level = syn.rate * (syn.spread * rng.normal() + syn.urban * (urban - 0.5) + syn.wealth * 0.3 * wealth).exp();
             let mut series = Vec::new();
             for (t, _) in years.clone().enumerate() {
@@ -213,15 +219,13 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
                         whole * (level * trend + syn.wealth_shift * wealth)
                     }
                 };
-                let x = if v.additive && v.unit.as_deref().is_some_and(|u| matches!(u, "osoba" | "szt." | "szt" | "obiekt")) {
-                    x.round()
-                } else {
-                    (x * 100.0).round() / 100.0
-                };
+                let x = round(x);
                 // Capped after rounding, so the rounding cannot lift a part over its whole.
                 let x = x.min(cap);
                 series.push(x);
             }
+            // Effects of known size (`demo_cycle::PLANTED`), after the values are drawn.
+            crate::demo_cycle::plant(r.code.as_str(), code, *years.start(), &mut series, &own, &round);
             let Some(&var_id) = var_ids.get(code) else { continue };
             for (t, year) in years.clone().enumerate() {
                 let x = series[t];
@@ -272,5 +276,7 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     store.replace_adjacency(DEMO_MARKER_SOURCE, &pairs).await?;
     // Demo users, the sample form and a campaign in progress (issue 17).
     crate::demo_people::load_demo_people(store).await?;
+    // Priorities, plans, good practices, reorganisations and a functional area (issue 18).
+    crate::demo_cycle::seed(store, &crate::compute(store).await?).await?;
     Ok(true)
 }
