@@ -14,7 +14,12 @@
 //   5. the verifier approves;
 //   6. after logging out, the public unit card shows the value (indicator EDU_22, transported
 //      pupils per 100 pupils, made of the entered values), once the snapshot is rebuilt;
-//   7. the administrator's audit page /admin/audyt lists every step with its user.
+//   7. the administrator's audit page /admin/audyt lists every step with its user;
+//   8. the improvement cycle (issue 18), as the demo's approver of its gmina (--approver,
+//      --cycle-unit): the unit card's diagnosis → a weakness marked as a priority → a new
+//      action in the plan → a target accepted from the peers' proposals → the plan page shows
+//      each target's progress → the register of reorganisations → a re-evaluation page
+//      (before/after against peers, placebo interval) → good practices and a functional area.
 //
 // Each step is screenshotted at 1280 px and 390 px (DIR/NN-step-desktop.png, -phone.png);
 // axe-core (WCAG 2.1 A/AA + best practices, the rules of tests/a11y/axe.mjs) and the 390 px
@@ -22,7 +27,7 @@
 //
 // Usage: node tests/e2e/e2e.mjs BASE_URL --unit TERYT --form FILE --year YYYY
 //          --admin LOGIN:PASSWORD --entry LOGIN:PASSWORD --verifier LOGIN:PASSWORD
-//          [--screenshots DIR]
+//          [--approver LOGIN:PASSWORD --cycle-unit TERYT] [--screenshots DIR]
 // Output: one line per check (`ok` / `FAIL`), then `e2e: P passed, F failed`.
 // Exit status: 0 when every check passed, 1 otherwise, 2 on bad usage or no browser.
 
@@ -52,16 +57,17 @@ function parseArgs(argv) {
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const m = /^--(unit|form|year|admin|entry|verifier|screenshots)$/.exec(a);
+    const m = /^--(unit|form|year|admin|entry|verifier|approver|cycle-unit|screenshots)$/.exec(a);
     if (m) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      o[m[1] === 'screenshots' ? 'shots' : m[1]] = argv[++i];
+      o[{ screenshots: 'shots', 'cycle-unit': 'cycleUnit' }[m[1]] || m[1]] = argv[++i];
     } else rest.push(a);
   }
   if (rest.length !== 1) usage('need one BASE_URL');
   o.base = rest[0].replace(/\/+$/, '');
   for (const k of ['unit', 'form', 'year', 'admin', 'entry', 'verifier']) if (!o[k]) usage(`--${k} is required`);
-  for (const k of ['admin', 'entry', 'verifier']) {
+  for (const k of ['admin', 'entry', 'verifier', 'approver']) {
+    if (!o[k]) continue;
     const at = o[k].indexOf(':');
     if (at < 1) usage(`--${k} must be LOGIN:PASSWORD`);
     o[k] = { login: o[k].slice(0, at), password: o[k].slice(at + 1) };
@@ -211,6 +217,93 @@ async function explainWarnings(page) {
     }
   }
   return n;
+}
+
+// 8. The improvement cycle (issue 18) on the demo, as the approver of its gmina.
+async function cycle(page) {
+  const unit = opts.cycleUnit;
+  const base = `/jst/${unit}`;
+  await login(page, opts.approver);
+  // The diagnosis on the unit card, and the way from it to the priorities.
+  let r = await page.goto(`${opts.base}${base}`);
+  must(r && r.status() === 200, `the unit card ${base} answers 200 to the approver`);
+  const card = await page.textContent('main');
+  check(/Diagnoza|Mocne|Słab/i.test(card), 'the unit card shows the diagnosis');
+  check(/Plan poprawy/.test(card), 'the unit card has the improvement-plan section');
+  await shot(page, 'cykl-karta');
+  r = await page.goto(`${opts.base}${base}/priorytety`);
+  must(r && r.status() === 200, `${base}/priorytety answers 200 to the approver`);
+  await axeUrl(page, `${base}/priorytety`);
+  await shot(page, 'cykl-priorytety');
+  // The first weakness not yet a priority: a note, then "Ustaw jako priorytet".
+  const forms = await page.$$('form:has(input[name=wskaznik][type=hidden]):has(textarea[name=notatka])');
+  must(forms.length > 0, 'the priorities page offers weaknesses to choose');
+  const chosen = await forms[0].$eval('input[name=wskaznik]', (e) => e.value);
+  await (await forms[0].$('textarea[name=notatka]')).fill('Priorytet z testu E2E');
+  await Promise.all([page.waitForLoadState('load'), (await forms[0].$('button[type=submit]')).click()]);
+  check((await page.textContent('main')).includes('Priorytet z testu E2E'), `the weakness ${chosen} is a priority with its note`);
+  await shot(page, 'cykl-priorytet-dodany');
+  // A new action in the plan.
+  r = await page.goto(`${opts.base}${base}/plan`);
+  must(r && r.status() === 200, `${base}/plan answers 200`);
+  // The demo's gmina has a public plan already (seeded by the demo).
+  const title = `Działanie E2E ${Date.now() % 100000}`;
+  must(await page.$('#dz-tytul') !== null, 'the plan page has the form to add an action');
+  await page.fill('#dz-tytul', title);
+  await page.fill('#dz-od', '2025');
+  await page.fill('#dz-do', '2028');
+  await Promise.all([page.waitForLoadState('load'), page.click('form:has(#dz-tytul) button[type=submit]')]);
+  const planText = await page.textContent('main');
+  must(planText.includes(title), 'the new action is in the plan');
+  // Its target helper: the chosen priority's indicator, the proposals from the peers.
+  const setTarget = page.locator('a', { hasText: /Ustaw cel/ }).filter({ hasText: title }).first();
+  must(await setTarget.count() > 0, 'the new action has a "Ustaw cel" link');
+  const href = await setTarget.getAttribute('href');
+  const sep = href.includes('?') ? '&' : '?';
+  r = await page.goto(`${opts.base}${href}${sep}wskaznik=${encodeURIComponent(chosen)}&rok=2028`);
+  must(r && r.status() === 200, 'the target helper answers 200');
+  const props = await page.$$('#propozycje ~ div table tbody tr');
+  must(props.length >= 3, 'the target helper proposes targets from the peers', `${props.length} rows`);
+  await axeUrl(page, new URL(page.url()).pathname + new URL(page.url()).search);
+  await shot(page, 'cykl-propozycje-celu');
+  await Promise.all([page.waitForLoadState('load'), page.click('#propozycje ~ div table tbody tr form button[type=submit]')]);
+  const afterTarget = await page.textContent('main');
+  check(new URL(page.url()).pathname.endsWith('/plan'), 'accepting a proposal returns to the plan', page.url());
+  check(/na dobrej drodze|poniżej ścieżki|brak danych/.test(afterTarget), 'the plan shows the progress of targets');
+  await axeUrl(page, `${base}/plan`);
+  await shot(page, 'cykl-plan');
+  // The plan's downloads.
+  const csv = await page.request.get(`${opts.base}${base}/plan.csv`);
+  check(csv.status() === 200 && (await csv.text()).includes(chosen), 'plan.csv lists the new target');
+  // Reorganisations and a re-evaluation against peers.
+  r = await page.goto(`${opts.base}/reorganizacje`);
+  must(r && r.status() === 200, '/reorganizacje answers 200');
+  await axeUrl(page, '/reorganizacje');
+  const reorg = await page.$('main a[href*="/reorganizacje/"]:not([href$="nowa"])');
+  must(reorg !== null, 'the register lists a reorganisation');
+  await Promise.all([page.waitForLoadState('load'), reorg.click()]);
+  await axeUrl(page, new URL(page.url()).pathname);
+  await shot(page, 'cykl-reorganizacja');
+  const evalLink = await page.$('main a[href*="/ocena?"]');
+  must(evalLink !== null, 'the reorganisation links its re-evaluation');
+  await Promise.all([page.waitForLoadState('load'), evalLink.click()]);
+  const ev = await page.textContent('main');
+  check(/przedział|interval/i.test(ev) && /grup/i.test(ev), 'the re-evaluation page shows the estimate against peers with its interval');
+  check(/wyraźnie (lepsza|gorsza)|nie odróżnia się od zmian w grupie/.test(ev), 'the re-evaluation page says in words whether the change stands out');
+  check((await page.$$('main table')).length >= 1 && (await page.$$('main svg')).length >= 1, 'the re-evaluation has a chart and a table');
+  await axeUrl(page, new URL(page.url()).pathname + new URL(page.url()).search);
+  await shot(page, 'cykl-ocena');
+  // Learn from the best: practices, and a functional area's card.
+  for (const p of ['/dobre-praktyki', '/obszary-funkcjonalne']) {
+    r = await page.goto(`${opts.base}${p}`);
+    if (check(r && r.status() === 200, `${p} answers 200`)) await axeUrl(page, p);
+  }
+  const area = await page.$('main a[href^="/obszary-funkcjonalne/"]');
+  if (check(area !== null, 'a functional area is listed')) {
+    await Promise.all([page.waitForLoadState('load'), area.click()]);
+    await axeUrl(page, new URL(page.url()).pathname);
+    await shot(page, 'cykl-obszar-funkcjonalny');
+  }
 }
 
 async function main() {
@@ -424,6 +517,7 @@ async function main() {
     check(r403 && r403.status() === 403, 'the data-entry user gets 403 on /admin/audyt');
     await axeUrl(denied, '/admin/audyt', 403);
     await shot(denied, 'brak-uprawnien');
+    if (opts.approver && opts.cycleUnit) await cycle(await newPage());
   } catch (e) {
     if (!(e instanceof Stop)) {
       failed++;

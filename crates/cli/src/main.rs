@@ -7,6 +7,7 @@ mod bdl_cmd;
 mod bench;
 mod bench_overlay;
 mod campaign_cmd;
+mod evaluate_cmd;
 mod output;
 mod user_cmd;
 
@@ -186,6 +187,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Re-evaluate a change: a unit's indicator from before to after a start year against its
+    /// peer group's change (difference in differences), with the placebo interval and verdict
+    Evaluate(evaluate_cmd::EvaluateArgs),
     /// The statistical nearest neighbours of a unit in a year, with the distance and each context measure's share of it
     Nearest {
         /// TERYT code of the unit
@@ -1052,6 +1056,7 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             output::print_diagnosis(&r?, format)
         }
+        Command::Evaluate(a) => evaluate_cmd::run(&cli.db, a).await,
         Command::Nearest { unit, year, nearest, format } => {
             let spec = nearest.spec()?;
             let store = open(&cli.db).await?;
@@ -1235,7 +1240,10 @@ async fn run(cli: Cli) -> Result<()> {
                 let code = TerytCode::parse_lenient(&unit).map_err(|e| anyhow!("--unit: {e}"))?;
                 let l = compose::i18n::L { en: lang == "en" };
                 let year = year.map(|y| y.to_string());
-                compose::report::build(&store, &portal, l, &code, year.as_deref(), Some(&group), demo).await.map_err(|e| anyhow!("{e}"))
+                let plan = compose::report::public_plan(&store, &portal.c, &code).await.map_err(|e| anyhow!("{e}"))?;
+                compose::report::build(&store, &portal, l, &code, year.as_deref(), Some(&group), demo, plan.as_ref())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))
             }
             .await;
             store.close().await;

@@ -302,7 +302,9 @@ pub fn stays_on_site(link: &str) -> bool {
 /// `/grupy`, `/pokrycie`, the pages of people who write (`/logowanie`, `/konto`, `/ankiety`,
 /// `/ankiety/ID`, `/ankiety/ID/jst/CODE`, `/weryfikacja`, `/admin/…`), or `/jst/…`,
 /// `/wskaznik/…`, `/obszar/…`, `/raport/…` with one segment of letters, digits and `-_.`
-/// (not `.` or `..`).
+/// (not `.` or `..`); the closed cycle's pages (`/ocena`, `/reorganizacje/ID`,
+/// `/dobre-praktyki/ID`, `/obszary-funkcjonalne/CODE`, a unit's or area's `…/plan`,
+/// `…/priorytety`, `…/plan/dzialania/ID[/cel]`, `/jst/CODE/instytucje`).
 fn page_path(path: &str) -> bool {
     if matches!(
         path,
@@ -314,26 +316,37 @@ fn page_path(path: &str) -> bool {
             | "/konto"
             | "/ankiety"
             | "/weryfikacja"
+            | "/ocena"
+            | "/reorganizacje"
+            | "/dobre-praktyki"
+            | "/obszary-funkcjonalne"
             | "/admin/audyt"
             | "/admin/uzytkownicy"
             | "/admin/ankiety/nowa"
+            | "/admin/obszary-funkcjonalne"
     ) {
         return true;
     }
-    // A campaign's dashboard `/ankiety/ID` and a unit's questionnaire `/ankiety/ID/jst/CODE`.
     let segment_ok = |s: &str| !matches!(s, "" | "." | "..") && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if let Some(rest) = path.strip_prefix("/ankiety/") {
-        let parts: Vec<&str> = rest.split('/').collect();
-        return match parts.as_slice() {
-            [id] => id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty(),
-            [id, "jst", code] => id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty() && segment_ok(code),
-            _ => false,
-        };
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some(rest) = path.strip_prefix('/') else { return false };
+    let parts: Vec<&str> = rest.split('/').collect();
+    if !parts.iter().all(|p| segment_ok(p)) {
+        return false;
     }
-    let Some((section, segment)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else { return false };
-    matches!(section, "jst" | "wskaznik" | "obszar" | "raport")
-        && !matches!(segment, "" | "." | "..")
-        && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    match parts.as_slice() {
+        // A campaign's dashboard `/ankiety/ID` and a unit's questionnaire `/ankiety/ID/jst/CODE`.
+        ["ankiety", id] => number(id),
+        ["ankiety", id, "jst", _] => number(id),
+        ["jst" | "wskaznik" | "obszar" | "raport" | "obszary-funkcjonalne", _] => true,
+        // A unit's (or a functional area's) plan pages, priorities and institutions (issue 18).
+        ["jst" | "obszary-funkcjonalne", _, "plan" | "priorytety"] => true,
+        ["jst", _, "instytucje"] => true,
+        ["jst" | "obszary-funkcjonalne", _, "plan", "dzialania", id] => number(id),
+        ["jst" | "obszary-funkcjonalne", _, "plan", "dzialania", id, "cel"] => number(id),
+        ["reorganizacje" | "dobre-praktyki", id] => number(id) || *id == "nowa",
+        _ => false,
+    }
 }
 
 /// The page's own address with `lang` switched: what the language link of a page points

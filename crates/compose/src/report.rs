@@ -3,6 +3,8 @@
 //! over five years, and the definitions and sources. Built once ([`build`]) and written as
 //! printable HTML ([`html`], with a print stylesheet) or as PDF ([`pdf`], by the `pdf`
 //! crate: no browser needed). `/raport/{code}` (`web::report`) and `miernik report` both use it.
+//! A unit with a public improvement plan gets its section "Plan poprawy": the actions and the
+//! targets with their progress ([`PlanPart`], from the plan the caller reads: [`public_plan`]).
 
 use app::{GroupStats, Position, Store};
 use maud::{DOCTYPE, PreEscaped, html};
@@ -80,6 +82,131 @@ pub struct Point {
     pub trend: String,
 }
 
+/// One action of the plan, as the report's table shows it.
+#[derive(Debug, Clone)]
+pub struct PlanAction {
+    pub title: String,
+    pub owner: String,
+    pub budget: String,
+    pub years: String,
+    pub status: String,
+}
+
+/// One target of the plan with its progress.
+#[derive(Debug, Clone)]
+pub struct PlanTarget {
+    pub action: String,
+    pub indicator: String,
+    /// `12,3 (2022)`.
+    pub baseline: String,
+    /// `15,0 (2027)`.
+    pub target: String,
+    pub method: String,
+    /// The newest value reached and its year, or `—`.
+    pub latest: String,
+    /// `na dobrej drodze` / `poniżej ścieżki` / `brak danych`.
+    pub progress: String,
+}
+
+/// The unit's public improvement plan, as the report shows it.
+#[derive(Debug, Clone)]
+pub struct PlanPart {
+    pub title: String,
+    pub summary: Option<String>,
+    pub actions: Vec<PlanAction>,
+    pub targets: Vec<PlanTarget>,
+}
+
+/// An action's status (`planned`, `in_progress`, `done`, `cancelled`) in words.
+pub fn status_words(l: L, code: &str) -> String {
+    match code {
+        "planned" => l.t("zaplanowane", "planned").to_owned(),
+        "in_progress" => l.t("w toku", "in progress").to_owned(),
+        "done" => l.t("zakończone", "done").to_owned(),
+        "cancelled" => l.t("anulowane", "cancelled").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A target's method (`manual`, `median`, `q3`, `best_decile`, `gap:0.5`) in words, as the
+/// plan page and the report say it.
+pub fn method_text(l: L, code: &str) -> String {
+    match code {
+        "manual" => l.t("wartość wpisana ręcznie", "a value set by hand").to_owned(),
+        "median" => l.t("mediana grupy", "the group's median").to_owned(),
+        "q3" => l.t("granica najlepszej ćwiartki", "the edge of the best quarter").to_owned(),
+        "best_decile" => l.t("najlepszy decyl", "the best decile").to_owned(),
+        other => match other.strip_prefix("gap:").and_then(|s| s.parse::<f64>().ok()).filter(|s| s.is_finite()) {
+            Some(share) => {
+                let pct = l.num_auto((share * 1000.0).round() / 10.0);
+                format!("{} {pct}% {}", l.t("zamknięcie", "closing"), l.t("luki do najlepszej ćwiartki", "of the gap to the best quarter"))
+            }
+            None => other.to_owned(),
+        },
+    }
+}
+
+/// A progress judgement (its key from `app::plans::progress_words`) in words.
+pub fn progress_text(l: L, key: &str) -> &'static str {
+    match key {
+        "on_track" => l.t("na dobrej drodze", "on track"),
+        "off_track" => l.t("poniżej ścieżki", "off track"),
+        _ => l.t("brak danych", "no data"),
+    }
+}
+
+/// The unit's improvement plan when it has a public one (the report shows no other): what
+/// the callers of [`build`] read and hand to it.
+pub async fn public_plan(store: &Store, c: &app::Computed, code: &TerytCode) -> Result<Option<app::plans::PlanView>, app::AppError> {
+    let Some(u) = c.unit_index(code.as_str()) else { return Ok(None) };
+    let owner = app::plans::PlanOwner::Unit { unit_id: c.unit_ids[u], code: c.codes[u].as_str().to_owned() };
+    let view = app::plans::plan_view(store, c, &owner).await?;
+    Ok(view.plan.as_ref().is_some_and(|p| p.fields.public).then_some(view))
+}
+
+/// The plan's section from its view; none for a plan that is not public.
+fn plan_part(l: L, view: &app::plans::PlanView) -> Option<PlanPart> {
+    let plan = view.plan.as_ref().filter(|p| p.fields.public)?;
+    let actions = view
+        .actions
+        .iter()
+        .map(|a| {
+            let f = &a.row.fields;
+            PlanAction {
+                title: f.title.clone(),
+                owner: f.owner.clone().unwrap_or_else(|| "—".into()),
+                budget: f.budget.map(|b| format!("{} zł", l.num(b, 0))).unwrap_or_else(|| "—".into()),
+                years: format!("{}–{}", f.start_year, f.end_year),
+                status: status_words(l, &f.status),
+            }
+        })
+        .collect();
+    let targets = view
+        .actions
+        .iter()
+        .flat_map(|a| a.targets.iter().map(move |t| (a, t)))
+        .map(|(a, t)| {
+            let f = &t.row.fields;
+            let unit = if l.en && !t.measure_unit_en.is_empty() { &t.measure_unit_en } else { &t.measure_unit };
+            let latest = t
+                .latest_year
+                .and_then(|y| t.years.iter().find(|ty| ty.year == y))
+                .and_then(|ty| ty.actual.map(|v| format!("{} ({})", l.num(v, t.decimals), ty.year)))
+                .unwrap_or_else(|| "—".into());
+            PlanTarget {
+                action: a.row.fields.title.clone(),
+                indicator: format!("{} [{unit}]", l.t(&t.name_pl, &t.name_en)),
+                baseline: format!("{} ({})", l.num(f.baseline_value, t.decimals), f.baseline_year),
+                target: format!("{} ({})", l.num(f.target_value, t.decimals), f.target_year),
+                method: method_text(l, &f.method),
+                latest,
+                progress: progress_text(l, app::plans::progress_words(t.latest).0).to_owned(),
+            }
+        })
+        .collect();
+    Some(PlanPart { title: plan.fields.title.clone(), summary: plan.fields.summary.clone(), actions, targets })
+}
+
 /// A report, ready to be written.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -100,10 +227,14 @@ pub struct Report {
     pub parts: Vec<Part>,
     pub generated: String,
     pub demo: bool,
+    /// The unit's public improvement plan ("Plan poprawy"), when it has one.
+    pub plan: Option<PlanPart>,
 }
 
 /// Builds the report of unit `code` in year `rok` (default: its newest year with data)
-/// against group `grupa` (default: typology).
+/// against group `grupa` (default: typology); `plan` the unit's improvement plan, shown when
+/// it is public ([`public_plan`] reads it).
+#[allow(clippy::too_many_arguments)]
 pub async fn build(
     store: &Store,
     p: &Portal,
@@ -112,6 +243,7 @@ pub async fn build(
     rok: Option<&str>,
     grupa: Option<&str>,
     demo: bool,
+    plan: Option<&app::plans::PlanView>,
 ) -> Result<Report, ReportError> {
     let c = &*p.c;
     let s = &c.snapshot;
@@ -234,6 +366,7 @@ pub async fn build(
         parts,
         generated: model::format_date(crate::today()),
         demo,
+        plan: plan.and_then(|v| plan_part(l, v)),
     })
 }
 
@@ -326,6 +459,7 @@ pub fn html(r: &Report) -> String {
                     (points_html(l, &r.strengths, r.none_words(true)))
                     h2 { (l.t("Słabe strony", "Weaknesses")) }
                     (points_html(l, &r.weaknesses, r.none_words(false)))
+                    @if let Some(plan) = &r.plan { (plan_html(l, plan)) }
                     @if !r.parts.is_empty() { (bar_legend(l)) }
                     @for (k, part) in r.parts.iter().enumerate() {
                         section {
@@ -380,6 +514,117 @@ pub fn bar_legend(l: L) -> maud::Markup {
             (l.t("pasek sięga od najniższej do najwyższej wartości w grupie i jest podzielony na ćwiartki jednostek — od jasnopomarańczowej (najsłabsza) do granatowej (najlepsza), „+” przy lepszym końcu; dla wskaźników kontekstowych ćwiartki są szare, środkowe ciemniejsze. Kreska — mediana grupy, czarny romb — ta jednostka.",
                  "the bar runs from the group's lowest to its highest value, split into quarters of the units — from light orange (the weakest) to dark blue (the best), “+” at the better end; for context indicators the quarters are grey, the middle ones darker. The tick is the group's median, the black diamond this unit."))
         }
+    }
+}
+
+/// The section "Plan poprawy": the plan's actions and its targets with their progress.
+fn plan_html(l: L, plan: &PlanPart) -> maud::Markup {
+    html! {
+        section {
+            h2 { (l.t("Plan poprawy", "Improvement plan")) }
+            p { strong { (plan.title) } }
+            @if let Some(s) = &plan.summary { p style="white-space:pre-wrap" { (s) } }
+            @if plan.actions.is_empty() {
+                p { (l.t("Plan nie ma jeszcze działań.", "The plan has no actions yet.")) }
+            } @else {
+                table.stack {
+                    caption { (l.t("Działania planu", "The plan's actions")) }
+                    thead { tr {
+                        th scope="col" { (l.t("Działanie", "Action")) } th scope="col" { (l.t("Odpowiada", "Owner")) }
+                        th scope="col" { (l.t("Budżet", "Budget")) } th scope="col" { (l.t("Lata", "Years")) } th scope="col" { (l.t("Stan", "Status")) }
+                    } }
+                    tbody { @for a in &plan.actions { tr {
+                        th scope="row" { (a.title) } td data-label=(l.t("Odpowiada", "Owner")) { (a.owner) }
+                        td.num data-label=(l.t("Budżet", "Budget")) { (a.budget) } td data-label=(l.t("Lata", "Years")) { (a.years) }
+                        td data-label=(l.t("Stan", "Status")) { (a.status) }
+                    } } }
+                }
+            }
+            @if !plan.targets.is_empty() {
+                table.stack {
+                    caption { (l.t("Cele i postęp", "Targets and progress")) }
+                    thead { tr {
+                        th scope="col" { (l.t("Wskaźnik", "Indicator")) } th scope="col" { (l.t("Działanie", "Action")) }
+                        th scope="col" { (l.t("Wartość bazowa", "Baseline")) } th scope="col" { (l.t("Cel", "Target")) }
+                        th scope="col" { (l.t("Metoda", "Method")) } th scope="col" { (l.t("Ostatnia wartość", "Latest value")) }
+                        th scope="col" { (l.t("Postęp", "Progress")) }
+                    } }
+                    tbody { @for t in &plan.targets { tr {
+                        th scope="row" { (t.indicator) } td data-label=(l.t("Działanie", "Action")) { (t.action) }
+                        td.num data-label=(l.t("Wartość bazowa", "Baseline")) { (t.baseline) } td.num data-label=(l.t("Cel", "Target")) { (t.target) }
+                        td data-label=(l.t("Metoda", "Method")) { (t.method) } td.num data-label=(l.t("Ostatnia wartość", "Latest value")) { (t.latest) }
+                        td data-label=(l.t("Postęp", "Progress")) { (t.progress) }
+                    } } }
+                }
+            }
+        }
+    }
+}
+
+/// The section "Plan poprawy" in the PDF: two tagged tables.
+fn plan_pdf(doc: &mut pdf::Document, l: L, plan: &PlanPart) {
+    doc.heading(2, l.t("Plan poprawy", "Improvement plan"));
+    doc.paragraph_with(&plan.title, 10.5, true, INK);
+    if let Some(s) = &plan.summary {
+        doc.paragraph(s);
+    }
+    if plan.actions.is_empty() {
+        doc.paragraph(l.t("Plan nie ma jeszcze działań.", "The plan has no actions yet."));
+    } else {
+        doc.table(&Table {
+            columns: vec![
+                Column { title: l.t("Działanie", "Action").into(), width: 0.36, align: Align::Left },
+                Column { title: l.t("Odpowiada", "Owner").into(), width: 0.22, align: Align::Left },
+                Column { title: l.t("Budżet", "Budget").into(), width: 0.16, align: Align::Right },
+                Column { title: l.t("Lata", "Years").into(), width: 0.12, align: Align::Left },
+                Column { title: l.t("Stan", "Status").into(), width: 0.14, align: Align::Left },
+            ],
+            rows: plan
+                .actions
+                .iter()
+                .map(|a| {
+                    vec![
+                        Cell::Text(a.title.clone()),
+                        Cell::Text(a.owner.clone()),
+                        Cell::Text(a.budget.clone()),
+                        Cell::Text(a.years.clone()),
+                        Cell::Text(a.status.clone()),
+                    ]
+                })
+                .collect(),
+            zebra: true,
+            row_headers: true,
+        });
+    }
+    if !plan.targets.is_empty() {
+        doc.table(&Table {
+            columns: vec![
+                Column { title: l.t("Wskaźnik", "Indicator").into(), width: 0.22, align: Align::Left },
+                Column { title: l.t("Działanie", "Action").into(), width: 0.16, align: Align::Left },
+                Column { title: l.t("Wartość bazowa", "Baseline").into(), width: 0.12, align: Align::Right },
+                Column { title: l.t("Cel", "Target").into(), width: 0.12, align: Align::Right },
+                Column { title: l.t("Metoda", "Method").into(), width: 0.14, align: Align::Left },
+                Column { title: l.t("Ostatnia wartość", "Latest value").into(), width: 0.12, align: Align::Right },
+                Column { title: l.t("Postęp", "Progress").into(), width: 0.12, align: Align::Left },
+            ],
+            rows: plan
+                .targets
+                .iter()
+                .map(|t| {
+                    vec![
+                        Cell::Text(t.indicator.clone()),
+                        Cell::Text(t.action.clone()),
+                        Cell::Text(t.baseline.clone()),
+                        Cell::Text(t.target.clone()),
+                        Cell::Text(t.method.clone()),
+                        Cell::Text(t.latest.clone()),
+                        Cell::Text(t.progress.clone()),
+                    ]
+                })
+                .collect(),
+            zebra: true,
+            row_headers: true,
+        });
     }
 }
 
@@ -561,6 +806,9 @@ pub fn pdf(r: &Report) -> Vec<u8> {
             zebra: true,
             row_headers: true,
         });
+    }
+    if let Some(plan) = &r.plan {
+        plan_pdf(&mut doc, l, plan);
     }
     for part in &r.parts {
         doc.heading(2, &part.name);

@@ -37,7 +37,11 @@ const XLSX_ROWS: usize = 1_048_576;
         description = "Wskaźniki usług publicznych jednostek samorządu terytorialnego: jednostki, wskaźniki, dane (wskaźniki × jednostki × lata), porównania z grupą, najbliżsi sąsiedzi statystyczni i zmiany od daty. / Indicators of the public services of Polish local governments: units, indicators, data (indicators × units × years), comparisons with a group, statistical nearest neighbours and changes since a date.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
-    paths(units, unit, indicators, indicator, areas, data, compare, peers, nearest, groups, changes),
+    paths(units, unit, indicators, indicator, areas, data, compare, peers, nearest, groups, changes,
+        crate::practice::api_practices,
+        crate::plan::api_plan,
+        crate::functional_area::api_functional_areas, crate::functional_area::api_functional_area,
+        crate::evaluate::evaluation, crate::reorganisation::reorganisations),
     tags(
         (name = "units", description = "Jednostki terytorialne / Territorial units"),
         (name = "indicators", description = "Katalog wskaźników / The indicator catalogue"),
@@ -62,6 +66,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/compare", get(compare))
         .route("/groups", get(groups))
         .route("/changes", get(changes))
+        .merge(crate::practice::api_routes())
+        .merge(crate::plan::api_routes())
+        .merge(crate::functional_area::api_routes())
+        .merge(crate::evaluate::api_routes())
+        .merge(crate::reorganisation::api_routes())
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(cors))
 }

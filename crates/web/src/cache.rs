@@ -174,6 +174,14 @@ impl PageCache {
         g.pages.get(key).cloned()
     }
 
+    /// Forgets every page of the current version: after a write that pages show but that
+    /// does not move the snapshot's version (an improvement plan on the unit card).
+    pub fn clear(&self) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.pages.clear();
+        g.bytes = 0;
+    }
+
     /// Keeps `page` for `key` at `version` (a newer version empties the cache first).
     pub fn put(&self, version: u64, key: String, page: Arc<CachedPage>) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());

@@ -137,6 +137,15 @@ pub async fn render(
         }
         l.href(&format!("/wskaznik/{code}?{}", parts.join("&")))
     };
+    // Leaders, biggest improvers and verified practices of the page's group (the selected
+    // unit's, else every unit of the level) and year: public content only, the page is cached.
+    let (within, within_words) = match &group {
+        Some(Ok(g)) => (app::practices::Within::Group(g), format!("{}: {}", l.t("Grupa porównawcza", "Peer group"), l.group(&g.name))),
+        _ => {
+            (app::practices::Within::Units(&members), format!("{}: {}", l.t("Wszystkie jednostki poziomu", "All units of the level"), layer.name(l)))
+        }
+    };
+    let learn = crate::practice::learn_section(store, c, l, i, y, within, &within_words).await?;
     let area_name = l.area(&d.area);
     let body = html! {
         p.small { a href=(l.href("/obszar")) { (l.t("Obszary", "Areas")) } " › " a href=(l.href(&format!("/obszar/{}", d.area))) { (area_name) } " › " (l.t(&d.service_pl, &d.service_en)) }
@@ -202,6 +211,7 @@ pub async fn render(
                 (distribution_and_series(l, c, i, y, None, &Peers::Listed { members: members.iter().map(|&u| u as u32).collect() }, &fmt, l.t("wszystkie jednostki poziomu", "all units of the level")))
             }
         }
+        (learn)
     };
     Ok((title, body))
 }

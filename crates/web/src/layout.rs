@@ -46,7 +46,7 @@ caption{text-align:left;font-weight:700;padding:.25rem 0}
 .facts li,.facts>div{border:1px solid #b5b5b5;border-radius:4px;padding:.5rem .75rem}.facts b{display:block;font-size:1.2rem}
 .facts dt{font-weight:700;font-size:.9rem}.facts dd{margin:0}
 form.controls{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:flex-end;background:#f2f5f8;border:1px solid #b5b5b5;border-radius:4px;padding:.75rem;margin:1rem 0}
-form.controls label{display:flex;flex-direction:column;font-size:.9rem;font-weight:600}
+form.controls label{display:flex;flex-direction:column;font-size:.9rem;font-weight:600;min-width:0;max-width:100%}
 input,select,button,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #595959;border-radius:3px;background:#fff;color:#1a1a1a;max-width:100%}
 fieldset{min-width:0}form p{min-width:0;max-width:100%}textarea{width:100%;max-width:40rem}textarea:focus,textarea:focus-visible{outline:3px solid #b35c00;outline-offset:2px}
 button{background:#0b3d6e;color:#fff;border-color:#0b3d6e;cursor:pointer}
@@ -125,6 +125,15 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                     footer {
                         p { (l.t("Miernik — otwarte oprogramowanie do monitorowania usług publicznych jednostek samorządu terytorialnego.",
                                  "Miernik — open-source monitoring of the public services of Polish local governments.")) }
+                        nav aria-label=(l.t("Cykl poprawy usług", "The improvement cycle")) {
+                            p {
+                                (l.t("Cykl poprawy: ", "Improvement cycle: "))
+                                a href=(l.href("/dobre-praktyki")) { (l.t("dobre praktyki", "good practices")) } " · "
+                                a href=(l.href("/reorganizacje")) { (l.t("reorganizacje (CUW, OPS)", "reorganisations (CUW, OPS)")) } " · "
+                                a href=(l.href("/ocena")) { (l.t("ocena zmian na tle grupy", "re-evaluation against peers")) } " · "
+                                a href=(l.href("/obszary-funkcjonalne")) { (l.t("obszary funkcjonalne", "functional areas")) }
+                            }
+                        }
                         p { a href=(l.href("/pokrycie")) { (l.t("Pokrycie danych: które wskaźniki mają wartości i czego brakuje", "Data coverage: which indicators have values and what is missing")) } }
                         // The frame is the same for every reader (pages are cached): one static link.
                         p { a href=(l.href("/logowanie")) { (l.t("Zaloguj się (dla osób wprowadzających dane)", "Log in (for people who enter data)")) } " · " a href=(l.href("/konto")) { (l.t("Moje konto", "My account")) } }

@@ -16,12 +16,17 @@ mod common;
 mod coverage;
 pub mod download;
 pub mod error;
+mod evaluate;
+mod functional_area;
 pub mod groups;
 mod home;
 pub mod i18n;
 mod indicator;
 mod layout;
+mod plan;
 pub mod portal;
+mod practice;
+mod reorganisation;
 pub mod report;
 mod security;
 pub mod server;
@@ -210,6 +215,11 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .merge(admin::routes())
         .merge(audit_page::routes())
         .merge(campaign::routes())
+        .merge(plan::routes())
+        .merge(practice::routes())
+        .merge(functional_area::routes())
+        .merge(evaluate::routes())
+        .merge(reorganisation::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), while_starting))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

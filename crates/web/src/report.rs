@@ -22,7 +22,8 @@ pub struct ReportQuery {
     pub lang: Option<String>,
 }
 
-/// Builds the report of unit `code` ([`compose::report::build`]), its error as a page's.
+/// Builds the report of unit `code` ([`compose::report::build`], with the unit's public
+/// improvement plan), its error as a page's.
 pub async fn build(
     store: &Store,
     p: &Portal,
@@ -32,7 +33,11 @@ pub async fn build(
     grupa: Option<&str>,
     demo: bool,
 ) -> Result<Report, PageError> {
-    compose::report::build(store, p, l, code, rok, grupa, demo).await.map_err(|e| match e {
+    let plan = compose::report::public_plan(store, &p.c, code).await.map_err(|e| match e {
+        app::AppError::Busy => PageError::Busy,
+        e => PageError::Server(e.to_string()),
+    })?;
+    compose::report::build(store, p, l, code, rok, grupa, demo, plan.as_ref()).await.map_err(|e| match e {
         compose::report::ReportError::NotFound => PageError::NotFound,
         compose::report::ReportError::BadRequest(what) => PageError::BadRequest(what),
         compose::report::ReportError::Group { param, error } => PageError::BadRequest(format!("grupa={param}: {}", l.describe(&error))),

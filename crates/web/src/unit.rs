@@ -44,7 +44,7 @@ pub async fn render(
     query: &UnitQuery,
     mine: &[BrowserGroup],
 ) -> Result<(String, Markup), PageError> {
-    render_marked(store, portal, l, card, query, mine, None).await
+    render_marked(store, portal, l, card, query, mine, None, None).await
 }
 
 /// The unit's approved but unpublished values in the private view (`app::Private`): which
@@ -66,24 +66,36 @@ impl Marks<'_> {
 }
 
 /// For a reader allowed to read this unit's unpublished values (`Action::ReadUnpublished`:
-/// any role on the unit, an analyst of it, an administrator) when the private view holds
-/// values of it that differ from the public ones: the card of the private view, marked,
-/// `private, no-store`, never in the page cache. `None` for everyone else: the public card.
+/// any role on the unit, an analyst of it, an administrator): a card of their own,
+/// `private, no-store`, never in the page cache — when the private view holds values of the
+/// unit that differ from the public ones, the card of the private view, marked; and always
+/// the improvement plan's section as their roles see it (an internal plan, the planners'
+/// links: `plan::card_section`). `None` for everyone else: the public card.
 pub(crate) async fn private_card(state: &AppState, ctx: &Ctx, code: &model::TerytCode, query: &UnitQuery, mine: &[BrowserGroup]) -> Option<Response> {
     let user = ctx.user.as_ref()?;
-    let private = state.live.private()?;
-    let c = private.computed();
-    let ui = c.unit_index(code.as_str())?;
-    if !private.is_marked(ui) || !user.can(app::accounts::Action::ReadUnpublished, c.unit_ids[ui]) {
-        return None;
-    }
-    let portal = state.private_portal(&private).await?;
+    let private = state.live.private();
+    let marked = private.as_ref().and_then(|p| {
+        let c = p.computed();
+        let ui = c.unit_index(code.as_str())?;
+        (p.is_marked(ui) && user.can(app::accounts::Action::ReadUnpublished, c.unit_ids[ui])).then_some(ui)
+    });
+    let portal = match (marked, &private) {
+        (Some(_), Some(private)) => state.private_portal(private).await?,
+        _ => {
+            let portal = state.portal().await?;
+            let ui = portal.c.unit_index(code.as_str())?;
+            if !user.can(app::accounts::Action::ReadUnpublished, portal.c.unit_ids[ui]) {
+                return None;
+            }
+            portal
+        }
+    };
     let card = match app::unit_card(&state.store, code, crate::today()).await {
         Ok(card) => card,
         Err(e) => return Some(ctx.error(WebError::from(e))),
     };
-    let marks = Marks { private: &private, unit: ui };
-    Some(match render_marked(&state.store, Some(&portal), ctx.lang, &card, query, mine, Some(marks)).await {
+    let marks = marked.zip(private.as_deref()).map(|(ui, private)| Marks { private, unit: ui });
+    Some(match render_marked(&state.store, Some(&portal), ctx.lang, &card, query, mine, marks, Some(user)).await {
         Ok((title, body)) => ctx.page(StatusCode::OK, &title, body),
         Err(e) => ctx.error(WebError::from(e)),
     })
@@ -111,7 +123,9 @@ fn unpublished(l: L) -> Markup {
 
 /// [`render`], and with `marks` the card of the private view (the portal over it) with every
 /// value that differs from the public one marked and a note at the top saying so. Such a
-/// card is for the reader allowed to see it only: never the shared page cache.
+/// card is for the reader allowed to see it only: never the shared page cache. `viewer`: the
+/// user a private card is for (the improvement plan's section depends on their roles).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn render_marked(
     store: &Store,
     portal: Option<&Portal>,
@@ -120,6 +134,7 @@ pub(crate) async fn render_marked(
     query: &UnitQuery,
     mine: &[BrowserGroup],
     marks: Option<Marks<'_>>,
+    viewer: Option<&app::accounts::CurrentUser>,
 ) -> Result<(String, Markup), PageError> {
     let u = &card.unit;
     let title = heading_name(l, &u.name, u.kind);
@@ -221,6 +236,13 @@ pub(crate) async fn render_marked(
         }
     }
     let diagnosis = no_group.is_none().then(|| app::diagnose_compared(c, ui, y, group.clone(), &compared, 5));
+    // Under each weakness: units of the group that improved there, with their verified practices.
+    let improved = match &diagnosis {
+        Some(d) => crate::practice::improved_here(store, c, d, &group, y).await,
+        None => Vec::new(),
+    };
+    // The improvement plan (issue 18), after the diagnosis it starts from.
+    let plan_section = crate::plan::card_section(store, c, ui, l, viewer).await;
     let gp = group_param(&group.name);
     // An indicator's page for this unit in the year its row shows (the card's, or the
     // indicator's own newest for a row of an older year).
@@ -282,7 +304,8 @@ pub(crate) async fn render_marked(
         @if !year_given && row_year.iter().any(|&ry| ry != y) {
             p.small.muted { (l.t("Wskaźniki bez danych za ", "Indicators without data for ")) (year) (l.t(" pokazują ostatni rok, za który są dane (rok podany przy wartości).", " show the latest year with data (the year is given by the value).")) }
         }
-        @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link, marks)) }
+        @if let Some(d) = &diagnosis { (diagnosis_box(l, c, d, &link, marks, &improved)) }
+        (plan_section)
         @let context: Vec<usize> = p.areas.iter().flat_map(|a| a.indicators()).filter(|&i| c.definitions[i].kind == "context" && s.indicator(i).applies[ui]).collect();
         @let sections: Vec<Section> = std::iter::once(("kontekst".to_owned(), vec![(l.t("Wskaźniki kontekstowe", "Context indicators").to_owned(), context)]))
             .chain(p.areas.iter().map(|a| (a.code.clone(), a.services.iter().map(|sv| (l.t(&sv.pl, &sv.en).to_owned(), sv.indicators.iter().copied().filter(|&i| c.definitions[i].kind != "context" && s.indicator(i).applies[ui]).collect::<Vec<_>>())).filter(|(_, v)| !v.is_empty()).collect())))
@@ -524,7 +547,14 @@ fn trend_text(l: L, t: Trend) -> Markup {
 }
 
 /// Strengths and weaknesses: where to start an improvement plan.
-fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize) -> String, marks: Option<Marks<'_>>) -> Markup {
+fn diagnosis_box(
+    l: L,
+    c: &Computed,
+    d: &app::UnitDiagnosis,
+    link: &dyn Fn(usize) -> String,
+    marks: Option<Marks<'_>>,
+    improved: &[crate::practice::ImprovedHere],
+) -> Markup {
     // An empty list says why: no data to judge, a group that cannot judge, or nothing stands out.
     let s = &c.snapshot;
     let dy = s.year_index(d.year);
@@ -566,6 +596,9 @@ fn diagnosis_box(l: L, c: &Computed, d: &app::UnitDiagnosis, link: &dyn Fn(usize
                             span.small {
                                 @if strong { span.good.tag { (l.t("mocna strona", "strength")) } } @else { span.bad.tag { (l.t("słaba strona", "weakness")) } }
                                 " " (l.t("3 lata: ", "3 years: ")) (trend_text(l, f.trend_3y)) "; " (l.t("5 lat: ", "5 years: ")) (trend_text(l, f.trend_5y))
+                            }
+                            @if !strong && let Some(item) = improved.iter().find(|m| m.indicator == f.indicator) {
+                                (crate::practice::improved_here_list(l, c, item))
                             }
                         }
                     }

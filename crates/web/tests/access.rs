@@ -51,6 +51,24 @@ decimals = 1
 applies_to = ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska"]
 definition_pl = "Uczniowie / oddziały"
 source = "test"
+
+[[indicator]]
+code = "EDU_T2"
+name_pl = "Oddziały na 100 uczniów"
+name_en = "Classes per 100 pupils"
+area = "edukacja"
+service_pl = "Szkoły podstawowe"
+kind = "monitoring"
+dimension = "quality"
+polarity = "higher_better"
+factor = 100.0
+numerator = "oddzialy_sp"
+denominator = "uczniowie_sp"
+unit_pl = "oddziały"
+decimals = 1
+applies_to = ["gmina_miejska", "gmina_wiejska", "gmina_miejsko_wiejska"]
+definition_pl = "Oddziały / uczniowie × 100"
+source = "test"
 "#;
 
 const FORM: &str = r#"[form]
@@ -118,8 +136,11 @@ enum Exp {
     No,
     /// Not signed in: 303 to /logowanie?next=…, nothing written.
     Login,
+    /// Signed in, may not even see the thing (a proposed good practice of a unit one has no
+    /// say in): 404 as if absent, nothing written.
+    Hidden,
 }
-use Exp::{Login, No, Ok as Yes, Read};
+use Exp::{Hidden, Login, No, Ok as Yes, Read};
 
 /// A cookie jar of one client: the session cookie (when signed in) and the form token.
 #[derive(Clone)]
@@ -413,6 +434,17 @@ enum Route {
     Grant,
     Revoke,
     Invite,
+    // The closed cycle (issue 18): Action::Plan on the unit (approver or analyst, admin),
+    // a practice's verification Action::Verify, a functional area's declaration Administer.
+    Priority,
+    PlanSave,
+    ActionAdd,
+    TargetSet,
+    ReorgAdd,
+    InstitutionAdd,
+    PracticeAdd,
+    PracticeVerify,
+    AreaDeclare,
 }
 
 /// The matrix: per route and unit, the answer for each role in [`EVERYONE`] order
@@ -442,6 +474,23 @@ const MATRIX: &[(Route, &str, [Exp; 7])] = &[
     (Route::Grant,       "",  [Login, No,    No,     No,    No,     Yes,  No ]),
     (Route::Revoke,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
     (Route::Invite,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Priority,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
+    (Route::Priority,    B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
+    (Route::PlanSave,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
+    (Route::PlanSave,    B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
+    (Route::ActionAdd,   A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
+    (Route::ActionAdd,   B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
+    (Route::TargetSet,   A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
+    (Route::TargetSet,   B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
+    (Route::ReorgAdd,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
+    (Route::ReorgAdd,    B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
+    (Route::InstitutionAdd, A, [Login, No,   Yes,    No,    Yes,    Yes,  No ]),
+    (Route::InstitutionAdd, B, [Login, No,   No,     No,    Yes,    Yes,  No ]),
+    (Route::PracticeAdd, A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
+    (Route::PracticeAdd, B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
+    (Route::PracticeVerify, A, [Login, Hidden, No,   Yes,   No,     Yes,  Hidden]),
+    (Route::PracticeVerify, B, [Login, Hidden, Hidden, Hidden, No,  Yes,  Hidden]),
+    (Route::AreaDeclare, "",  [Login, No,    No,     No,    No,     Yes,  No ]),
 ];
 
 /// An XLSX answer for the unit with good values: the app's own template with them filled in.
@@ -471,6 +520,7 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
             app::accounts::grant(&w.store, &actor, &target, app::accounts::Role::DataEntry, &[B.to_owned()]).await.unwrap();
         }
     }
+    let cycle = cycle_fixture(w, route, code, unit, n).await;
     let users_before = users(w).await;
     let entry = format!("/ankiety/{cid}/jst/{code}");
     let before = written(w, cid, unit).await;
@@ -511,6 +561,58 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
             post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "odbierz"), ("login", &target), ("rola", "data_entry"), ("jednostki", B)]).await
         }
         Route::Invite => post_form(w, &c, "/admin/uzytkownicy", None, &[("akcja", "zaproszenie"), ("login", &target), ("dni", "3")]).await,
+        Route::Priority => {
+            post_form(
+                w,
+                &c,
+                &format!("/jst/{code}/priorytety"),
+                None,
+                &[("wskaznik", "EDU_T2"), ("rok", "2023"), ("grupa", "kraj"), ("notatka", "Macierz")],
+            )
+            .await
+        }
+        Route::PlanSave => {
+            post_form(w, &c, &format!("/jst/{code}/plan"), None, &[("tytul", &format!("Plan {n}")), ("opis", "Macierz"), ("grupa", "kraj")]).await
+        }
+        Route::ActionAdd => {
+            post_form(
+                w,
+                &c,
+                &format!("/jst/{code}/plan/dzialania"),
+                None,
+                &[("tytul", &format!("Działanie {n}")), ("od", "2024"), ("do", "2026"), ("status", "planned")],
+            )
+            .await
+        }
+        Route::TargetSet => {
+            let uri = format!("/jst/{code}/plan/dzialania/{}/cel", cycle.unwrap_or_default());
+            post_form(
+                w,
+                &c,
+                &uri,
+                None,
+                &[("wskaznik", "EDU_T2"), ("grupa", "kraj"), ("rok", "2026"), ("metoda", "manual"), ("wartosc", &format!("{}", 4 + n % 3))],
+            )
+            .await
+        }
+        Route::ReorgAdd => {
+            let fields = [("jst", code), ("rodzaj", "cuw"), ("tytul", "CUW szkół"), ("poczatek", "2022-01-01"), ("wskazniki", "EDU_T2")];
+            post_form(w, &c, "/reorganizacje/nowa", None, &fields).await
+        }
+        Route::InstitutionAdd => {
+            post_form(w, &c, &format!("/jst/{code}/instytucje"), None, &[("rodzaj", "szkola"), ("nazwa", &format!("Szkoła Podstawowa nr {n}"))]).await
+        }
+        Route::PracticeAdd => {
+            let fields = [("tytul", "Wspólne dowozy"), ("jst", code), ("opis", "Opis praktyki"), ("rok", "2022"), ("wskazniki", "EDU_T2")];
+            post_form(w, &c, "/dobre-praktyki/nowa", None, &fields).await
+        }
+        Route::PracticeVerify => {
+            let uri = format!("/dobre-praktyki/{}/weryfikacja", cycle.unwrap_or_default());
+            post_form(w, &c, &uri, None, &[("status", "verified"), ("uwaga", "Sprawdzone")]).await
+        }
+        Route::AreaDeclare => {
+            post_form(w, &c, "/admin/obszary-funkcjonalne", None, &[("grupa", &format!("obszar{n}")), ("lider", A), ("opis", "Macierz")]).await
+        }
     };
     let after = written(w, cid, unit).await;
     let users_after = users(w).await;
@@ -543,6 +645,16 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
                 Route::Grant => users_after.contains(&format!("{target} [Verifier@{B}]")),
                 Route::Revoke => users_after.contains(&format!("{target} []")),
                 Route::Invite => after.0 > before.0 && res.text().contains("/zaproszenie/"),
+                // The cycle's writes: each leaves its own audit row, checked below.
+                Route::Priority
+                | Route::PlanSave
+                | Route::ActionAdd
+                | Route::TargetSet
+                | Route::ReorgAdd
+                | Route::InstitutionAdd
+                | Route::PracticeAdd
+                | Route::PracticeVerify
+                | Route::AreaDeclare => cycle_done(w, route, unit, cycle).await,
             };
             if !done {
                 return Some(format!("{label}: answered {} but the change is not in the database (state {st:?})", res.status));
@@ -551,11 +663,11 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
                 return Some(format!("{label}: the change wrote no audit row"));
             }
         }
-        Exp::No | Exp::Login => {
-            let status_ok = if exp == Exp::No {
-                res.status == StatusCode::FORBIDDEN
-            } else {
-                res.status == StatusCode::SEE_OTHER && loc.starts_with("/logowanie?next=")
+        Exp::No | Exp::Login | Exp::Hidden => {
+            let status_ok = match exp {
+                Exp::No => res.status == StatusCode::FORBIDDEN,
+                Exp::Hidden => res.status == StatusCode::NOT_FOUND,
+                _ => res.status == StatusCode::SEE_OTHER && loc.starts_with("/logowanie?next="),
             };
             if !status_ok {
                 return Some(format!("{label} (location {loc:?}) {}", snippet(&res.text())));
@@ -570,6 +682,82 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
         Exp::Read => unreachable!("no reading cell among the POSTs"),
     }
     None
+}
+
+/// What a cycle cell needs in place before its request: no live priority of EDU_T2 (so an
+/// allowed add is not a duplicate), a plan, an action (its id), a proposed practice (its
+/// id), a saved group not yet declared. Made by the operator, outside the audit count.
+async fn cycle_fixture(w: &World, route: Route, code: &str, unit: i64, n: usize) -> Option<i64> {
+    let actor = w.store.actor().clone();
+    let owner = app::plans::Owner::Unit(unit);
+    match route {
+        Route::Priority => {
+            for p in w.store.priorities(owner).await.unwrap() {
+                w.store.remove_priority(p.id, &actor).await.unwrap();
+            }
+            None
+        }
+        Route::ActionAdd | Route::TargetSet => {
+            let plan = w.store.save_plan(owner, &plan_fields(), &actor).await.unwrap();
+            let action = app::plans::ActionFields {
+                priority_id: None,
+                title: format!("Działanie {n}"),
+                description: None,
+                owner: None,
+                budget: None,
+                start_year: 2024,
+                end_year: 2026,
+                status: "planned".into(),
+            };
+            Some(w.store.add_action(plan, &action, &actor).await.unwrap())
+        }
+        Route::PracticeVerify => {
+            let f = app::practices::PracticeFields {
+                unit_id: unit,
+                title: format!("Praktyka {n}"),
+                description: "Opis".into(),
+                contact: None,
+                links: Vec::new(),
+                start_year: Some(2022),
+                indicators: vec!["EDU_T2".into()],
+            };
+            Some(w.store.add_practice(&f, &actor).await.unwrap())
+        }
+        Route::AreaDeclare => {
+            app::save_custom_group(&w.store, &format!("obszar{n}"), "Obszar", None, &[A.to_owned(), code.to_owned(), C.to_owned()]).await.unwrap();
+            None
+        }
+        _ => None,
+    }
+}
+
+fn plan_fields() -> app::plans::PlanFields {
+    app::plans::PlanFields { title: "Plan".into(), summary: None, public: false, group_name: "kraj".into() }
+}
+
+/// Whether an allowed cycle write is in the store.
+async fn cycle_done(w: &World, route: Route, unit: i64, fixture: Option<i64>) -> bool {
+    let owner = app::plans::Owner::Unit(unit);
+    match route {
+        Route::Priority => w.store.priorities(owner).await.unwrap().iter().any(|p| p.indicator_code == "EDU_T2"),
+        Route::PlanSave => w.store.plan(owner).await.unwrap().is_some_and(|p| p.fields.title.starts_with("Plan ")),
+        Route::ActionAdd => match w.store.plan(owner).await.unwrap() {
+            Some(p) => w.store.actions(p.id).await.unwrap().len() >= 2,
+            None => false,
+        },
+        Route::TargetSet => match w.store.plan(owner).await.unwrap() {
+            Some(p) => w.store.targets_of_plan(p.id).await.unwrap().iter().any(|t| Some(t.action_id) == fixture),
+            None => false,
+        },
+        Route::ReorgAdd => w.store.reorganisations().await.unwrap().iter().any(|r| r.fields.unit_id == unit),
+        Route::InstitutionAdd => !w.store.institutions(Some(unit)).await.unwrap().is_empty(),
+        Route::PracticeAdd => {
+            w.store.practices(&Default::default()).await.unwrap().iter().any(|p| p.fields.unit_id == unit && p.fields.title == "Wspólne dowozy")
+        }
+        Route::PracticeVerify => w.store.practice(fixture.unwrap_or_default()).await.unwrap().is_some_and(|p| p.status == "verified"),
+        Route::AreaDeclare => !w.store.functional_areas().await.unwrap().is_empty(),
+        _ => false,
+    }
 }
 
 fn snippet(html: &str) -> String {
@@ -608,6 +796,37 @@ fn every_post_route_is_covered() {
         "/zaproszenie/{token}",
         "/grupy",
         "/admin/uzytkownicy",
+        // issue 18: the matrix's cycle rows; the other writes of the same pages are covered
+        // by their own page tests (plan_pages, evaluation_pages, practice_pages,
+        // functional_areas), each with CSRF and a refused role.
+        "/jst/{code}/priorytety",
+        "/jst/{code}/priorytety/{id}/usun",
+        "/jst/{code}/plan",
+        "/jst/{code}/plan/dzialania",
+        "/jst/{code}/plan/dzialania/{id}",
+        "/jst/{code}/plan/dzialania/{id}/usun",
+        "/jst/{code}/plan/dzialania/{id}/cel",
+        "/jst/{code}/plan/cele/{id}/usun",
+        "/jst/{code}/instytucje",
+        "/reorganizacje/nowa",
+        "/reorganizacje/{id}",
+        "/reorganizacje/{id}/etapy",
+        "/reorganizacje/{id}/etapy/{mid}",
+        "/reorganizacje/{id}/instytucje",
+        "/dobre-praktyki/nowa",
+        "/dobre-praktyki/{id}",
+        "/dobre-praktyki/{id}/weryfikacja",
+        "/admin/obszary-funkcjonalne",
+        // A functional area's plan: the same handlers as a unit's, Plan checked on the
+        // area's lead unit (plan_pages tests an area's writes and refusals).
+        "/obszary-funkcjonalne/{code}/plan",
+        "/obszary-funkcjonalne/{code}/priorytety",
+        "/obszary-funkcjonalne/{code}/priorytety/{id}/usun",
+        "/obszary-funkcjonalne/{code}/plan/dzialania",
+        "/obszary-funkcjonalne/{code}/plan/dzialania/{id}",
+        "/obszary-funkcjonalne/{code}/plan/dzialania/{id}/usun",
+        "/obszary-funkcjonalne/{code}/plan/dzialania/{id}/cel",
+        "/obszary-funkcjonalne/{code}/plan/cele/{id}/usun",
     ];
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
@@ -682,7 +901,7 @@ async fn reading_routes_show_private_data_only_to_those_allowed() {
                 Read => res.status == StatusCode::OK,
                 No => res.status == StatusCode::FORBIDDEN && res.text().contains("Brak uprawnień"),
                 Login => res.status == StatusCode::SEE_OTHER && res.location().starts_with("/logowanie?next="),
-                Yes => unreachable!(),
+                Yes | Hidden => unreachable!(),
             };
             if !ok {
                 failures.push(format!("GET {path} as {who:?}: expected {exp:?}, got {} {}", res.status, res.location()));
