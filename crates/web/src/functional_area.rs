@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::{ApiError, ApiErrorBody};
 use crate::auth::Ctx;
-use crate::common::{display_name, measure, measure_after, position_cell, q};
+use crate::common::{display_name, measure, measure_after, position_cell};
 use crate::error::WebError;
 use crate::i18n::L;
 
@@ -197,8 +197,6 @@ fn card_body(ctx: &Ctx, c: &Computed, card: &AreaCard) -> Markup {
         @if let Some(d) = &a.description { p { (d) } }
         p.actions {
             a href=(l.href(&format!("{}/plan", card_path(code)))) { (l.t("Plan poprawy obszaru", "The area's improvement plan")) }
-            " · "
-            a href=(l.href(&format!("/ocena?obszar={}", q(code)))) { (l.t("Ocena zmian na tle porównania", "Re-evaluation against peers")) }
             " · "
             a href=(l.href(&format!("/api/v1/functional-areas/{code}"))) { (l.t("Dane karty w JSON (API)", "The card's data as JSON (API)")) }
             " · "
