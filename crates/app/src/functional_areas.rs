@@ -403,7 +403,7 @@ pub fn evaluate_area(
             code: inputs.row.group_code.clone(),
             name: inputs.row.name_pl.clone(),
             indicator: i,
-            group_label: comparing.words().1.to_owned(),
+            group_label: format!("{} / {}", comparing.words().0, comparing.words().1),
             start_year,
             before,
             after,

@@ -1,6 +1,7 @@
 //! `miernik evaluate`: a unit's change of an indicator from before to after a start year
 //! against its peer group's over the same years (difference in differences), with the placebo
-//! interval, the number of peers and the verdict — as text for people or JSON for scripts.
+//! interval, the number of peers and the verdict — as text for people or JSON for scripts;
+//! with `--area` the same for a functional area's aggregate against its comparison set.
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -17,8 +18,12 @@ pub enum EvalFormat {
 #[derive(Args)]
 pub struct EvaluateArgs {
     /// TERYT code of the unit
-    #[arg(long)]
-    unit: String,
+    #[arg(long, required_unless_present = "area")]
+    unit: Option<String>,
+    /// A functional area instead of a unit (its saved group's code): the area's aggregate
+    /// against the other land powiaty with their gminy (or the other areas, from five on)
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["unit", "group", "exclude_reorganised"])]
+    area: Option<String>,
     /// Indicator code (see catalogue/indicators.toml)
     #[arg(long)]
     indicator: String,
@@ -44,19 +49,30 @@ pub struct EvaluateArgs {
 }
 
 pub async fn run(db: &str, a: EvaluateArgs) -> Result<()> {
-    let req = app::evaluate::EvalRequest {
-        unit: a.unit,
-        indicator: a.indicator,
-        start_year: a.start,
-        group: a.group,
-        before: a.before,
-        after: a.after,
-        exclude_reorganised: a.exclude_reorganised,
-    };
     let store = crate::open(db).await?;
     let r = async {
         let c = crate::compute(&store).await?;
-        app::evaluate::evaluate(&store, &c, &req).await
+        match &a.area {
+            Some(code) => {
+                let inputs = app::functional_areas::load(&store, code).await.map_err(|e| match e {
+                    app::AppError::NotFound(m) => app::AppError::NotFound(format!("area: {m}")),
+                    e => e,
+                })?;
+                app::functional_areas::evaluate_area(&c, &inputs, &a.indicator, a.start, a.before, a.after)
+            }
+            None => {
+                let req = app::evaluate::EvalRequest {
+                    unit: a.unit.clone().unwrap_or_default(),
+                    indicator: a.indicator.clone(),
+                    start_year: a.start,
+                    group: a.group.clone(),
+                    before: a.before,
+                    after: a.after,
+                    exclude_reorganised: a.exclude_reorganised.clone(),
+                };
+                app::evaluate::evaluate(&store, &c, &req).await
+            }
+        }
     }
     .await;
     store.close().await;
@@ -77,6 +93,7 @@ pub async fn run(db: &str, a: EvaluateArgs) -> Result<()> {
 fn flag(message: &str) -> String {
     for (name, flag) in [
         ("unit: ", "--unit: "),
+        ("area: ", "--area: "),
         ("indicator: ", "--indicator: "),
         ("start year: ", "--start: "),
         ("group: ", "--group: "),

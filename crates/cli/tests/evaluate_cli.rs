@@ -133,4 +133,22 @@ async fn evaluate_prints_consistent_figures_recovers_the_planted_effects_and_nam
     let list = format!("list:{},{}", members[0], members[1]);
     let err = db.fails(&["evaluate", "--unit", unit, "--indicator", indicator, "--start", "2019", "--group", &list]);
     assert!(err.contains("--group") && err.contains("2 peers") && err.contains("at least 5"), "{err}");
+
+    // --- A functional area (the demo declares one): its aggregate against its comparison set.
+    let store = db.store().await;
+    let areas = store.functional_areas().await.unwrap();
+    store.close().await;
+    let area = &areas.first().expect("the demo declares a functional area").group_code;
+    let v = db.json(&["evaluate", "--area", area, "--indicator", "SPO_21", "--start", "2020", "--format", "json"]);
+    let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
+    assert_eq!(v["unit"], area.as_str());
+    assert!(close(f("estimate"), f("unit_change") - f("peers_change")), "estimate = area's change − peers' change");
+    assert!(v["n_peers"].as_u64().unwrap() >= 5);
+    let years: Vec<i64> = v["years"].as_array().unwrap().iter().map(|y| y.as_i64().unwrap()).collect();
+    let series = v["unit_series"].as_array().unwrap();
+    assert!(close(f("unit_before"), mean_of(&years, series, 2017, 2019)));
+    let err = db.fails(&["evaluate", "--area", "nie-ma-takiego", "--indicator", "SPO_21", "--start", "2020"]);
+    assert!(err.contains("--area") && err.contains("nie-ma-takiego"), "{err}");
+    let out = db.run(&["evaluate", "--area", area, "--unit", unit, "--indicator", "SPO_21", "--start", "2020"]);
+    assert_ne!(out.status.code(), Some(0), "--area and --unit together are refused");
 }
