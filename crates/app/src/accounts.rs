@@ -44,10 +44,13 @@ pub enum Role {
     Analyst,
     /// Everything, every unit.
     Admin,
+    /// Runs exchange groups (GWD, issue 19): opens cycles, admits members, keeps meetings;
+    /// sees who is which letter in the cycles they coordinate. Every unit (no unit scope).
+    Coordinator,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::DataEntry, Role::Approver, Role::Verifier, Role::Analyst, Role::Admin];
+    pub const ALL: [Role; 6] = [Role::DataEntry, Role::Approver, Role::Verifier, Role::Analyst, Role::Admin, Role::Coordinator];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -56,6 +59,7 @@ impl Role {
             Role::Verifier => "verifier",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
         }
     }
 
@@ -73,12 +77,13 @@ impl Role {
             Role::Verifier => ("weryfikacja", "verifier"),
             Role::Analyst => ("analityk", "analyst"),
             Role::Admin => ("administrator", "administrator"),
+            Role::Coordinator => ("koordynator grup wymiany", "exchange-group coordinator"),
         }
     }
 
     /// Whether a grant of this role may cover every unit (unit_id None).
     fn may_be_global(self) -> bool {
-        matches!(self, Role::Verifier | Role::Analyst | Role::Admin)
+        matches!(self, Role::Verifier | Role::Analyst | Role::Admin | Role::Coordinator)
     }
 
     fn allows(self, action: Action) -> bool {
@@ -86,9 +91,13 @@ impl Role {
             Action::EnterData => matches!(self, Role::DataEntry | Role::Approver | Role::Admin),
             Action::Withdraw => matches!(self, Role::Approver | Role::Admin),
             Action::Verify => matches!(self, Role::Verifier | Role::Admin),
-            Action::ReadUnpublished => true,
+            // A coordinator's grant covers every unit but reads nothing unpublished outside
+            // the cycles it runs (the exchange pages check the cycle themselves).
+            Action::ReadUnpublished => self != Role::Coordinator,
             Action::Administer => self == Role::Admin,
             Action::Plan => matches!(self, Role::Approver | Role::Analyst | Role::Admin),
+            Action::Coordinate => matches!(self, Role::Coordinator | Role::Admin),
+            Action::RunSurvey => matches!(self, Role::Approver | Role::Analyst | Role::Admin),
         }
     }
 }
@@ -122,6 +131,12 @@ pub enum Action {
     /// Priorities, the improvement plan, reorganisations and good practices of a unit
     /// (issue 18): approver or analyst of the unit, admin.
     Plan,
+    /// Open and run exchange-group cycles (issue 19): coordinator, admin. Within a cycle only
+    /// its own coordinator (or an admin) manages it.
+    Coordinate,
+    /// Service-user surveys of a unit (issue 19): create a campaign, upload paper results,
+    /// moderate free text, consent to be named: approver or analyst of the unit, admin.
+    RunSurvey,
 }
 
 /// Where a user may do an action.
@@ -487,7 +502,7 @@ pub async fn list_users(store: &Store) -> Result<Vec<UserListing>, AppError> {
 /// or none — then the user's own JST (data entry, approver) or every unit (admin).
 async fn units_for(store: &Store, user: &StoredUser, role: Role, units: &[String]) -> Result<Vec<Option<i64>>, AppError> {
     let all = units.iter().any(|u| u.trim() == "*");
-    if role == Role::Admin || (all && role.may_be_global()) {
+    if matches!(role, Role::Admin | Role::Coordinator) || (all && role.may_be_global()) {
         return Ok(vec![None]);
     }
     if all {

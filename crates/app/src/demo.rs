@@ -277,6 +277,9 @@ pub async fn load_demo(store: &Store) -> Result<bool, AppError> {
     // Demo users, the sample form and a campaign in progress (issue 17).
     crate::demo_people::load_demo_people(store).await?;
     // Priorities, plans, good practices, reorganisations and a functional area (issue 18).
-    crate::demo_cycle::seed(store, &crate::compute(store).await?).await?;
+    let computed = crate::compute(store).await?;
+    crate::demo_cycle::seed(store, &computed).await?;
+    // Exchange groups and service-user surveys (issue 19).
+    crate::demo_exchange::seed(store, &computed).await?;
     Ok(true)
 }

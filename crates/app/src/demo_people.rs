@@ -21,6 +21,8 @@ pub const DEMO_CREDENTIALS: &[(&str, &str, &str)] = &[
     ("demo-zatwierdza", "demo-zatwierdza-haslo", "zatwierdzanie w tej gminie / approver of that gmina"),
     ("demo-weryfikator", "demo-weryfikator-haslo", "weryfikacja gmin województwa / verifier of the voivodeship's gminas"),
     ("demo-analityk", "demo-analityk-haslo", "analityk (dane niepublikowane) / analyst (unpublished data)"),
+    ("demo-koordynator", "demo-koordynator-haslo", "koordynator grup wymiany / exchange-group coordinator"),
+    ("demo-sasiad", "demo-sasiad-haslo", "zatwierdzanie w drugiej gminie grupy wymiany / approver of the exchange group's second gmina"),
 ];
 
 /// A demo user: login, name, organisation, role, units (TERYT codes).

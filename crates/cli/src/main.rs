@@ -9,6 +9,7 @@ mod bench_overlay;
 mod campaign_cmd;
 mod evaluate_cmd;
 mod output;
+mod survey_cmd;
 mod user_cmd;
 
 use std::path::PathBuf;
@@ -319,6 +320,9 @@ enum Command {
     /// revoke roles, invitation links, passwords (from standard input)
     #[command(subcommand)]
     User(user_cmd::UserCommand),
+    /// Service-user surveys: question sets, paper results, the comparison under letters
+    #[command(subcommand)]
+    Survey(survey_cmd::SurveyCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -1086,6 +1090,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User(cmd) => {
             let store = open(&cli.db).await?;
             let r = user_cmd::run(&store, cmd).await;
+            store.close().await;
+            r
+        }
+        Command::Survey(cmd) => {
+            let store = open(&cli.db).await?;
+            let r = survey_cmd::run(&store, cmd).await;
             store.close().await;
             r
         }

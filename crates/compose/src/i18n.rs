@@ -320,6 +320,9 @@ fn page_path(path: &str) -> bool {
             | "/reorganizacje"
             | "/dobre-praktyki"
             | "/obszary-funkcjonalne"
+            | "/gwd"
+            | "/gwd/nowy"
+            | "/badania"
             | "/admin/audyt"
             | "/admin/uzytkownicy"
             | "/admin/ankiety/nowa"
@@ -345,6 +348,15 @@ fn page_path(path: &str) -> bool {
         ["jst" | "obszary-funkcjonalne", _, "plan", "dzialania", id] => number(id),
         ["jst" | "obszary-funkcjonalne", _, "plan", "dzialania", id, "cel"] => number(id),
         ["reorganizacje" | "dobre-praktyki", id] => number(id) || *id == "nowa",
+        // Exchange groups and service-user surveys (issue 19).
+        ["gwd", id] => number(id),
+        ["gwd", id, "arkusz" | "pytania"] => number(id),
+        ["gwd", id, "pytania", q] => number(id) && (number(q) || *q == "nowe"),
+        ["badania", "zestawy", _] => true,
+        ["badania", "porownanie", _, year] => number(year),
+        ["jst", _, "badania"] => true,
+        ["jst", _, "badania", id] => number(id),
+        ["badanie", _] => true,
         _ => false,
     }
 }

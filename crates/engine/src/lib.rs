@@ -10,6 +10,7 @@ pub mod diagnosis;
 pub mod evaluate;
 pub mod keysort;
 pub mod neighbours;
+pub mod proportion;
 pub mod snapshot;
 pub mod stats;
 pub mod targets;

@@ -28,6 +28,7 @@ pub mod observations;
 pub mod projection;
 pub mod sheet;
 pub mod sniff;
+pub mod survey;
 pub mod terc;
 mod xlsx;
 

@@ -15,9 +15,11 @@ mod boundaries;
 mod campaigns;
 mod catalogue;
 mod cycle;
+pub mod exchange;
 mod observations;
 mod pending;
 mod plans;
+pub mod surveys;
 mod units;
 
 use std::str::FromStr;
@@ -210,6 +212,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_changes_keyset.sql")),
     (5, include_str!("../migrations/sqlite/0005_people_audit_forms.sql")),
     (6, include_str!("../migrations/sqlite/0006_cycle.sql")),
+    (7, include_str!("../migrations/sqlite/0007_exchange_surveys.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -218,6 +221,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_changes_keyset.sql")),
     (5, include_str!("../migrations/postgres/0005_people_audit_forms.sql")),
     (6, include_str!("../migrations/postgres/0006_cycle.sql")),
+    (7, include_str!("../migrations/postgres/0007_exchange_surveys.sql")),
 ];
 
 impl std::fmt::Debug for Store {

@@ -41,7 +41,8 @@ const XLSX_ROWS: usize = 1_048_576;
         crate::practice::api_practices,
         crate::plan::api_plan,
         crate::functional_area::api_functional_areas, crate::functional_area::api_functional_area,
-        crate::evaluate::evaluation, crate::reorganisation::reorganisations),
+        crate::evaluate::evaluation, crate::reorganisation::reorganisations,
+        crate::exchange::api_cycles, crate::survey::api_list, crate::survey::api_comparison),
     tags(
         (name = "units", description = "Jednostki terytorialne / Territorial units"),
         (name = "indicators", description = "Katalog wskaźników / The indicator catalogue"),

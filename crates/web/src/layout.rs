@@ -40,7 +40,7 @@ th,td{border-bottom:1px solid #b5b5b5;padding:.3rem .5rem;text-align:left;vertic
 thead th{border-bottom:2px solid #595959;font-size:.9rem}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 caption{text-align:left;font-weight:700;padding:.25rem 0}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%;position:relative}
 .muted{color:#595959}.small{font-size:.875rem}
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.5rem;margin:1rem 0;padding:0;list-style:none}
 .facts li,.facts>div{border:1px solid #b5b5b5;border-radius:4px;padding:.5rem .75rem}.facts b{display:block;font-size:1.2rem}
@@ -132,6 +132,11 @@ pub fn page(f: &Frame<'_>, title: &str, body: Markup) -> String {
                                 a href=(l.href("/reorganizacje")) { (l.t("reorganizacje (CUW, OPS)", "reorganisations (CUW, OPS)")) } " · "
                                 a href=(l.href("/ocena")) { (l.t("ocena zmian na tle grupy", "re-evaluation against peers")) } " · "
                                 a href=(l.href("/obszary-funkcjonalne")) { (l.t("obszary funkcjonalne", "functional areas")) }
+                            }
+                            p {
+                                (l.t("Uczenie się od innych: ", "Learning from others: "))
+                                a href=(l.href("/gwd")) { (l.t("grupy wymiany doświadczeń (GWD)", "exchange groups (GWD)")) } " · "
+                                a href=(l.href("/badania")) { (l.t("badania opinii użytkowników usług", "service-user surveys")) }
                             }
                         }
                         p { a href=(l.href("/pokrycie")) { (l.t("Pokrycie danych: które wskaźniki mają wartości i czego brakuje", "Data coverage: which indicators have values and what is missing")) } }

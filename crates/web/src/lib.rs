@@ -17,6 +17,8 @@ mod coverage;
 pub mod download;
 pub mod error;
 mod evaluate;
+mod exchange;
+mod exchange_sheet;
 mod functional_area;
 pub mod groups;
 mod home;
@@ -30,6 +32,7 @@ mod reorganisation;
 pub mod report;
 mod security;
 pub mod server;
+mod survey;
 mod unit;
 
 use std::sync::Arc;
@@ -220,6 +223,9 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .merge(functional_area::routes())
         .merge(evaluate::routes())
         .merge(reorganisation::routes())
+        .merge(exchange::routes())
+        .merge(exchange_sheet::routes())
+        .merge(survey::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), while_starting))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

@@ -1552,6 +1552,11 @@ pub(crate) async fn card_section(store: &app::Store, c: &app::Computed, u: usize
             @if can_plan {
                 p { a href=(l.href(&format!("{base}/priorytety"))) { (l.t("Wybierz priorytety", "Choose priorities")) } " "
                     span.small.muted { (l.t("(ze słabych stron diagnozy)", "(from the diagnosis' weaknesses)")) } }
+                // The same people run the unit's service-user surveys (`Action::RunSurvey`).
+                @if base.starts_with("/jst/") {
+                    p { a href=(l.href(&format!("{base}/badania"))) { (l.t("Badania opinii użytkowników usług", "Service-user surveys")) } " · "
+                        a href=(l.href("/gwd")) { (l.t("grupy wymiany doświadczeń", "exchange groups")) } }
+                }
             }
         }
     }

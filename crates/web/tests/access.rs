@@ -107,9 +107,12 @@ enum Who {
     Analyst,
     Admin,
     EntryB,
+    /// An exchange-group coordinator (Role::Coordinator, every unit, no unpublished data): the
+    /// coordinator of the matrix's cycles.
+    Coordinator,
 }
 
-const EVERYONE: [Who; 7] = [Who::Anonymous, Who::EntryA, Who::ApproverA, Who::VerifierA, Who::Analyst, Who::Admin, Who::EntryB];
+const EVERYONE: [Who; 8] = [Who::Anonymous, Who::EntryA, Who::ApproverA, Who::VerifierA, Who::Analyst, Who::Admin, Who::EntryB, Who::Coordinator];
 
 impl Who {
     fn login(self) -> Option<&'static str> {
@@ -121,6 +124,7 @@ impl Who {
             Who::Analyst => Some("analityk"),
             Who::Admin => Some("admin"),
             Who::EntryB => Some("wprowadza_b"),
+            Who::Coordinator => Some("koordynuje"),
         }
     }
 }
@@ -156,6 +160,12 @@ struct World {
     clients: Vec<Client>,
     a: i64,
     b: i64,
+    /// Unit C: a member of the matrix's exchange cycles besides A.
+    c: i64,
+    computed: Arc<app::Computed>,
+    /// The coordinator's and the admin's user ids (the admin coordinates the "foreign" cycle).
+    coordinator_id: i64,
+    admin_id: i64,
 }
 
 impl World {
@@ -189,6 +199,7 @@ async fn world() -> World {
         (Who::Analyst, Role::Analyst, vec!["*"]),
         (Who::Admin, Role::Admin, vec!["*"]),
         (Who::EntryB, Role::DataEntry, vec![B]),
+        (Who::Coordinator, Role::Coordinator, vec!["*"]),
     ] {
         let login = who.login().unwrap();
         app::accounts::add_user(&store, &actor, login, login, None).await.expect("user");
@@ -198,14 +209,22 @@ async fn world() -> World {
     }
     let live = Arc::new(app::LiveSnapshot::new());
     live.refresh(&store).await.expect("snapshot");
+    let computed = live.get().expect("a snapshot");
     let router = web::router_with(store.clone(), false, live);
+    app::surveys::load_standard_sets(&store, &actor).await.expect("the standard survey sets");
+    let user_id = |login: &str| {
+        let store = store.clone();
+        let login = login.to_owned();
+        async move { app::accounts::list_users(&store).await.unwrap().into_iter().find(|u| u.login == login).unwrap().id }
+    };
+    let (coordinator_id, admin_id) = (user_id("koordynuje").await, user_id("admin").await);
     let unit = |code: &str| {
         let store = store.clone();
         let code = code.to_owned();
         async move { store.unit_id_for_code(&model::TerytCode::parse(&code).unwrap()).await.unwrap().unwrap() }
     };
-    let (a, b) = (unit(A).await, unit(B).await);
-    let mut w = World { router, store, clients: Vec::new(), a, b };
+    let (a, b, c) = (unit(A).await, unit(B).await, unit(C).await);
+    let mut w = World { router, store, clients: Vec::new(), a, b, c, computed, coordinator_id, admin_id };
     for who in EVERYONE {
         let c = match who.login() {
             None => anonymous(&w).await,
@@ -445,6 +464,76 @@ enum Route {
     PracticeAdd,
     PracticeVerify,
     AreaDeclare,
+    // Exchange groups (issue 19), on a fresh cycle per cell coordinated by the coordinator,
+    // with A and C accepted (B not a member) and the cell's campaign linked. Coordinate and
+    // the cycle's own coordinator (or admin) for managing it; Plan on the unit for applying and
+    // filing a plan; a member unit's role holder (or the coordinator) for documents, questions
+    // and replies; EnterData on the questioned unit for a correction; the asking unit or the
+    // coordinator to close. A reader who cannot see the cycle (no grant on an accepted member
+    // unit itself, not its coordinator, not admin) gets 404 from the member-only and the
+    // managing writes alike — the global analyst too: a grant on every unit is not the unit
+    // itself (app::exchange::Viewer::of), so it sees letters and no member-only page.
+    GwdNew,
+    GwdApply,
+    GwdDecide,
+    /// A decision in a cycle coordinated by someone else (the admin): the coordinator is refused.
+    GwdDecideForeign,
+    GwdAddMember,
+    GwdMeeting,
+    GwdMeetingEdit,
+    GwdDocument,
+    GwdCampaign,
+    GwdState,
+    GwdPlan,
+    GwdAsk,
+    GwdReply,
+    GwdCorrect,
+    GwdClose,
+    // Surveys (issue 19): RunSurvey on the unit (approver or analyst of it, admin); the
+    // question sets Administer; the public form anyone, with its form token.
+    SvSetNew,
+    SvSetEdit,
+    SvOpen,
+    SvTokens,
+    SvPaper,
+    SvModerate,
+    SvConsent,
+    SvClose,
+    SvAnswer,
+}
+
+impl Route {
+    /// A route of issue 19: each of its cells first sends the request without the form token
+    /// (refused, nothing written).
+    fn issue19(self) -> bool {
+        matches!(
+            self,
+            Route::GwdNew
+                | Route::GwdApply
+                | Route::GwdDecide
+                | Route::GwdDecideForeign
+                | Route::GwdAddMember
+                | Route::GwdMeeting
+                | Route::GwdMeetingEdit
+                | Route::GwdDocument
+                | Route::GwdCampaign
+                | Route::GwdState
+                | Route::GwdPlan
+                | Route::GwdAsk
+                | Route::GwdReply
+                | Route::GwdCorrect
+                | Route::GwdClose
+                | Route::SvSetNew
+                | Route::SvSetEdit
+                | Route::SvOpen
+                | Route::SvTokens
+                | Route::SvPaper
+                | Route::SvModerate
+                | Route::SvConsent
+                | Route::SvClose
+                | Route::SvAnswer
+        )
+    }
 }
 
 /// The matrix: per route and unit, the answer for each role in [`EVERYONE`] order
@@ -452,45 +541,78 @@ enum Route {
 /// From the contract: EnterData (save, submit, upload) = data entry or approver of the unit,
 /// admin; Withdraw = approver of the unit, admin; Verify (approve, return) = verifier of
 /// the unit, admin; Administer (a new campaign, users, organisations, roles, invitations) =
-/// admin; analysts only read.
+/// admin; analysts only read. The coordinator (last column) holds Coordinate everywhere and
+/// nothing else: no unpublished data, no plans, no surveys.
 #[rustfmt::skip]
-const MATRIX: &[(Route, &str, [Exp; 7])] = &[
+const MATRIX: &[(Route, &str, [Exp; 8])] = &[
     //                          anon   entryA approvA verifA analyst admin entryB
-    (Route::Save,        A,   [Login, Yes,   Yes,    No,    No,     Yes,  No ]),
-    (Route::Save,        B,   [Login, No,    No,     No,    No,     Yes,  Yes]),
-    (Route::Submit,      A,   [Login, Yes,   Yes,    No,    No,     Yes,  No ]),
-    (Route::Submit,      B,   [Login, No,    No,     No,    No,     Yes,  Yes]),
-    (Route::Upload,      A,   [Login, Yes,   Yes,    No,    No,     Yes,  No ]),
-    (Route::Upload,      B,   [Login, No,    No,     No,    No,     Yes,  Yes]),
-    (Route::Withdraw,    A,   [Login, No,    Yes,    No,    No,     Yes,  No ]),
-    (Route::Withdraw,    B,   [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::Approve,     A,   [Login, No,    No,     Yes,   No,     Yes,  No ]),
-    (Route::Approve,     B,   [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::Return,      A,   [Login, No,    No,     Yes,   No,     Yes,  No ]),
-    (Route::Return,      B,   [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::NewCampaign, "",  [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::UserAdd,     "",  [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::OrgAdd,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::Grant,       "",  [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::Revoke,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::Invite,      "",  [Login, No,    No,     No,    No,     Yes,  No ]),
-    (Route::Priority,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
-    (Route::Priority,    B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
-    (Route::PlanSave,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
-    (Route::PlanSave,    B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
-    (Route::ActionAdd,   A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
-    (Route::ActionAdd,   B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
-    (Route::TargetSet,   A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
-    (Route::TargetSet,   B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
-    (Route::ReorgAdd,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
-    (Route::ReorgAdd,    B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
-    (Route::InstitutionAdd, A, [Login, No,   Yes,    No,    Yes,    Yes,  No ]),
-    (Route::InstitutionAdd, B, [Login, No,   No,     No,    Yes,    Yes,  No ]),
-    (Route::PracticeAdd, A,   [Login, No,    Yes,    No,    Yes,    Yes,  No ]),
-    (Route::PracticeAdd, B,   [Login, No,    No,     No,    Yes,    Yes,  No ]),
-    (Route::PracticeVerify, A, [Login, Hidden, No,   Yes,   No,     Yes,  Hidden]),
-    (Route::PracticeVerify, B, [Login, Hidden, Hidden, Hidden, No,  Yes,  Hidden]),
-    (Route::AreaDeclare, "",  [Login, No,    No,     No,    No,     Yes,  No ]),
+    (Route::Save,        A,   [Login, Yes,   Yes,    No,    No,     Yes,  No , No ]),
+    (Route::Save,        B,   [Login, No,    No,     No,    No,     Yes,  Yes, No ]),
+    (Route::Submit,      A,   [Login, Yes,   Yes,    No,    No,     Yes,  No , No ]),
+    (Route::Submit,      B,   [Login, No,    No,     No,    No,     Yes,  Yes, No ]),
+    (Route::Upload,      A,   [Login, Yes,   Yes,    No,    No,     Yes,  No , No ]),
+    (Route::Upload,      B,   [Login, No,    No,     No,    No,     Yes,  Yes, No ]),
+    (Route::Withdraw,    A,   [Login, No,    Yes,    No,    No,     Yes,  No , No ]),
+    (Route::Withdraw,    B,   [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::Approve,     A,   [Login, No,    No,     Yes,   No,     Yes,  No , No ]),
+    (Route::Approve,     B,   [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::Return,      A,   [Login, No,    No,     Yes,   No,     Yes,  No , No ]),
+    (Route::Return,      B,   [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::NewCampaign, "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::UserAdd,     "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::OrgAdd,      "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::Grant,       "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::Revoke,      "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::Invite,      "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    (Route::Priority,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::Priority,    B,   [Login, No,    No,     No,    Yes,    Yes,  No , No ]),
+    (Route::PlanSave,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::PlanSave,    B,   [Login, No,    No,     No,    Yes,    Yes,  No , No ]),
+    (Route::ActionAdd,   A,   [Login, No,    Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::ActionAdd,   B,   [Login, No,    No,     No,    Yes,    Yes,  No , No ]),
+    (Route::TargetSet,   A,   [Login, No,    Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::TargetSet,   B,   [Login, No,    No,     No,    Yes,    Yes,  No , No ]),
+    (Route::ReorgAdd,    A,   [Login, No,    Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::ReorgAdd,    B,   [Login, No,    No,     No,    Yes,    Yes,  No , No ]),
+    (Route::InstitutionAdd, A, [Login, No,   Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::InstitutionAdd, B, [Login, No,   No,     No,    Yes,    Yes,  No , No ]),
+    (Route::PracticeAdd, A,   [Login, No,    Yes,    No,    Yes,    Yes,  No , No ]),
+    (Route::PracticeAdd, B,   [Login, No,    No,     No,    Yes,    Yes,  No , No ]),
+    (Route::PracticeVerify, A, [Login, Hidden, No,   Yes,   No,     Yes,  Hidden, Hidden ]),
+    (Route::PracticeVerify, B, [Login, Hidden, Hidden, Hidden, No,  Yes,  Hidden, Hidden ]),
+    (Route::AreaDeclare, "",  [Login, No,    No,     No,    No,     Yes,  No , No ]),
+    //                          anon   entryA approvA verifA analyst admin entryB coord
+    (Route::GwdNew, "",       [Login, No,     No,      No,     No,      Yes,   No,     Yes]),
+    (Route::GwdApply, A,      [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::GwdApply, B,      [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::GwdDecide, B,     [Login, No,     No,      No,     Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdDecideForeign, B,[Login, No,     No,      No,     Hidden,  Yes,   Hidden, Hidden]),
+    (Route::GwdAddMember, B,  [Login, No,     No,      No,     Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdMeeting, "",   [Login, No,     No,      No,     Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdMeetingEdit, "",[Login, No,     No,      No,     Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdDocument, "",  [Login, Yes,    Yes,     Yes,    Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdCampaign, "",  [Login, No,     No,      No,     Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdState, "",     [Login, No,     No,      No,     Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdPlan, A,       [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::GwdAsk, "",       [Login, Yes,    Yes,     Yes,    Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdReply, A,      [Login, Yes,    Yes,     Yes,    Hidden,  Yes,   Hidden, Yes]),
+    (Route::GwdCorrect, A,    [Login, Yes,    Yes,     No,     Hidden,  Yes,   Hidden, No]),
+    (Route::GwdClose, A,      [Login, No,     No,      Yes,    Hidden,  Yes,   Hidden, Yes]),
+    (Route::SvSetNew, "",     [Login, No,     No,      No,     No,      Yes,   No,     No]),
+    (Route::SvSetEdit, "",    [Login, No,     No,      No,     No,      Yes,   No,     No]),
+    (Route::SvOpen, A,        [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::SvOpen, B,        [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::SvTokens, A,      [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::SvTokens, B,      [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::SvPaper, A,       [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::SvPaper, B,       [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::SvModerate, A,    [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::SvModerate, B,    [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::SvConsent, A,     [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::SvConsent, B,     [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::SvClose, A,       [Login, No,     Yes,     No,     Yes,     Yes,   No,     No]),
+    (Route::SvClose, B,       [Login, No,     No,      No,     Yes,     Yes,   No,     No]),
+    (Route::SvAnswer, A,      [Yes,   Yes,    Yes,     Yes,    Yes,     Yes,   Yes,    Yes]),
 ];
 
 /// An XLSX answer for the unit with good values: the app's own template with them filled in.
@@ -521,6 +643,9 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
         }
     }
     let cycle = cycle_fixture(w, route, code, unit, n).await;
+    let ex = ex_fixture(w, route, code, unit, n, cid).await;
+    let ex_before = ex_state(w, &ex).await;
+    let actions_before = actions(w).await;
     let users_before = users(w).await;
     let entry = format!("/ankiety/{cid}/jst/{code}");
     let before = written(w, cid, unit).await;
@@ -613,6 +738,17 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
         Route::AreaDeclare => {
             post_form(w, &c, "/admin/obszary-funkcjonalne", None, &[("grupa", &format!("obszar{n}")), ("lider", A), ("opis", "Macierz")]).await
         }
+        _ => {
+            // The form token first: without it, refused before any other check, nothing written.
+            let forged = ex_request(w, &c, who, route, code, n, cid, &ex, Some("")).await;
+            if forged.status != StatusCode::FORBIDDEN {
+                return Some(format!("{route:?} on {code} as {who:?} without the form token: {} (expected 403)", forged.status));
+            }
+            if written(w, cid, unit).await != before || ex_state(w, &ex).await != ex_before {
+                return Some(format!("{route:?} on {code} as {who:?} without the form token: something was written"));
+            }
+            ex_request(w, &c, who, route, code, n, cid, &ex, None).await
+        }
     };
     let after = written(w, cid, unit).await;
     let users_after = users(w).await;
@@ -622,7 +758,9 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
         Exp::Ok => {
             // The administration page answers its forms with the page itself (200 and a note);
             // every other form redirects back (303).
-            let admin_form = matches!(route, Route::UserAdd | Route::OrgAdd | Route::Grant | Route::Revoke | Route::Invite);
+            // So do the survey's new links (shown once) and the public form's thanks.
+            let admin_form =
+                matches!(route, Route::UserAdd | Route::OrgAdd | Route::Grant | Route::Revoke | Route::Invite | Route::SvTokens | Route::SvAnswer);
             let status_ok = if admin_form {
                 res.status == StatusCode::OK || (res.status == StatusCode::SEE_OTHER && !loc.starts_with("/logowanie"))
             } else {
@@ -655,11 +793,20 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
                 | Route::PracticeAdd
                 | Route::PracticeVerify
                 | Route::AreaDeclare => cycle_done(w, route, unit, cycle).await,
+                _ => match ex_done(w, route, unit, cid, &ex, &actions_before).await {
+                    Ok(()) => true,
+                    Err(why) => return Some(format!("{label}: answered {} but {why}", res.status)),
+                },
             };
             if !done {
                 return Some(format!("{label}: answered {} but the change is not in the database (state {st:?})", res.status));
             }
-            if after.0 <= before.0 {
+            if route == Route::SvAnswer {
+                // A respondent's answer leaves no audit row (time and address would unmask them).
+                if after.0 != before.0 {
+                    return Some(format!("{label}: a respondent's answer wrote an audit row"));
+                }
+            } else if after.0 <= before.0 {
                 return Some(format!("{label}: the change wrote no audit row"));
             }
         }
@@ -675,7 +822,7 @@ async fn cell(w: &World, route: Route, unit_code: &str, who: Who, exp: Exp, n: u
             if exp == Exp::No && !res.text().contains("Brak uprawnień") {
                 return Some(format!("{label}: the 403 page does not say „Brak uprawnień” {}", snippet(&res.text())));
             }
-            if after != before || users_after != users_before {
+            if after != before || users_after != users_before || ex_state(w, &ex).await != ex_before {
                 return Some(format!("{label}: refused, but something was written: {before:?} -> {after:?}"));
             }
         }
@@ -728,6 +875,331 @@ async fn cycle_fixture(w: &World, route: Route, code: &str, unit: i64, n: usize)
             None
         }
         _ => None,
+    }
+}
+
+/// What an issue-19 cell needs in place: a cycle (its id; its meeting, or the question on A's
+/// value asked by C), or a survey campaign of the cell's unit (its slug, a pending comment),
+/// and the count the done-check compares with.
+#[derive(Debug, Default)]
+struct Ex {
+    cycle: i64,
+    meeting: i64,
+    question: i64,
+    /// C's letter in the cycle (the asked-about cell).
+    letter_c: String,
+    survey: i64,
+    slug: String,
+    comment: i64,
+    count: usize,
+}
+
+/// The standard question set of parents about a school, as its TOML file says it.
+fn school_set_toml() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/surveys/szkola.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn ex_fixture(w: &World, route: Route, code: &str, unit: i64, n: usize, cid: i64) -> Ex {
+    if !route.issue19() {
+        return Ex::default();
+    }
+    let actor = w.store.actor().clone();
+    let today = app::campaigns::today();
+    let mut ex = Ex::default();
+    use Route as R;
+    match route {
+        R::SvSetNew | R::SvSetEdit => {}
+        R::SvOpen => ex.count = app::surveys::campaigns_of_unit(&w.store, unit).await.unwrap().len(),
+        R::SvTokens | R::SvPaper | R::SvModerate | R::SvConsent | R::SvClose | R::SvAnswer => {
+            let f = app::surveys::CampaignFields {
+                set_code: "szkola".into(),
+                unit_id: unit,
+                service: format!("Szkoła Podstawowa nr {n}"),
+                year: 2024,
+                mode: app::surveys::Mode::Open,
+                tokens: 0,
+                min_answers: 10,
+                opens_on: today,
+                closes_on: today + time::Duration::days(30),
+                named: false,
+            };
+            let (id, _) = app::surveys::open_campaign(&w.store, &f, &actor).await.expect("a survey campaign");
+            ex.survey = id;
+            ex.slug = app::surveys::campaign(&w.store, id).await.unwrap().unwrap().slug;
+            if route == R::SvModerate {
+                let set = survey_questions(w, id).await;
+                let answers: Vec<(String, app::surveys::Answer)> = set.iter().map(|q| (q.clone(), app::surveys::Answer::Score(4))).collect();
+                app::surveys::answer(&w.store, &ex.slug, None, &answers, Some("Bardzo dobra szkoła"), today).await.expect("an answer with a remark");
+                ex.comment = app::surveys::comments(&w.store, id, Some("pending")).await.unwrap().first().expect("a pending remark").id;
+            }
+        }
+        R::GwdNew => ex.count = app::exchange::cycles(&w.store).await.unwrap().len(),
+        _ => {
+            let coordinator = if route == R::GwdDecideForeign { w.admin_id } else { w.coordinator_id };
+            let fields = app::exchange::CycleFields { name: format!("GWD macierz {n}"), sector: "edukacja".into(), year: 2023, description: None };
+            let id = app::exchange::open_cycle(&w.store, &w.computed, &fields, coordinator, &actor).await.expect("a cycle");
+            ex.cycle = id;
+            let members: &[&str] = if route == R::GwdApply { &[C] } else { &[A, C] };
+            for m in members {
+                app::exchange::add_unit_member(&w.store, id, m, &actor).await.expect("a member");
+            }
+            if route != R::GwdCampaign {
+                app::exchange::link_campaign(&w.store, id, cid, &actor).await.expect("the cycle's campaign");
+            }
+            let view = app::exchange::cycle(&w.store, id).await.unwrap().unwrap();
+            ex.letter_c = view.member(w.c).and_then(|m| m.letter.clone()).expect("C's letter");
+            match route {
+                R::GwdDecide | R::GwdDecideForeign => app::exchange::apply(&w.store, id, w.b, Some("Zgłoszenie"), &actor).await.expect("B applies"),
+                R::GwdMeetingEdit => {
+                    let f = app::exchange::MeetingFields {
+                        held_on: today,
+                        host_unit_id: Some(w.a),
+                        place: Some("Sala sesyjna".into()),
+                        agenda: Some("Arkusz".into()),
+                    };
+                    ex.meeting = app::exchange::add_meeting(&w.store, id, &f, &actor).await.expect("a meeting");
+                }
+                R::GwdPlan => {
+                    w.store.save_plan(app::plans::Owner::Unit(unit), &plan_fields(), &actor).await.unwrap();
+                }
+                R::GwdReply | R::GwdCorrect | R::GwdClose => {
+                    ex.question = app::exchange::ask(&w.store, id, w.a, "EDU_T2", 2023, Some(3.7), "Skąd ta wartość?", Some(w.c), w.admin_id, &actor)
+                        .await
+                        .expect("a question on A's value");
+                }
+                _ => {}
+            }
+            let _ = code;
+        }
+    }
+    ex
+}
+
+/// The question codes of a survey campaign's set.
+async fn survey_questions(w: &World, campaign: i64) -> Vec<String> {
+    let c = app::surveys::campaign(&w.store, campaign).await.unwrap().unwrap();
+    c.set.questions.iter().map(|q| q.code.clone()).collect()
+}
+
+/// Everything an issue-19 request could change, as text: the cycles, the fixture cycle's
+/// meetings, documents and questions, the fixture campaign, its results and remarks.
+async fn ex_state(w: &World, ex: &Ex) -> String {
+    let mut out = format!("{:?}", app::exchange::cycles(&w.store).await.unwrap());
+    if ex.cycle != 0 {
+        out.push_str(&format!(
+            "{:?}{:?}{:?}",
+            app::exchange::meetings(&w.store, ex.cycle).await.unwrap(),
+            app::exchange::documents(&w.store, ex.cycle).await.unwrap(),
+            app::exchange::questions(&w.store, ex.cycle).await.unwrap()
+        ));
+    }
+    out.push_str(&format!("{}", app::surveys::sets(&w.store).await.unwrap().len()));
+    for unit in [w.a, w.b] {
+        out.push_str(&format!(" {}", app::surveys::campaigns_of_unit(&w.store, unit).await.unwrap().len()));
+    }
+    if ex.survey != 0 {
+        let c = app::surveys::campaign(&w.store, ex.survey).await.unwrap().unwrap();
+        let r = app::surveys::results(&w.store, ex.survey).await.unwrap();
+        let comments: Vec<String> = app::surveys::comments(&w.store, ex.survey, None).await.unwrap().iter().map(|c| c.state.clone()).collect();
+        out.push_str(&format!(" {} {} {} {comments:?}", c.named, c.open, r.n_responses));
+    }
+    out
+}
+
+/// The audit log's actions, oldest first.
+async fn actions(w: &World) -> Vec<String> {
+    w.store.audit(&Default::default(), 1_000_000).await.unwrap().into_iter().map(|r| r.action).collect()
+}
+
+/// One issue-19 request as `c`; `csrf` as in [`post_form`].
+#[allow(clippy::too_many_arguments)]
+async fn ex_request(w: &World, c: &Client, who: Who, route: Route, code: &str, n: usize, cid: i64, ex: &Ex, csrf: Option<&str>) -> Answer {
+    let g = format!("/gwd/{}", ex.cycle);
+    let s = format!("/jst/{code}/badania/{}", ex.survey);
+    let today = app::campaigns::today();
+    use Route as R;
+    match route {
+        R::GwdNew => {
+            let fields = [("nazwa", format!("GWD nowa {n}")), ("sektor", "edukacja".into()), ("rok", "2023".into()), ("opis", "Macierz".into())];
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(w, c, "/gwd/nowy", csrf, &fields).await
+        }
+        R::GwdApply => post_form(w, c, &format!("{g}/zgloszenie"), csrf, &[("jst", code), ("uwagi", "Zespół trzech osób")]).await,
+        R::GwdDecide | R::GwdDecideForeign => post_form(w, c, &format!("{g}/czlonkowie/{code}"), csrf, &[("decyzja", "accept")]).await,
+        R::GwdAddMember => post_form(w, c, &format!("{g}/czlonkowie"), csrf, &[("jst", code)]).await,
+        R::GwdMeeting => {
+            let day = (today + time::Duration::days(14)).to_string();
+            post_form(w, c, &format!("{g}/spotkania"), csrf, &[("data", &day), ("miejsce", "Sala"), ("program", "Arkusz")]).await
+        }
+        R::GwdMeetingEdit => {
+            let day = today.to_string();
+            let notes = format!("Notatki {n}");
+            post_form(
+                w,
+                c,
+                &format!("{g}/spotkania/{}", ex.meeting),
+                csrf,
+                &[("data", &day), ("miejsce", "Sala"), ("program", "Arkusz"), ("notatki", &notes)],
+            )
+            .await
+        }
+        R::GwdDocument => {
+            post_multipart(
+                w,
+                c,
+                &format!("{g}/dokumenty"),
+                csrf,
+                &[("tytul", "Notatka")],
+                Some(("plik", "notatka.txt", "Notatka ze spotkania".as_bytes())),
+            )
+            .await
+        }
+        R::GwdCampaign => post_form(w, c, &format!("{g}/ankieta"), csrf, &[("kampania", &cid.to_string())]).await,
+        R::GwdState => post_form(w, c, &format!("{g}/stan"), csrf, &[("stan", "running")]).await,
+        R::GwdPlan => post_form(w, c, &format!("{g}/plan"), csrf, &[("jst", code)]).await,
+        R::GwdAsk => {
+            // About C's value, on behalf of A by A's people (one with roles on both chooses); the
+            // coordinator and the admin ask as the coordinator.
+            let a = w.a.to_string();
+            let mut fields = vec![("litera", ex.letter_c.as_str()), ("wskaznik", "EDU_T2"), ("rok", "2023"), ("tresc", "Skąd ta wartość?")];
+            if matches!(who, Who::EntryA | Who::ApproverA | Who::VerifierA) {
+                fields.push(("jako", &a));
+            }
+            post_form(w, c, &format!("{g}/pytania"), csrf, &fields).await
+        }
+        R::GwdReply => post_form(w, c, &format!("{g}/pytania/{}", ex.question), csrf, &[("tresc", &format!("Odpowiedź {n}"))]).await,
+        R::GwdCorrect => post_form(w, c, &format!("{g}/pytania/{}/korekta", ex.question), csrf, &[]).await,
+        R::GwdClose => post_form(w, c, &format!("{g}/pytania/{}/zamknij", ex.question), csrf, &[("notatka", "Wyjaśnione")]).await,
+        R::SvSetNew => {
+            let toml = school_set_toml().replacen("code = \"szkola\"", &format!("code = \"nowy{n}\""), 1);
+            post_form(w, c, "/badania/zestawy", csrf, &[("toml", &toml)]).await
+        }
+        R::SvSetEdit => post_form(w, c, "/badania/zestawy/szkola", csrf, &[("toml", &school_set_toml())]).await,
+        R::SvOpen => {
+            let (from, to) = (today.to_string(), (today + time::Duration::days(30)).to_string());
+            let fields = [
+                ("zestaw", "szkola"),
+                ("usluga", "Szkoła Podstawowa nr 2"),
+                ("rok", "2024"),
+                ("tryb", "otwarty"),
+                ("minimum", "30"),
+                ("od", &from),
+                ("do", &to),
+            ];
+            post_form(w, c, &format!("/jst/{code}/badania"), csrf, &fields).await
+        }
+        R::SvTokens => post_form(w, c, &format!("{s}/tokeny"), csrf, &[("liczba", "3")]).await,
+        R::SvPaper => {
+            let questions = survey_questions(w, ex.survey).await;
+            let csv = format!("{}\n{}\n{}\n", questions.join(";"), vec!["4"; questions.len()].join(";"), vec!["nie wiem"; questions.len()].join(";"));
+            post_multipart(w, c, &format!("{s}/papier"), csrf, &[], Some(("plik", "papier.csv", csv.as_bytes()))).await
+        }
+        R::SvModerate => post_form(w, c, &format!("{s}/komentarze/{}", ex.comment), csrf, &[("decyzja", "publikuj")]).await,
+        R::SvConsent => post_form(w, c, &format!("{s}/zgoda"), csrf, &[("zgoda", "1")]).await,
+        R::SvClose => post_form(w, c, &format!("{s}/zamknij"), csrf, &[]).await,
+        R::SvAnswer => {
+            let names: Vec<String> = survey_questions(w, ex.survey).await.iter().map(|q| format!("q_{q}")).collect();
+            let fields: Vec<(&str, &str)> = names.iter().map(|q| (q.as_str(), "5")).collect();
+            post_form(w, c, &format!("/badanie/{}", ex.slug), csrf, &fields).await
+        }
+        _ => unreachable!("{route:?} is not of issue 19"),
+    }
+}
+
+/// Whether an allowed issue-19 write is in the store, with its audit row.
+async fn ex_done(w: &World, route: Route, unit: i64, cid: i64, ex: &Ex, actions_before: &[String]) -> Result<(), String> {
+    use Route as R;
+    let audited = |action: &str| {
+        let action = action.to_owned();
+        async move {
+            let now = actions(w).await;
+            let count = |list: &[String]| list.iter().filter(|a| **a == action).count();
+            if count(&now) > count(actions_before) { Ok(()) } else { Err(format!("no `{action}` audit row")) }
+        }
+    };
+    let cycle = if ex.cycle != 0 { app::exchange::cycle(&w.store, ex.cycle).await.unwrap() } else { None };
+    let member_state = |u: i64| cycle.as_ref().and_then(|c| c.member(u)).map(|m| m.state);
+    let question = if ex.question != 0 { app::exchange::question(&w.store, ex.question).await.unwrap() } else { None };
+    use app::exchange::{MemberState, QuestionState};
+    let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_owned()) };
+    match route {
+        R::GwdNew => {
+            check(app::exchange::cycles(&w.store).await.unwrap().len() == ex.count + 1, "no new cycle")?;
+            audited("exchange.cycle").await
+        }
+        R::GwdApply => {
+            check(member_state(unit) == Some(MemberState::Applied), "the unit has not applied")?;
+            audited("exchange.apply").await
+        }
+        R::GwdDecide | R::GwdDecideForeign => {
+            check(member_state(w.b) == Some(MemberState::Accepted), "B is not accepted")?;
+            audited("exchange.accept").await
+        }
+        R::GwdAddMember => check(member_state(w.b) == Some(MemberState::Accepted), "B is not a member"),
+        R::GwdMeeting => {
+            check(app::exchange::meetings(&w.store, ex.cycle).await.unwrap().len() == 1, "no meeting")?;
+            audited("exchange.meeting").await
+        }
+        R::GwdMeetingEdit => {
+            let m = app::exchange::meetings(&w.store, ex.cycle).await.unwrap();
+            check(m.iter().any(|m| m.notes.as_deref().is_some_and(|t| t.starts_with("Notatki"))), "no notes")?;
+            audited("exchange.meeting").await
+        }
+        R::GwdDocument => {
+            check(app::exchange::documents(&w.store, ex.cycle).await.unwrap().len() == 1, "no document")?;
+            audited("exchange.document").await
+        }
+        R::GwdCampaign => {
+            check(cycle.as_ref().is_some_and(|c| c.campaign_id == Some(cid)), "the campaign is not linked")?;
+            audited("exchange.campaign").await
+        }
+        R::GwdState => {
+            check(cycle.as_ref().is_some_and(|c| c.state == app::exchange::CycleState::Running), "the cycle is not running")?;
+            audited("exchange.state").await
+        }
+        R::GwdPlan => {
+            check(cycle.as_ref().and_then(|c| c.member(unit)).is_some_and(|m| m.plan_id.is_some()), "no plan filed")?;
+            audited("exchange.plan").await
+        }
+        R::GwdAsk => {
+            check(app::exchange::questions(&w.store, ex.cycle).await.unwrap().len() == 1, "no question")?;
+            audited("exchange.question").await
+        }
+        R::GwdReply => check(question.as_ref().is_some_and(|q| q.comments.len() >= 2), "no reply"),
+        R::GwdCorrect => {
+            check(question.as_ref().is_some_and(|q| q.state == QuestionState::Correcting), "the question is not being corrected")?;
+            audited("exchange.correction").await
+        }
+        R::GwdClose => {
+            check(question.as_ref().is_some_and(|q| q.state == QuestionState::Closed), "the question is not closed")?;
+            audited("exchange.close").await
+        }
+        R::SvSetNew | R::SvSetEdit => audited("survey.set").await,
+        R::SvOpen => {
+            check(app::surveys::campaigns_of_unit(&w.store, unit).await.unwrap().len() == ex.count + 1, "no new campaign")?;
+            audited("survey.campaign").await
+        }
+        R::SvTokens => audited("survey.tokens").await,
+        R::SvPaper => {
+            check(app::surveys::results(&w.store, ex.survey).await.unwrap().n_responses == 2, "the paper answers are not in")?;
+            audited("survey.paper").await
+        }
+        R::SvModerate => {
+            let states: Vec<String> = app::surveys::comments(&w.store, ex.survey, None).await.unwrap().iter().map(|c| c.state.clone()).collect();
+            check(states == ["published"], "the remark is not published")?;
+            audited("survey.moderate").await
+        }
+        R::SvConsent => {
+            check(app::surveys::campaign(&w.store, ex.survey).await.unwrap().is_some_and(|c| c.named), "no consent")?;
+            audited("survey.named").await
+        }
+        R::SvClose => {
+            check(app::surveys::campaign(&w.store, ex.survey).await.unwrap().is_some_and(|c| !c.open), "the campaign is open")?;
+            audited("survey.close").await
+        }
+        R::SvAnswer => check(app::surveys::results(&w.store, ex.survey).await.unwrap().n_responses == 1, "the answer is not in"),
+        _ => Err(format!("{route:?} is not of issue 19")),
     }
 }
 
@@ -827,6 +1299,30 @@ fn every_post_route_is_covered() {
         "/obszary-funkcjonalne/{code}/plan/dzialania/{id}/usun",
         "/obszary-funkcjonalne/{code}/plan/dzialania/{id}/cel",
         "/obszary-funkcjonalne/{code}/plan/cele/{id}/usun",
+        // issue 19: every POST of the exchange groups and the surveys is a row of the matrix.
+        "/gwd/nowy",
+        "/gwd/{id}/zgloszenie",
+        "/gwd/{id}/czlonkowie/{unit}",
+        "/gwd/{id}/czlonkowie",
+        "/gwd/{id}/spotkania",
+        "/gwd/{id}/spotkania/{mid}",
+        "/gwd/{id}/dokumenty",
+        "/gwd/{id}/ankieta",
+        "/gwd/{id}/stan",
+        "/gwd/{id}/plan",
+        "/gwd/{id}/pytania",
+        "/gwd/{id}/pytania/{qid}",
+        "/gwd/{id}/pytania/{qid}/korekta",
+        "/gwd/{id}/pytania/{qid}/zamknij",
+        "/badania/zestawy",
+        "/badania/zestawy/{code}",
+        "/jst/{code}/badania",
+        "/jst/{code}/badania/{id}/tokeny",
+        "/jst/{code}/badania/{id}/papier",
+        "/jst/{code}/badania/{id}/komentarze/{cid}",
+        "/jst/{code}/badania/{id}/zgoda",
+        "/jst/{code}/badania/{id}/zamknij",
+        "/badanie/{slug}",
     ];
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
@@ -878,20 +1374,20 @@ async fn reading_routes_show_private_data_only_to_those_allowed() {
     let ea = format!("/ankiety/{cid}/jst/{A}");
     let eb = format!("/ankiety/{cid}/jst/{B}");
     #[rustfmt::skip]
-    let table: Vec<(String, [Exp; 7])> = vec![
+    let table: Vec<(String, [Exp; 8])> = vec![
         //                                        anon   entryA approvA verifA analyst admin entryB
-        (ea.clone(),                             [Login, Read,  Read,   Read,  Read,   Read, No  ]),
-        (eb.clone(),                             [Login, No,    No,     No,    Read,   Read, Read]),
-        (format!("{ea}/szablon.xlsx"),           [Login, Read,  Read,   Read,  Read,   Read, No  ]),
-        (format!("{eb}/szablon.xlsx"),           [Login, No,    No,     No,    Read,   Read, Read]),
-        (format!("/ankiety/{cid}"),              [Login, No,    No,     Read,  Read,   Read, No  ]),
-        (format!("/ankiety/{cid}/zestawienie.csv"), [Login, No, No,     Read,  Read,   Read, No  ]),
-        ("/ankiety".to_owned(),                  [Login, Read,  Read,   Read,  Read,   Read, Read]),
-        ("/weryfikacja".to_owned(),              [Login, No,    No,     Read,  No,     Read, No  ]),
-        ("/konto".to_owned(),                    [Login, Read,  Read,   Read,  Read,   Read, Read]),
-        ("/admin/ankiety/nowa".to_owned(),       [Login, No,    No,     No,    No,     Read, No  ]),
-        ("/admin/audyt".to_owned(),              [Login, No,    No,     No,    No,     Read, No  ]),
-        ("/admin/uzytkownicy".to_owned(),        [Login, No,    No,     No,    No,     Read, No  ]),
+        (ea.clone(),                             [Login, Read,  Read,   Read,  Read,   Read, No  , No ]),
+        (eb.clone(),                             [Login, No,    No,     No,    Read,   Read, Read, No ]),
+        (format!("{ea}/szablon.xlsx"),           [Login, Read,  Read,   Read,  Read,   Read, No  , No ]),
+        (format!("{eb}/szablon.xlsx"),           [Login, No,    No,     No,    Read,   Read, Read, No ]),
+        (format!("/ankiety/{cid}"),              [Login, No,    No,     Read,  Read,   Read, No  , No ]),
+        (format!("/ankiety/{cid}/zestawienie.csv"), [Login, No, No,     Read,  Read,   Read, No  , No ]),
+        ("/ankiety".to_owned(),                  [Login, Read,  Read,   Read,  Read,   Read, Read, Read ]),
+        ("/weryfikacja".to_owned(),              [Login, No,    No,     Read,  No,     Read, No  , No ]),
+        ("/konto".to_owned(),                    [Login, Read,  Read,   Read,  Read,   Read, Read, Read ]),
+        ("/admin/ankiety/nowa".to_owned(),       [Login, No,    No,     No,    No,     Read, No  , No ]),
+        ("/admin/audyt".to_owned(),              [Login, No,    No,     No,    No,     Read, No  , No ]),
+        ("/admin/uzytkownicy".to_owned(),        [Login, No,    No,     No,    No,     Read, No  , No ]),
     ];
     let mut failures = Vec::new();
     for (path, row) in &table {
