@@ -327,14 +327,23 @@ impl Store {
             .bind(&c.set_code).bind(c.year).fetch_all(&mut **t).await?);
         let free = free_letters(&used);
         let letter = free[(random % free.len() as u64) as usize].clone();
-        let id: i64 = dispatch!(&mut tx, t => sqlx::query_scalar(
+        let inserted: std::result::Result<i64, StoreError> = dispatch!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO survey_campaign (set_id, set_code, unit_id, service, year, mode, min_answers, opens_on, closes_on, slug, \
              letter, named, state, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14) RETURNING id")
             .bind(c.set_id).bind(&c.set_code).bind(c.unit_id).bind(&c.service).bind(c.year).bind(&c.mode).bind(c.min_answers)
             .bind(&c.opens_on).bind(&c.closes_on).bind(&c.slug).bind(&letter).bind(i64::from(c.named)).bind(&now).bind(actor_name(actor))
             .fetch_one(&mut **t).await
-            .map_err(|e| unique_conflict(e, || "another campaign of this set and year was opened at the same moment; try again".to_owned()))?);
+            .map_err(|e| unique_conflict(e, || "another campaign of this set and year was opened at the same moment; try again".to_owned())));
+        // Rolled back at once, not when the dropped transaction gets to it: on SQLite its
+        // write lock would otherwise refuse the next writer (SQLITE_BUSY without waiting).
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        };
         insert_tokens_tx(&mut tx, id, &c.token_hashes).await?;
         let entry = AuditEntry {
             action: "survey.campaign".into(),

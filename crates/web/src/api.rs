@@ -72,6 +72,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(crate::functional_area::api_routes())
         .merge(crate::evaluate::api_routes())
         .merge(crate::reorganisation::api_routes())
+        .merge(crate::exchange::api_routes())
+        .merge(crate::survey::api_routes())
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(cors))
 }

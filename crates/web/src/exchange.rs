@@ -57,7 +57,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gwd/{id}/ankieta", post(campaign_post))
         .route("/gwd/{id}/stan", post(state_post))
         .route("/gwd/{id}/plan", post(plan_post))
-        .route("/api/v1/exchange/cycles", get(api_cycles))
+}
+
+/// The public list of cycles, nested under `/api/v1` by `api::routes` (its CORS header and
+/// JSON 404s).
+pub fn api_routes() -> Router<Arc<AppState>> {
+    Router::new().route("/exchange/cycles", get(api_cycles))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -363,6 +363,11 @@ fn sheet_body(l: L, cycle: &Cycle, sheet: &Sheet, c: &app::Computed, service: &s
             " "
             (l.t("Wartości zatwierdzone, ale jeszcze nieopublikowane są oznaczone — grupa widzi swoje dane przed publikacją.",
                  "Values approved but not yet published are marked: the group sees its own data before publication."))
+            " "
+            // Letters hide who is who, but a published value can still be looked up on the
+            // portal: members are told so, as SAS groups are.
+            (l.t("Litery nie ukryją wartości już opublikowanych — te można znaleźć w portalu. Prosimy nie ustalać, kto jest kim, i nie ujawniać tego poza grupą.",
+                 "Letters do not hide values already published, which can be found on the portal. Please do not work out who is who, nor tell anyone outside the group."))
         }
         form.controls method="get" action=(format!("{base}/arkusz")) {
             @if l.en { input type="hidden" name="lang" value="en"; }

@@ -69,8 +69,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/jst/{code}/badania/{id}/zgoda", post(campaign_named))
         .route("/jst/{code}/badania/{id}/zamknij", post(campaign_close))
         .route("/badanie/{slug}", get(survey_get).post(survey_post))
-        .route("/api/v1/surveys", get(api_list))
-        .route("/api/v1/surveys/{set}/{year}", get(api_comparison))
+}
+
+/// The public API of the comparisons, nested under `/api/v1` by `api::routes` (its CORS
+/// header and JSON 404s).
+pub fn api_routes() -> Router<Arc<AppState>> {
+    Router::new().route("/surveys", get(api_list)).route("/surveys/{set}/{year}", get(api_comparison))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1968,10 +1972,12 @@ fn result_json(q: &QuestionResult) -> serde_json::Value {
     responses((status = 200, description = "Wyniki pod literami; nazwa tylko za zgodą jednostki / Results under letters; a unit is named only where it agreed", body = serde_json::Value),
         (status = 404, description = "Nie ma takiego porównania / No such comparison", body = crate::api::ApiErrorBody)))]
 pub(crate) async fn api_comparison(State(state): State<Arc<AppState>>, ctx: Ctx, path: Result<Path<(String, String)>, PathRejection>) -> Response {
-    let Ok(Path((set_code, year))) = path else { return WebError::NotFound.into_json() };
-    let Some((year, false)) = year_param(&year) else { return WebError::NotFound.into_json() };
+    let not_found = || crate::api::ApiError::not_found("year", "no survey comparison of this set and year (see /api/v1/surveys)").into_response();
+    let Ok(Path((set_code, year))) = path else { return not_found() };
+    let Some((year, false)) = year_param(&year) else { return not_found() };
     let compared = match comparison_of(&state, &ctx, &set_code, year).await {
         Ok(x) => x,
+        Err(WebError::NotFound) => return not_found(),
         Err(e) => return e.into_json(),
     };
     let c = &compared.c;
