@@ -12,10 +12,9 @@ use serde_json::{Value, json};
 
 use crate::output::outln;
 
-/// The largest files read, before the reader's own checks (`ingest::survey` refuses past
-/// the same sizes; the CLI does not read a bigger file into memory to learn that).
-const MAX_SET_BYTES: usize = 256 << 10;
-const MAX_PAPER_BYTES: usize = 8 << 20;
+// The largest files read are the reader's own limits: the CLI does not read a bigger file
+// into memory to learn that it is refused.
+use ingest::survey::{MAX_PAPER_BYTES, MAX_SET_BYTES};
 
 /// How `survey results` prints.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
