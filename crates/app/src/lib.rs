@@ -59,7 +59,7 @@ pub use import_formats::{AreaImportOptions, AreaImportReport, BudgetImportReport
 pub use import_obs::{ObsImportOptions, ObsImportReport, OpenSource, import_observations, import_records};
 pub use indicators::{Computed, IndicatorDef, UnitForms, VariableInfo, compute, import_indicators};
 pub use ingest::BudgetOptions;
-pub use live::LiveSnapshot;
+pub use live::{BuildStats, LiveSnapshot};
 pub use obs_units::{JstConflict, RecordRef};
 pub use overlay::{PendingCell, Private, UnitOverlay};
 pub use territory::{KnownChanges, UnitsImportReport, import_units, plan_territory};
@@ -70,4 +70,4 @@ pub use engine::diagnosis::Trend;
 pub use engine::snapshot::{RankIndex, Snapshot};
 pub use engine::stats::{Band, GroupStats, Position, Verdict, band, verdict};
 pub use nearest::NearestSpec;
-pub use store::{ImportCounts, ImportInfo, OpenOptions, Store, StoreError, redact_url};
+pub use store::{ImportCounts, ImportInfo, OpenOptions, PoolStats, Store, StoreError, redact_url};

@@ -35,11 +35,31 @@ pub struct LiveSnapshot {
     private: RwLock<Option<Arc<Private>>>,
     /// Serialises changes of the private view; the pending version it was built at.
     private_refresh: tokio::sync::Mutex<Option<PendingVersion>>,
+    /// How the current snapshot was built (for `/metrics`).
+    stats: RwLock<Option<BuildStats>>,
+}
+
+/// How the snapshot in service was built: its version, when, and how long reading the store
+/// and computing took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BuildStats {
+    pub version: u64,
+    /// When it was swapped in.
+    pub built_at: std::time::SystemTime,
+    /// Seconds spent reading the store (units, catalogue, observations).
+    pub load_seconds: f64,
+    /// Seconds spent computing (the engine).
+    pub compute_seconds: f64,
 }
 
 impl LiveSnapshot {
     pub fn new() -> LiveSnapshot {
         LiveSnapshot::default()
+    }
+
+    /// How the snapshot in service was built; `None` before the first build.
+    pub fn build_stats(&self) -> Option<BuildStats> {
+        *self.stats.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The current snapshot, if one has been built.
@@ -91,9 +111,15 @@ impl LiveSnapshot {
     async fn rebuild(&self, store: &Store, seen: &mut Option<i64>) -> Result<u64, AppError> {
         // Read the version before computing: a change landing meanwhile triggers the next one.
         let latest = latest_import(store).await?;
+        let started = std::time::Instant::now();
         let next = compute(store).await?;
+        let total = started.elapsed().as_secs_f64();
         *seen = latest;
-        Ok(self.install(next))
+        let version = self.install(next);
+        // TODO(lead): split load and compute once `compute` reports them.
+        *self.stats.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(BuildStats { version, built_at: std::time::SystemTime::now(), load_seconds: total, compute_seconds: 0.0 });
+        Ok(version)
     }
 }
 

@@ -137,6 +137,14 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// A connection pool's state: connections open, of them idle, and the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// How to open a database.
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
@@ -361,6 +369,14 @@ impl Store {
     }
 
     /// `sqlite` or `postgres`.
+    /// The connection pool's state now, for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        match &self.backend {
+            Backend::Sqlite(p) => PoolStats { size: p.size(), idle: p.num_idle() as u32, max: p.options().get_max_connections() },
+            Backend::Postgres(p) => PoolStats { size: p.size(), idle: p.num_idle() as u32, max: p.options().get_max_connections() },
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite(_) => "sqlite",
