@@ -43,9 +43,13 @@ pub fn sort_by_key_bits<T: Copy>(v: &mut [T], buf: &mut KeySortBuf<T>, key: impl
         v.sort_unstable_by_key(key);
         return;
     }
-    buf.tmp.clear();
-    buf.tmp.extend_from_slice(v);
-    linear_level(v, &mut buf.tmp, &mut buf.starts, &mut buf.bucket_of, key);
+    // `tmp` only has to be as long as `v`: every level copies `v` into it before reading it.
+    if buf.tmp.len() < v.len() {
+        buf.tmp.clear();
+        buf.tmp.extend_from_slice(v);
+    }
+    let n = v.len();
+    linear_level(v, &mut buf.tmp[..n], &mut buf.starts, &mut buf.bucket_of, key);
 }
 
 /// The first level: buckets linear in the value between the 2nd and 98th percentile of a

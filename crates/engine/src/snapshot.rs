@@ -255,16 +255,27 @@ impl MemoryUse {
     }
 }
 
+/// One group's counts and the aggregate's sums in one indicator-year, gathered in unit order.
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupAcc {
+    n: u32,
+    missing: u32,
+    contributors: u32,
+    sum_num: f64,
+    sum_den: f64,
+}
+
 /// Scratch buffers of one worker, reused across indicators and years.
 #[derive(Default)]
 struct Scratch {
     present: Vec<(u64, u32)>,
+    /// Per partition (`units` places each): its groups' present values, ascending.
     sorted: Vec<f64>,
-    counts: Vec<u32>,
-    missing: Vec<u32>,
-    sum_num: Vec<f64>,
-    sum_den: Vec<f64>,
-    contributors: Vec<u32>,
+    /// Per group of every partition (flat, at the partition's `stat_offset`).
+    acc: Vec<GroupAcc>,
+    /// Where each group (flat) starts in its partition's region of `sorted`, and the fill
+    /// pointers while dealing values out.
+    starts: Vec<u32>,
     fill: Vec<u32>,
     all: Vec<u32>,
     ranks: Vec<u32>,
@@ -464,180 +475,161 @@ impl Snapshot {
         if let Some(d) = &den {
             transpose(d, units, years, &mut s.den_t);
         }
+        let has_den = den.is_some();
         for y in 0..years {
-            let chunk = self.year_cells(spec, y, den.is_some(), s);
-            s.present.clear();
-            s.present.extend(chunk.iter().enumerate().filter(|(_, v)| !v.is_nan()).map(|(u, v)| (sort_key(*v), u as u32)));
+            let chunk = self.year_pass(spec, y, has_den, s);
             sort_by_key_bits(&mut s.present, &mut s.sort_buf, |p| p.0);
-            let mut rows = vec![StatRow::EMPTY; self.stat_width];
-            self.year_stats(i, y, &chunk, den.is_some(), s, &mut rows, ranks);
+            let mut rows = Vec::with_capacity(self.stat_width);
+            self.year_stats(i, y, has_den, s, &mut rows, ranks);
             values.push(Arc::new(chunk));
             stats.push(Arc::new(rows));
         }
         (values, stats)
     }
 
-    /// Indicator values of year index `y` for every unit (NaN = missing or not applicable),
-    /// from the year-major numerator and denominator [`transpose`] made.
-    fn year_cells(&self, spec: &IndicatorSpec, y: usize, has_den: bool, s: &Scratch) -> Vec<f64> {
+    /// One pass over the units for year index `y`: the indicator's values (NaN = missing or
+    /// not applicable; returned), the present ones as sort keys into `s.present`, and, for
+    /// every group of every partition at once (flat, at the partition's `stat_offset`),
+    /// how many members miss a value, how many have one, and the aggregate's sums over the
+    /// members in unit order (as an incremental change takes them). The partitions' sums are
+    /// independent, so one pass keeps their additions in flight together instead of one
+    /// partition after another.
+    fn year_pass(&self, spec: &IndicatorSpec, y: usize, has_den: bool, s: &mut Scratch) -> Vec<f64> {
         let units = self.units;
         let num = &s.num_t[y * units..(y + 1) * units];
+        let den = if has_den { &s.den_t[y * units..(y + 1) * units] } else { num };
         let applies = &spec.applies[..units];
         let factor = spec.factor;
-        if has_den {
-            let den = &s.den_t[y * units..(y + 1) * units];
+        let w = self.stat_width;
+        let acc = &mut s.acc;
+        acc.clear();
+        acc.resize(w, GroupAcc::default());
+        let acc = &mut acc[..];
+        let cgs: Vec<(&[u32], usize)> = self.partitions.iter().map(|p| (&p.cell_group[y * units..(y + 1) * units], p.stat_offset)).collect();
+        // The values first, in a loop of their own that the compiler vectorises (the
+        // division is the slowest step of a unit).
+        let chunk: Vec<f64> = if has_den {
             num.iter().zip(den).zip(applies).map(|((&a, &b), &ok)| if ok && b != 0.0 { finite_or_nan(factor * a / b) } else { f64::NAN }).collect()
         } else {
             num.iter().zip(applies).map(|(&a, &ok)| if ok { finite_or_nan(factor * a) } else { f64::NAN }).collect()
+        };
+        let present = &mut s.present;
+        present.clear();
+        for u in 0..units {
+            if !applies[u] {
+                continue;
+            }
+            let (a, b, v) = (num[u], den[u], chunk[u]);
+            let has = !v.is_nan();
+            if has {
+                present.push((sort_key(v), u as u32));
+            }
+            let adds = !(a.is_nan() || (has_den && b.is_nan()));
+            for &(cg, off) in &cgs {
+                let g = cg[u];
+                if g == NO_GROUP {
+                    continue;
+                }
+                let e = &mut acc[off + g as usize];
+                if has {
+                    e.n += 1;
+                } else {
+                    e.missing += 1;
+                }
+                if adds {
+                    if has_den {
+                        e.sum_den += b;
+                    }
+                    e.sum_num += a;
+                    e.contributors += 1;
+                }
+            }
         }
+        chunk
     }
 
     /// Statistics of every group of every partition for one indicator-year, out of the
-    /// present values sorted once (`s.present`): each partition's groups are taken out of
-    /// that order in one pass, so every group comes out sorted without sorting it again; and
-    /// when `ranks` is given, each unit's competition rank in its groups from the same pass.
-    /// (The buffers are borrowed as plain slices up front: through `s` the compiler would
-    /// reload every vector's pointer after each store.)
-    #[allow(clippy::too_many_arguments)]
-    fn year_stats(&self, i: usize, y: usize, chunk: &[f64], has_den: bool, s: &mut Scratch, rows: &mut [StatRow], ranks: Option<&RankSink<'_>>) {
+    /// present values sorted once (`s.present`) and the counts and sums of
+    /// [`Snapshot::year_pass`] (`s.acc`): per partition, one pass over that order deals the
+    /// values out to its groups, so every group comes out sorted without sorting it again;
+    /// and when `ranks` is given, each unit's competition rank in its groups from the same
+    /// order. Pushes one row per group of every partition onto `rows`.
+    fn year_stats(&self, i: usize, y: usize, has_den: bool, s: &mut Scratch, rows: &mut Vec<StatRow>, ranks: Option<&RankSink<'_>>) {
         let units = self.units;
         let spec = &self.indicators[i];
-        let applies = &spec.applies[..units];
         let lower_better = spec.polarity == Polarity::LowerBetter;
-        let chunk = &chunk[..units];
-        let num = &s.num_t[y * units..(y + 1) * units];
-        let den = if has_den { &s.den_t[y * units..(y + 1) * units] } else { num };
-        let present = &s.present[..];
-        s.sorted.resize(units, 0.0);
-        s.sorted_units.resize(units, 0);
-        s.ranks.resize(units, 0);
-        let (sorted_all, sorted_units_all, rank_of) = (&mut s.sorted[..], &mut s.sorted_units[..], &mut s.ranks[..]);
+        let n_parts = self.partitions.len();
+        let acc = &s.acc[..];
+        // Where each group starts in its partition's region of `sorted` (flat like `acc`).
+        s.fill.clear();
+        for p in self.partitions.iter() {
+            let mut at = 0u32;
+            s.fill.extend(acc[p.stat_offset..p.stat_offset + p.keys.len()].iter().map(|e| {
+                let start = at;
+                at += e.n;
+                start
+            }));
+        }
+        s.starts.clear();
+        s.starts.extend_from_slice(&s.fill);
+        s.sorted.resize(units * n_parts, 0.0);
+        s.sorted_units.resize(units * n_parts, 0);
+        let (sorted_all, sorted_units_all, fill) = (&mut s.sorted[..], &mut s.sorted_units[..], &mut s.fill[..]);
         for (pi, p) in self.partitions.iter().enumerate() {
-            let g_n = p.keys.len();
             let cg = &p.cell_group[y * units..(y + 1) * units];
-            s.counts.clear();
-            s.counts.resize(g_n + 1, 0);
-            s.missing.clear();
-            s.missing.resize(g_n, 0);
-            s.sum_num.clear();
-            s.sum_num.resize(g_n, 0.0);
-            s.sum_den.clear();
-            s.sum_den.resize(g_n, 0.0);
-            s.contributors.clear();
-            s.contributors.resize(g_n, 0);
-            let (counts, missing) = (&mut s.counts[..], &mut s.missing[..]);
-            let (sum_num, sum_den, contributors) = (&mut s.sum_num[..], &mut s.sum_den[..], &mut s.contributors[..]);
-            // Counts and the aggregate's sums, in unit order (as an incremental change takes
-            // them). One group (the country): the sums stay in registers, not in memory
-            // (same order of additions, so the same bits).
-            if g_n == 1 {
-                let (mut miss, mut n, mut sn, mut sd, mut k) = (0u32, 0u32, 0.0f64, 0.0f64, 0u32);
-                for u in 0..units {
-                    if cg[u] == NO_GROUP || !applies[u] {
-                        continue;
-                    }
-                    if chunk[u].is_nan() {
-                        miss += 1;
-                    } else {
-                        n += 1;
-                    }
-                    let (a, b) = (num[u], den[u]);
-                    if a.is_nan() || (has_den && b.is_nan()) {
-                        continue;
-                    }
-                    if has_den {
-                        sd += b;
-                    }
-                    sn += a;
-                    k += 1;
+            let (sorted, sorted_units) = (&mut sorted_all[pi * units..(pi + 1) * units], &mut sorted_units_all[pi * units..(pi + 1) * units]);
+            let fill = &mut fill[p.stat_offset..p.stat_offset + p.keys.len()];
+            // Each value goes to its group's fill pointer, a load and store per value; of
+            // two neighbours in the order of the same group the second waits for the first's
+            // store. When one group holds most of the values (the country partition's
+            // gminy), that group's pointer is kept in a register instead, so only the other
+            // groups' (rarely neighbouring) values go through memory.
+            let groups = &acc[p.stat_offset..p.stat_offset + p.keys.len()];
+            let (big, big_n) = groups.iter().enumerate().map(|(g, e)| (g, e.n)).max_by_key(|&(_, n)| n).unwrap_or((0, 0));
+            let total: u32 = groups.iter().map(|e| e.n).sum();
+            let big = if big_n as u64 * 4 >= total as u64 * 3 { big as u32 } else { NO_GROUP - 1 };
+            let mut at_big = fill.get(big as usize).map_or(0, |&f| f as usize);
+            for &(key, u) in &s.present {
+                let g = cg[u as usize];
+                if g == big {
+                    sorted[at_big] = from_sort_key(key);
+                    sorted_units[at_big] = u;
+                    at_big += 1;
+                    continue;
                 }
-                (missing[0], counts[1], sum_num[0], sum_den[0], contributors[0]) = (miss, n, sn, sd, k);
-            } else {
-                self.group_sums(cg, applies, chunk, num, den, has_den, counts, missing, sum_num, sum_den, contributors);
-            }
-            for g in 0..g_n {
-                counts[g + 1] += counts[g];
-            }
-            s.fill.clear();
-            s.fill.extend_from_slice(&counts[..g_n]);
-            let fill = &mut s.fill[..];
-            let n_present = counts[g_n] as usize;
-            let (sorted, sorted_units) = (&mut sorted_all[..n_present], &mut sorted_units_all[..n_present]);
-            if g_n == 1 {
-                let mut at = 0;
-                for &(key, u) in present {
-                    if cg[u as usize] != NO_GROUP {
-                        sorted[at] = from_sort_key(key);
-                        sorted_units[at] = u;
-                        at += 1;
-                    }
+                if g == NO_GROUP {
+                    continue;
                 }
-            } else {
-                for &(key, u) in present {
-                    let g = cg[u as usize];
-                    if g == NO_GROUP {
-                        continue;
-                    }
-                    let at = fill[g as usize] as usize;
-                    fill[g as usize] += 1;
-                    sorted[at] = from_sort_key(key);
-                    sorted_units[at] = u;
-                }
+                let at = fill[g as usize] as usize;
+                fill[g as usize] += 1;
+                sorted[at] = from_sort_key(key);
+                sorted_units[at] = u;
             }
-            for g in 0..g_n {
-                let (lo, hi) = (counts[g] as usize, counts[g + 1] as usize);
-                let mut row = describe_sorted(&sorted[lo..hi], missing[g]);
-                row.aggregate = aggregate_of(spec.factor, has_den, sum_num[g], sum_den[g], contributors[g]);
-                rows[p.stat_offset + g] = row;
+        }
+        let (sorted_all, sorted_units_all) = (&s.sorted[..], &s.sorted_units[..]);
+        for (pi, p) in self.partitions.iter().enumerate() {
+            let sorted = &sorted_all[pi * units..(pi + 1) * units];
+            for g in 0..p.keys.len() {
+                let k = p.stat_offset + g;
+                let (lo, e) = (s.starts[k] as usize, &acc[k]);
+                let mut row = describe_sorted(&sorted[lo..lo + e.n as usize], e.missing);
+                row.aggregate = aggregate_of(spec.factor, has_den, e.sum_num, e.sum_den, e.contributors);
+                rows.push(row);
             }
-            if let Some(sink) = ranks {
+        }
+        if let Some(sink) = ranks {
+            s.ranks.resize(units, 0);
+            let rank_of = &mut s.ranks[..];
+            for (pi, p) in self.partitions.iter().enumerate() {
+                let (sorted, sorted_units) = (&sorted_all[pi * units..(pi + 1) * units], &sorted_units_all[pi * units..(pi + 1) * units]);
                 rank_of.fill(0);
-                for g in 0..g_n {
-                    let (lo, hi) = (counts[g] as usize, counts[g + 1] as usize);
+                for g in 0..p.keys.len() {
+                    let k = p.stat_offset + g;
+                    let (lo, hi) = (s.starts[k] as usize, (s.starts[k] + acc[k].n) as usize);
                     competition_ranks(&sorted[lo..hi], &sorted_units[lo..hi], lower_better, rank_of);
                 }
                 sink(i, y, pi, rank_of);
             }
-        }
-    }
-
-    /// Per group of one partition-year: members missing a value, members with one (into
-    /// `counts[g + 1]`), and the aggregate's sums over the members, in unit order.
-    #[allow(clippy::too_many_arguments)]
-    fn group_sums(
-        &self,
-        cg: &[u32],
-        applies: &[bool],
-        chunk: &[f64],
-        num: &[f64],
-        den: &[f64],
-        has_den: bool,
-        counts: &mut [u32],
-        missing: &mut [u32],
-        sum_num: &mut [f64],
-        sum_den: &mut [f64],
-        contributors: &mut [u32],
-    ) {
-        for u in 0..self.units {
-            let g = cg[u];
-            if g == NO_GROUP || !applies[u] {
-                continue;
-            }
-            let g = g as usize;
-            if chunk[u].is_nan() {
-                missing[g] += 1;
-            } else {
-                counts[g + 1] += 1;
-            }
-            let (a, b) = (num[u], den[u]);
-            if a.is_nan() || (has_den && b.is_nan()) {
-                continue;
-            }
-            if has_den {
-                sum_den[g] += b;
-            }
-            sum_num[g] += a;
-            contributors[g] += 1;
         }
     }
 
