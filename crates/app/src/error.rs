@@ -75,7 +75,7 @@ pub enum AppError {
 impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {
         match e {
-            store::StoreError::Busy => AppError::Busy,
+            store::StoreError::Busy | store::StoreError::Unavailable(_) => AppError::Busy,
             e => AppError::Store(e),
         }
     }

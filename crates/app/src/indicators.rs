@@ -215,9 +215,23 @@ impl Computed {
     }
 }
 
+/// How long a snapshot build took: reading the store (and arranging the columns), and the
+/// engine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub load_seconds: f64,
+    pub compute_seconds: f64,
+}
+
 /// Builds the snapshot of every indicator in force over the current JST and Poland, and
 /// every year with data.
 pub async fn compute(store: &Store) -> Result<Computed, AppError> {
+    Ok(compute_timed(store).await?.0)
+}
+
+/// [`compute`], with how long reading and computing took.
+pub async fn compute_timed(store: &Store) -> Result<(Computed, Timing), AppError> {
+    let started = std::time::Instant::now();
     let defs: Vec<IndicatorDef> = store
         .indicators()
         .await?
@@ -270,42 +284,94 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
     }
     let variable_info: HashMap<String, StoredVariable> = store.variables().await?.into_iter().map(|v| (v.code.clone(), v)).collect();
     let var_ids: HashMap<&str, i64> = variable_info.values().map(|v| (v.code.as_str(), v.id)).collect();
-    // Per needed variable: its code and its cells (unit index, year, value).
-    type Cells = Vec<(usize, i64, f64)>;
-    let mut raw: Vec<(String, Cells)> = Vec::new();
+    // The observations, a variable at a time from the store's columnar records, straight
+    // into unit-major columns over a provisional year range (every year with a value of these
+    // variables); trimmed below to the years with a value of the units kept.
+    let slow: HashSet<i64> =
+        store.variable_refs().await?.into_iter().filter(|(_, system, r)| system == "slowly_changing" && r == "1").map(|(id, _, _)| id).collect();
+    let needed_of: HashMap<i64, usize> = needed.iter().enumerate().filter_map(|(vi, c)| var_ids.get(c.as_str()).map(|&id| (id, vi))).collect();
+    let ids: Vec<i64> = needed_of.keys().copied().collect();
+    let mut reader = store.read_observations(&ids).await?;
+    let (p_min, p_max) = reader.year_range().unwrap_or((0, -1));
+    let p_years = usize::try_from(p_max - p_min + 1).unwrap_or(0);
+    let n = units.len();
+    // Unit id → index in `units`, dense (ids are the store's small integers).
+    let max_id = units.iter().map(|u| u.id).max().unwrap_or(0);
+    let dense: Option<Vec<u32>> = (0..=16_000_000).contains(&max_id).then(|| {
+        let mut d = vec![u32::MAX; max_id as usize + 1];
+        for (i, u) in units.iter().enumerate() {
+            d[u.id as usize] = i as u32;
+        }
+        d
+    });
+    let slot = |unit_id: u32| -> Option<usize> {
+        match &dense {
+            Some(d) => d.get(unit_id as usize).copied().filter(|&i| i != u32::MAX).map(|i| i as usize),
+            None => index.get(&i64::from(unit_id)).copied(),
+        }
+    };
+    let mut columns: Vec<Option<Column>> = vec![None; needed.len()];
+    // Slowly changing inputs keep their cells (unit index, year, value) for `carry` below.
+    let mut slow_cells: HashMap<usize, Vec<(usize, i64, f64)>> = HashMap::new();
     let mut flagged: Vec<(u32, usize, i64, Flag)> = Vec::new();
     let (mut y_min, mut y_max) = (i64::MAX, i64::MIN);
-    for (vi, code) in needed.iter().enumerate() {
+    while let Some((id, data)) = reader.next().await? {
+        let Some(&vi) = needed_of.get(&id) else { continue };
+        let Some(view) = store::columns::ColumnView::new(&data) else { continue };
+        let is_slow = slow.contains(&id);
+        let mut col = if is_slow { None } else { Some(Column::missing(n * p_years)) };
         let mut cells = Vec::new();
-        if let Some(&id) = var_ids.get(code.as_str()) {
-            for (unit_id, year, value, flag) in store.variable_values_flagged(id).await? {
-                let Some(&u) = index.get(&unit_id) else { continue };
-                let flag = i16::try_from(flag).ok().and_then(Flag::from_i16).unwrap_or(Flag::Missing);
+        for (unit_id, year, value, flag) in view.iter() {
+            let Some(u) = slot(unit_id) else { continue };
+            let year = i64::from(year);
+            if flag != 0 {
+                let flag = Flag::from_i16(i16::from(flag)).unwrap_or(Flag::Missing);
                 if flag != Flag::Final {
                     flagged.push((vi as u32, u, year, flag));
                 }
-                if let Some(v) = value {
-                    y_min = y_min.min(year);
-                    y_max = y_max.max(year);
-                    cells.push((u, year, v));
+            }
+            if let Some(v) = value {
+                y_min = y_min.min(year);
+                y_max = y_max.max(year);
+                match &mut col {
+                    Some(col) => {
+                        if v.is_finite() && (p_min..=p_max).contains(&year) {
+                            let c = u * p_years + (year - p_min) as usize;
+                            col.values[c] = v;
+                            col.valid[c] = true;
+                        }
+                    }
+                    None => cells.push((u, year, v)),
                 }
             }
         }
-        raw.push((code.clone(), cells));
+        if is_slow {
+            slow_cells.insert(vi, cells);
+        }
+        columns[vi] = col;
     }
     if y_min > y_max {
         return Err(AppError::NotFound("no observations of the catalogue's variables for current units".into()));
     }
+    let years = (y_max - y_min + 1) as usize;
+    // Trim the provisional range to the years with a value of the units kept.
+    if (y_min, y_max) != (p_min, p_max) {
+        let shift = (y_min - p_min) as usize;
+        for col in columns.iter_mut().flatten() {
+            let mut trimmed = Column::missing(n * years);
+            for u in 0..n {
+                let (from, to) = (u * p_years + shift, u * years);
+                trimmed.values[to..to + years].copy_from_slice(&col.values[from..from + years]);
+                trimmed.valid[to..to + years].copy_from_slice(&col.valid[from..from + years]);
+            }
+            *col = trimmed;
+        }
+    }
     // Slowly changing inputs (area): a year without an observation takes the nearest year's
     // value while the territory is unchanged, flagged estimated (see `slowly_changing`).
-    let slow: HashSet<i64> =
-        store.variable_refs().await?.into_iter().filter(|(_, system, r)| system == "slowly_changing" && r == "1").map(|(id, _, _)| id).collect();
-    if needed.iter().any(|c| var_ids.get(c.as_str()).is_some_and(|id| slow.contains(id))) {
+    if !slow_cells.is_empty() {
         let histories = crate::slowly_changing::histories(&units, &store.unit_codes().await?);
-        for (vi, (code, cells)) in raw.iter_mut().enumerate() {
-            if !var_ids.get(code.as_str()).is_some_and(|id| slow.contains(id)) {
-                continue;
-            }
+        for (&vi, cells) in slow_cells.iter_mut() {
             let observed: HashSet<(usize, i64)> =
                 flagged.iter().filter(|f| f.0 == vi as u32).map(|f| (f.1, f.2)).chain(cells.iter().map(|c| (c.0, c.1))).collect();
             for (u, y) in crate::slowly_changing::carry(cells, &observed, &histories, y_min..=y_max) {
@@ -313,8 +379,17 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
             }
         }
     }
-    let years = (y_max - y_min + 1) as usize;
-    let n = units.len();
+    for (vi, cells) in slow_cells {
+        let mut col = Column::missing(n * years);
+        for (u, y, v) in cells {
+            if v.is_finite() && (y_min..=y_max).contains(&y) {
+                let c = u * years + (y - y_min) as usize;
+                col.values[c] = v;
+                col.valid[c] = true;
+            }
+        }
+        columns[vi] = Some(col);
+    }
     let flags: HashMap<(u32, u32, u16), Flag> =
         flagged.into_iter().filter(|(_, _, y, _)| (y_min..=y_max).contains(y)).map(|(v, u, y, f)| ((v, u as u32, (y - y_min) as u16), f)).collect();
     let variables_info: Vec<VariableInfo> = needed
@@ -329,20 +404,9 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
             }
         })
         .collect();
-    let variables: Vec<(String, Column)> = raw
-        .into_iter()
-        .map(|(code, cells)| {
-            let mut col = Column::missing(n * years);
-            for (u, y, v) in cells {
-                let c = u * years + (y - y_min) as usize;
-                if v.is_finite() {
-                    col.values[c] = v;
-                    col.valid[c] = true;
-                }
-            }
-            (code, col)
-        })
-        .collect();
+    let variables: Vec<(String, Column)> =
+        needed.iter().zip(columns).map(|(code, col)| (code.clone(), col.unwrap_or_else(|| Column::missing(n * years)))).collect();
+    let load_seconds = started.elapsed().as_secs_f64();
     let places: Vec<UnitPlace> =
         units.iter().map(|u| UnitPlace { kind: u.kind, wojewodztwo: u.code.as_str().get(..2).unwrap_or("").to_owned() }).collect();
     let pop = variables.iter().find(|(c, _)| c == "ludnosc").map(|(_, c)| c.clone());
@@ -365,8 +429,13 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
             }
         })
         .collect();
-    let snapshot = Snapshot::build(Inputs { units: n, first_year: y_min as i32, years, variables, indicators, partitions });
-    Ok(Computed {
+    let engine_inputs = Inputs { units: n, first_year: y_min as i32, years, variables, indicators, partitions };
+    let engine_started = std::time::Instant::now();
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(engine_inputs))
+        .await
+        .map_err(|e| AppError::Invalid(format!("the indicator computation failed: {e}")))?;
+    let compute_seconds = engine_started.elapsed().as_secs_f64();
+    let computed = Computed {
         snapshot,
         unit_ids: units.iter().map(|u| u.id).collect(),
         codes: units.iter().map(|u| u.code.clone()).collect(),
@@ -377,7 +446,8 @@ pub async fn compute(store: &Store) -> Result<Computed, AppError> {
         variables: variables_info,
         flags,
         inputs,
-    })
+    };
+    Ok((computed, Timing { load_seconds, compute_seconds }))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 use store::{PendingVersion, Store};
 
 use crate::overlay::{PendingCell, Private};
-use crate::{AppError, Computed, compute};
+use crate::{AppError, Computed, compute_timed};
 
 /// The current snapshot of a running service and its version.
 #[derive(Debug, Default)]
@@ -37,6 +37,8 @@ pub struct LiveSnapshot {
     private_refresh: tokio::sync::Mutex<Option<PendingVersion>>,
     /// How the current snapshot was built (for `/metrics`).
     stats: RwLock<Option<BuildStats>>,
+    /// Wakes the serving process's watcher after a write on this node ([`LiveSnapshot::wake`]).
+    wake: tokio::sync::Notify,
 }
 
 /// How the snapshot in service was built: its version, when, and how long reading the store
@@ -60,6 +62,18 @@ impl LiveSnapshot {
     /// How the snapshot in service was built; `None` before the first build.
     pub fn build_stats(&self) -> Option<BuildStats> {
         *self.stats.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tells the watcher that this node has just written data (a publication, a revert):
+    /// it looks at once instead of at its next poll or notice.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Returns when [`LiveSnapshot::wake`] was called (once per call; a call while nobody
+    /// waits is kept for the next wait).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
     }
 
     /// The current snapshot, if one has been built.
@@ -111,14 +125,15 @@ impl LiveSnapshot {
     async fn rebuild(&self, store: &Store, seen: &mut Option<i64>) -> Result<u64, AppError> {
         // Read the version before computing: a change landing meanwhile triggers the next one.
         let latest = latest_import(store).await?;
-        let started = std::time::Instant::now();
-        let next = compute(store).await?;
-        let total = started.elapsed().as_secs_f64();
+        let (next, timing) = compute_timed(store).await?;
         *seen = latest;
         let version = self.install(next);
-        // TODO(lead): split load and compute once `compute` reports them.
-        *self.stats.write().unwrap_or_else(|p| p.into_inner()) =
-            Some(BuildStats { version, built_at: std::time::SystemTime::now(), load_seconds: total, compute_seconds: 0.0 });
+        *self.stats.write().unwrap_or_else(|p| p.into_inner()) = Some(BuildStats {
+            version,
+            built_at: std::time::SystemTime::now(),
+            load_seconds: timing.load_seconds,
+            compute_seconds: timing.compute_seconds,
+        });
         Ok(version)
     }
 }

@@ -40,7 +40,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 /// Runs a command, returning (seconds, peak RSS in MiB as last seen, stdout).
-fn run_measured(cmd: &mut Command) -> Result<(f64, f64, String)> {
+pub(crate) fn run_measured(cmd: &mut Command) -> Result<(f64, f64, String)> {
     let start = Instant::now();
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().context("cannot start")?;
     let pid = child.id();
@@ -256,7 +256,7 @@ pub fn boundaries(file: Option<PathBuf>, terc: Vec<PathBuf>, format: crate::Summ
     Ok(())
 }
 
-fn tempfile_dir() -> Result<PathBuf> {
+pub(crate) fn tempfile_dir() -> Result<PathBuf> {
     let d = std::env::temp_dir().join(format!("miernik-bench-boundaries-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d)?;

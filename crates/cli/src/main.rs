@@ -3,8 +3,10 @@
 //! with a one-line reason (`error: …`), possibly followed by indented details.
 
 mod audit_cmd;
+mod backup_cmd;
 mod bdl_cmd;
 mod bench;
+mod bench_load;
 mod bench_overlay;
 mod campaign_cmd;
 mod evaluate_cmd;
@@ -38,6 +40,11 @@ struct Cli {
     /// (MIERNIK_LOG or RUST_LOG, e.g. `info,sqlx=warn`, set the filter outright)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// How messages on stderr are written: `text` for people, `json` one JSON object a line
+    /// for a log collector (then the default level is info: one line per portal request, with
+    /// its request_id, route, status and ms)
+    #[arg(long, global = true, env = "MIERNIK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Whom this command's writes are for: the import and audit logs name the OS user and
     /// this (`cli:$USER as NAME`)
     #[arg(long = "as", global = true, value_name = "NAME")]
@@ -323,6 +330,12 @@ enum Command {
     /// Service-user surveys: question sets, paper results, the comparison under letters
     #[command(subcommand)]
     Survey(survey_cmd::SurveyCommand),
+    /// Back up the database while the portal serves: SQLite's online copy (checked with
+    /// PRAGMA integrity_check), or PostgreSQL through pg_dump --format=custom
+    Backup(backup_cmd::BackupArgs),
+    /// Restore a backup of `miernik backup` into a new database (--db: a new SQLite file or
+    /// an empty PostgreSQL database)
+    Restore(backup_cmd::RestoreArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -571,6 +584,30 @@ enum BenchCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Time the way from the store to a snapshot at Poland's scale: the synthetic country of
+    /// `bench compute` stored in SQLite (or PostgreSQL, --postgres), then `miernik compute`
+    /// run as a child process (seconds, peak RSS of the whole process), against the sqlite3
+    /// shell (psql) reading every one of the same rows in the same run
+    Load {
+        #[command(flatten)]
+        country: Country,
+        /// Working directory for the database, kept between runs (default: a temp dir,
+        /// removed at the end); a database already made there for the same country is reused
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Also (or instead of SQLite, with --only-postgres) a PostgreSQL server: its database
+        /// `miernik_bench_load` is created or reused, e.g. postgres://postgres@127.0.0.1:5432/test
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Measure only PostgreSQL (needs --postgres)
+        #[arg(long)]
+        only_postgres: bool,
+        /// Timed runs of each side; the best counts
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
     /// Apply one unit's approved, unpublished values to the private view (one incremental
     /// snapshot update, as after an approval) at Poland's scale, against a full snapshot build
     /// in the same run; the result is checked against the full build cell by cell
@@ -599,6 +636,13 @@ struct Country {
     years: usize,
 }
 
+/// The form of the log lines on stderr (`--log-format`).
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum SummaryFormat {
     Text,
@@ -616,7 +660,7 @@ fn main() -> ExitCode {
     if matches!(matches.value_source("db"), Some(clap::parser::ValueSource::CommandLine)) {
         cli.db_given = true;
     }
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, cli.log_format);
     quiet_on_closed_stdout();
     let os_user = std::env::var("USER").ok().filter(|u| !u.is_empty()).or_else(|| std::env::var("LOGNAME").ok());
     audit_cmd::set_actor(audit_cmd::actor_name(os_user.as_deref(), cli.as_name.as_deref()));
@@ -669,20 +713,33 @@ fn new_sqlite_file(db: &str) -> Option<std::path::PathBuf> {
 
 /// Messages of tracing on stderr: Miernik's own warnings; the libraries' (sqlx's slow-statement
 /// warnings with whole SQL statements, say) only when asked for with `-v` or a filter in
-/// MIERNIK_LOG / RUST_LOG. Colour only on a terminal, and never with NO_COLOR.
-fn init_logging(verbose: u8) {
+/// MIERNIK_LOG / RUST_LOG. Colour only on a terminal, and never with NO_COLOR. With
+/// `--log-format json` every line is a JSON object (`timestamp`, `level`, `target`, the
+/// event's fields, and `span` with the request's `request_id`, `method` and `route`), and
+/// the default level is info, so that each portal request is logged.
+fn init_logging(verbose: u8, format: LogFormat) {
     use std::io::IsTerminal;
-    let default = match verbose {
-        0 => "warn,sqlx=off",
-        1 => "info,sqlx=warn",
-        2 => "debug",
+    let default = match (verbose, format) {
+        (0, LogFormat::Text) => "warn,sqlx=off",
+        (0, LogFormat::Json) | (1, _) => "info,sqlx=warn",
+        (2, _) => "debug",
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MIERNIK_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).init();
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
 }
 
 /// A `println!` somewhere (the benchmarks' output, say) meeting a closed pipe panics with
@@ -758,8 +815,10 @@ pub(crate) async fn open_to_import(db: &str) -> Result<app::Store> {
     open_with(db, app::OpenOptions { create: true, acquire_timeout: None }).await
 }
 
-/// How long a page of the portal waits for a free database connection before it answers 503.
-const PORTAL_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long a page of the portal waits for a free database connection before it answers 503
+/// (also when PostgreSQL is down: the pool retries a refused connection until then). Short,
+/// so that a reader gets the 503 page in about two seconds, not a hanging one.
+const PORTAL_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn open_with(db: &str, opts: app::OpenOptions) -> Result<app::Store> {
     match app::Store::open_with(db, opts).await {
@@ -911,6 +970,8 @@ async fn run(cli: Cli) -> Result<()> {
             }
             web::serve(store, &serve.addr, options).await.context("the portal stopped")
         }
+        Command::Backup(a) => backup_cmd::backup(&cli.db, a).await,
+        Command::Restore(a) => backup_cmd::restore(&cli.db, a).await,
         Command::Serve { serve } => {
             let options = serve.options()?;
             let store = open_with(&cli.db, app::OpenOptions { create: false, acquire_timeout: Some(PORTAL_ACQUIRE_TIMEOUT) }).await?;
@@ -987,9 +1048,14 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Compute { format } => {
             let store = open(&cli.db).await?;
+            if app::is_demo(&store).await.unwrap_or(false) {
+                eprintln!("uwaga: dane syntetyczne (demo), nie prawdziwe / note: synthetic demo data, not real");
+            }
             let t = std::time::Instant::now();
-            let c = compute(&store).await.map(std::sync::Arc::new);
+            let c = app::compute_timed(&store).await;
             let secs = t.elapsed().as_secs_f64();
+            let timing = c.as_ref().ok().map(|(_, t)| *t);
+            let c = c.map(|(c, _)| std::sync::Arc::new(c));
             // An indicator without any value: say which inputs are missing and how to import them.
             let coverage = match &c {
                 Ok(c) if (0..c.snapshot.indicator_count()).any(|i| c.snapshot.latest_year_of(i, None).is_none()) => {
@@ -1008,7 +1074,8 @@ async fn run(cli: Cli) -> Result<()> {
                 SummaryFormat::Json => outln!(
                     "{}",
                     serde_json::json!({"indicators": s.indicator_count(), "units": s.units(), "first_year": s.first_year(),
-                        "years": s.years(), "values": present, "seconds": secs})
+                        "years": s.years(), "values": present, "seconds": secs,
+                        "load_seconds": timing.map(|t| t.load_seconds), "engine_seconds": timing.map(|t| t.compute_seconds)})
                 )?,
                 SummaryFormat::Text => outln!(
                     "{} wskaźników / indicators × {} JST × {} lat / years ({}–{}): {} wartości / values in {:.2} s",
@@ -1295,6 +1362,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(BenchCommand::Pages { country: Country { units, indicators, years }, renders, format }) => {
             bench::pages(units, indicators, years, renders, format).await
+        }
+        Command::Bench(BenchCommand::Load { country: Country { units, indicators, years }, dir, postgres, only_postgres, runs, format }) => {
+            bench_load::load(bench_load::LoadArgs { units, indicators, years, dir, postgres, only_postgres, runs, format }).await
         }
         Command::Bench(BenchCommand::Overlay { country: Country { units, indicators, years }, changed, samples, format }) => {
             bench_overlay::overlay(units, indicators, years, changed, samples, format)

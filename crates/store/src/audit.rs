@@ -540,6 +540,7 @@ impl Store {
                     .bind(new_id).bind(v).execute(&mut **t).await?;
             });
         }
+        crate::columns::refresh_columns(&mut tx, variables.iter().copied()).await?;
         let read = rows.len() as u64;
         crate::units::finish_import_log(&mut tx, &self.actor, new_id, read, 0, affected, read.saturating_sub(affected), 0).await?;
         let entry = AuditEntry {

@@ -11,11 +11,14 @@
 
 mod accounts;
 mod audit;
+pub mod backup;
 mod boundaries;
 mod campaigns;
 mod catalogue;
+pub mod columns;
 mod cycle;
 pub mod exchange;
+pub mod notify;
 mod observations;
 mod pending;
 mod plans;
@@ -91,6 +94,24 @@ pub enum StoreError {
     /// nothing was written; reload and look again.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database cannot be reached now (connection refused, lost or closed; PostgreSQL
+    /// shutting down or restarting): nothing was done; the pool reconnects on its own, so a
+    /// later try may succeed. The portal answers 503, never 500.
+    #[error("the database cannot be reached now, try again shortly: {0}")]
+    Unavailable(String),
+}
+
+/// Whether an error says the database cannot be reached (rather than that a statement or
+/// the data is wrong): I/O, TLS, a closed pool or crashed worker, PostgreSQL's class 08
+/// (connection exception) and 57P0x (administrator or crash shutdown, cannot connect now).
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() && d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+        }
+        _ => false,
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -104,6 +125,9 @@ impl From<sqlx::Error> for StoreError {
             && d.code().and_then(|c| c.parse::<i64>().ok()).is_some_and(|c| c & 0xff == 5)
         {
             return StoreError::Busy;
+        }
+        if unreachable(&e) {
+            return StoreError::Unavailable(model::excerpt(&e.to_string(), 200).into_owned());
         }
         let text = e.to_string();
         if text.contains("conflicting duplicate observation") { StoreError::ConflictingDuplicate } else { StoreError::Sql(e) }
@@ -221,6 +245,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_people_audit_forms.sql")),
     (6, include_str!("../migrations/sqlite/0006_cycle.sql")),
     (7, include_str!("../migrations/sqlite/0007_exchange_surveys.sql")),
+    (8, include_str!("../migrations/sqlite/0008_observation_columns.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -230,6 +255,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_people_audit_forms.sql")),
     (6, include_str!("../migrations/postgres/0006_cycle.sql")),
     (7, include_str!("../migrations/postgres/0007_exchange_surveys.sql")),
+    (8, include_str!("../migrations/postgres/0008_observation_columns.sql")),
 ];
 
 impl std::fmt::Debug for Store {
@@ -300,6 +326,25 @@ impl Store {
         let store = Self::open_postgres(url, opts, None).await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Creates the database `name` on the server of `url` unless it exists, and returns the
+    /// URL of it (benchmarks and tests that need a database of their own).
+    pub async fn create_postgres_database(url: &str, name: &str) -> Result<String> {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(StoreError::Invalid(format!("database name `{name}` is not a plain identifier")));
+        }
+        let pool = PgPool::connect(url).await.map_err(|source| StoreError::Open { url: redact_url(url), source })?;
+        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1").bind(name).fetch_optional(&pool).await?;
+        if exists.is_none() {
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
+        }
+        pool.close().await;
+        let base = url.split(['?', '#']).next().unwrap_or(url);
+        let query = &url[base.len()..];
+        let scheme_end = base.find("://").map_or(0, |i| i + 3);
+        let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+        Ok(format!("{}/{name}{query}", &base[..host_end]))
     }
 
     /// Drops a schema made by [`Store::open_postgres_schema`].

@@ -508,6 +508,8 @@ impl ObservationImport {
                     .bind(id).bind(v).execute(&mut **t).await?;
             });
         }
+        // The columnar records of the variables written, current with the rows at commit.
+        crate::columns::refresh_columns(&mut tx, self.variables.iter().copied()).await?;
         tx.commit().await?;
         Ok(ImportCounts { import_id: self.id, read, inserted, changed, unchanged, rejected })
     }

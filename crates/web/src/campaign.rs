@@ -1420,6 +1420,9 @@ async fn verify(
                 if let Err(e) = state.live.apply_pending(&state.store, unit).await {
                     tracing::warn!("private view not updated after an approval: {e}");
                 }
+            } else if out.published_import.is_some() {
+                // Published at once: the watcher rebuilds now rather than at its next notice.
+                state.live.wake();
             }
             see_other(l, &page_path, if approving { Notice::Approved } else { Notice::Returned })
         }

@@ -10,6 +10,29 @@ use crate::PageError;
 use crate::i18n::L;
 use crate::layout::{self, Frame};
 
+/// The words of the 503 page when the database cannot answer in time: it may be busy, or
+/// down (the pages the snapshot answers are still served then).
+pub const BUSY_PL: &str = "Baza danych jest teraz zajęta albo chwilowo niedostępna. Spróbuj ponownie za chwilę.";
+pub const BUSY_EN: &str = "The database is busy or briefly unavailable just now. Please try again in a moment.";
+
+/// Whether `e` says the database cannot be reached now — the connection refused, cut or
+/// timed out, the pool closed, the server shutting down or refusing connections — rather
+/// than that a request or the data is wrong: answered 503 with `Retry-After`, never 500.
+/// A reconnect is the pool's: the next request that finds the database up is served.
+pub fn db_unreachable(e: &app::AppError) -> bool {
+    match e {
+        app::AppError::Busy => true,
+        app::AppError::Store(s) => store_unreachable(s),
+        _ => false,
+    }
+}
+
+/// [`db_unreachable`] of a store error (the store sorts the driver's errors:
+/// `StoreError::Unavailable`).
+pub fn store_unreachable(e: &app::StoreError) -> bool {
+    matches!(e, app::StoreError::Busy | app::StoreError::Unavailable(_))
+}
+
 /// Why a request could not be answered as asked.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WebError {
@@ -50,6 +73,7 @@ impl From<app::AppError> for WebError {
         use app::AppError as E;
         match e {
             E::Busy => WebError::Busy,
+            e if db_unreachable(&e) => WebError::Busy,
             E::NotFound(_) | E::UnknownUser { .. } | E::UnknownUnit { .. } | E::UnknownOrganisation { .. } => WebError::NotFound,
             E::Invalid(why) => WebError::BadRequest(why),
             E::Password(_) | E::Invite(_) => WebError::BadRequest(e.to_string()),
@@ -138,7 +162,7 @@ impl WebError {
             ),
             WebError::Busy => (
                 l.t("Serwer jest zajęty", "The server is busy"),
-                html! { h1 { (l.t("Serwer jest zajęty", "The server is busy")) } p { (l.t("Baza danych obsługuje teraz wiele zapytań. Spróbuj ponownie za chwilę.", "The database is answering many requests just now. Please try again in a moment.")) } },
+                html! { h1 { (l.t("Serwer jest zajęty", "The server is busy")) } p { (l.t(BUSY_PL, BUSY_EN)) } },
             ),
             WebError::Server(_) | WebError::LoginRequired { .. } => (
                 l.t("Błąd serwera", "Server error"),

@@ -25,6 +25,7 @@ mod home;
 pub mod i18n;
 mod indicator;
 mod layout;
+pub mod metrics;
 mod plan;
 pub mod portal;
 mod practice;
@@ -67,6 +68,7 @@ impl From<app::AppError> for PageError {
     fn from(e: app::AppError) -> PageError {
         match e {
             app::AppError::Busy => PageError::Busy,
+            e if error::db_unreachable(&e) => PageError::Busy,
             app::AppError::NotFound(_) | app::AppError::NoCatalogue => PageError::NotFound,
             app::AppError::Invalid(why) => PageError::BadRequest(why),
             app::AppError::NoCustomGroup { code } => PageError::BadRequest(format!("grupa=custom:{code}")),
@@ -108,6 +110,11 @@ pub struct AppState {
     pub options: ServeOptions,
     /// The caps on requests in progress ([`server::guard`]).
     pub gate: Arc<server::Gate>,
+    /// Set when the server has been told to stop: `/ready` answers 503 while the requests in
+    /// progress finish ([`serve_on`]).
+    draining: std::sync::atomic::AtomicBool,
+    /// The request counters of `/metrics`.
+    metrics: metrics::Metrics,
 }
 
 /// Settings of a served portal that come from its operator, not from a request.
@@ -136,6 +143,27 @@ impl AppState {
 }
 
 impl AppState {
+    /// Whether the node takes traffic (`/ready` answers 200): a snapshot is in service, the
+    /// first build after the start has ended, and the server is not shutting down.
+    pub fn is_ready(&self) -> bool {
+        !self.starting.load(std::sync::atomic::Ordering::Acquire) && !self.is_draining() && self.live.get().is_some()
+    }
+
+    /// The snapshot the pages read.
+    pub fn live(&self) -> Arc<app::LiveSnapshot> {
+        self.live.clone()
+    }
+
+    /// Whether the server is shutting down (finishing the requests in progress).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Marks the server as shutting down: `/ready` answers 503 from now on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::Release);
+    }
+
     pub fn new(store: app::Store, demo: bool, live: Arc<app::LiveSnapshot>) -> Arc<AppState> {
         AppState::with_max_cells(store, demo, live, app::query::MAX_CELLS)
     }
@@ -162,6 +190,8 @@ impl AppState {
             starting: std::sync::atomic::AtomicBool::new(false),
             options,
             gate: Arc::new(server::Gate::default()),
+            draining: std::sync::atomic::AtomicBool::new(false),
+            metrics: metrics::Metrics::default(),
         })
     }
 
@@ -210,6 +240,8 @@ pub fn router_for(state: Arc<AppState>) -> Router {
         .route("/raport/{code}", get(report_page))
         .route(coverage::PATH, get(coverage_page))
         .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics::page))
         .route("/favicon.ico", get(favicon_ico))
         .route("/favicon.svg", get(favicon_svg))
         .route("/static/{file}", get(layout::static_file))
@@ -233,6 +265,8 @@ pub fn router_for(state: Arc<AppState>) -> Router {
             let gate = state.gate.clone();
             move |req, next| server::guard(gate.clone(), req, next)
         }))
+        // The request id, the log line and the counters of every request, refused ones too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         // Outermost, so that every answer above gets the security headers: keep it last.
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
@@ -242,11 +276,17 @@ pub fn router_for(state: Arc<AppState>) -> Router {
 /// some 3,000 unit names; a larger one is answered 413.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Before the first snapshot is ready every request but `/health` gets 503 with
+/// The paths every request cap and the start-up page let through: what an operator and a
+/// load balancer ask of a node, cheap and never reading the database.
+pub(crate) fn operator_path(path: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/metrics")
+}
+
+/// Before the first snapshot is ready every request but `/health`, `/ready` and `/metrics` gets 503 with
 /// `Retry-After` and `no-store`: an honest "computing" page (JSON under `/api/`), never a
 /// page that says there is no data, and nothing a cache could keep.
 async fn while_starting(State(state): State<Arc<AppState>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    if !state.starting.load(std::sync::atomic::Ordering::Acquire) || req.uri().path() == "/health" {
+    if !state.starting.load(std::sync::atomic::Ordering::Acquire) || operator_path(req.uri().path()) {
         return next.run(req).await;
     }
     let uri = req.uri();
@@ -302,9 +342,31 @@ async fn favicon_svg() -> Response {
         .into_response()
 }
 
-/// `ok`, and the snapshot's version (0 while the first one is being built).
+/// `ok`, and the snapshot's version (0 while the first one is being built): the process is
+/// alive and answers, whatever the state of its snapshot or database.
 async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], format!("ok\nsnapshot {}\n", state.live.version()))
+}
+
+/// For a load balancer: 200 `ready` when the node has a snapshot in service (so it can answer
+/// the portal's pages), else 503 with `Retry-After` — while the first snapshot is being
+/// built, when there is none (no catalogue or data), and while the server shuts down. A
+/// database outage does not make a node unready: it still serves what the snapshot answers.
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let plain = (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    let no_store = (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if state.is_ready() {
+        return (StatusCode::OK, [plain, no_store], format!("ready\nsnapshot {}\n", state.live.version())).into_response();
+    }
+    let why = if state.is_draining() {
+        "draining: the server is shutting down"
+    } else if state.starting.load(std::sync::atomic::Ordering::Acquire) {
+        "starting: computing the first snapshot"
+    } else {
+        "no snapshot: import a catalogue and data"
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, [plain, no_store, (header::RETRY_AFTER, HeaderValue::from_static("2"))], format!("not ready\n{why}\n"))
+        .into_response()
 }
 
 /// Keeps `live` in step with the database: builds it now, then every `every` rebuilds it
@@ -335,6 +397,7 @@ async fn watch_from(
     // checked at start and then once a minute; the import then moves the snapshot as any does.
     let publisher = store.acting_as(app::audit::Actor::system());
     let mut published_at: Option<std::time::Instant> = None;
+    let mut listener: Option<app::ChangeListener> = None;
     loop {
         if published_at.is_none_or(|t| t.elapsed() >= PUBLISH_EVERY) {
             published_at = Some(std::time::Instant::now());
@@ -387,11 +450,46 @@ async fn watch_from(
                 ),
             }
         }
-        tokio::time::sleep(every).await;
+        wait_for_change(&store, &live, &mut listener, every).await;
     }
 }
 
-/// Serves the portal until Ctrl-C, within [`server::Limits::default`].
+/// Waits until the data may have changed: a notice from the database (PostgreSQL's
+/// LISTEN/NOTIFY; SQLite's data version, polled ten times a second), a write on this node
+/// ([`app::LiveSnapshot::wake`]), or `every` at the latest (notices can be lost with a
+/// connection). A listener that failed is made again on the next wait.
+async fn wait_for_change(store: &app::Store, live: &app::LiveSnapshot, listener: &mut Option<app::ChangeListener>, every: std::time::Duration) {
+    if listener.is_none() {
+        match store.change_listener().await {
+            Ok(l) => *listener = Some(l),
+            Err(e) => tracing::debug!("no change listener, polling every {} s: {e}", every.as_secs()),
+        }
+    }
+    let mut lost = false;
+    match listener.as_mut() {
+        Some(l) => tokio::select! {
+            r = l.changed() => {
+                if let Err(e) = r {
+                    tracing::warn!("change listener lost, made again at the next wait: {e}");
+                    lost = true;
+                }
+            }
+            _ = tokio::time::sleep(every) => {}
+            _ = live.woken() => {}
+        },
+        None => tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = live.woken() => {}
+        },
+    }
+    if lost {
+        *listener = None;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// Serves the portal until Ctrl-C or SIGTERM, within [`server::Limits::default`]; then
+/// drains (see [`serve_on`]).
 pub async fn serve(store: app::Store, addr: &str, options: ServeOptions) -> std::io::Result<()> {
     let demo = app::is_demo(&store).await.unwrap_or(false);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| bind_error(addr, e))?;
@@ -401,10 +499,29 @@ pub async fn serve(store: app::Store, addr: &str, options: ServeOptions) -> std:
     let state = AppState::with_options(store.clone(), demo, live.clone(), options);
     state.starting.store(true, std::sync::atomic::Ordering::Release);
     tokio::spawn(watch_from(store, live, Some(state.clone()), std::time::Duration::from_secs(5), Some(url)));
-    server::run(listener, router_for(state), server::Limits::default(), async {
-        let _ = tokio::signal::ctrl_c().await;
+    serve_on(listener, state.clone(), router_for(state), server::Limits::default(), server::shutdown_signal()).await
+}
+
+/// Serves `router` (made by [`router_for`] over `state`, perhaps with more routes) on
+/// `listener` until `shutdown` resolves; then `/ready` answers 503, no new connection is
+/// taken and the requests in progress finish, for at most [`server::DRAIN_TIMEOUT`] (or
+/// the request timeout, if shorter).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    router: Router,
+    limits: server::Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let draining = state.clone();
+    let result = server::run(listener, router, limits, async move {
+        shutdown.await;
+        draining.start_draining();
+        tracing::info!("shutting down: no new connections, finishing the requests in progress");
     })
-    .await
+    .await;
+    tracing::info!("stopped");
+    result
 }
 
 /// A bind failure that names the address and what to do about it.
@@ -496,11 +613,14 @@ fn error_page(frame: &Frame<'_>, e: PageError) -> Response {
         PageError::Busy => {
             let mut res = (
                 StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CACHE_CONTROL, HeaderValue::from_static("no-store")), (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+                [
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                ],
                 layout::page(
                     frame,
                     l.t("Serwer jest zajęty", "The server is busy"),
-                    html! { h1 { (l.t("Serwer jest zajęty", "The server is busy")) } p { (l.t("Baza danych obsługuje teraz wiele zapytań. Spróbuj ponownie za chwilę.", "The database is answering many requests just now. Please try again in a moment.")) } },
+                    html! { h1 { (l.t("Serwer jest zajęty", "The server is busy")) } p { (l.t(error::BUSY_PL, error::BUSY_EN)) } },
                 ),
             )
                 .into_response();
@@ -606,6 +726,15 @@ async fn suggestions(State(state): State<Arc<AppState>>, uri: Uri, q: Result<Que
                 })
                 .collect();
             ([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(list)).into_response()
+        }
+        Err(e) if matches!(e, app::AppError::Busy) || error::db_unreachable(&e) => {
+            tracing::warn!("suggestions: {e}");
+            server::unavailable(
+                "/sugestie",
+                "busy",
+                "Baza danych jest zajęta lub niedostępna, spróbuj za chwilę",
+                "the database is busy or unavailable, try again in a moment",
+            )
         }
         Err(e) => {
             tracing::error!("suggestions: {e}");

@@ -3,7 +3,10 @@
 //! timeout for a request's headers and for an idle keep-alive connection (slowloris), a
 //! timeout for a whole request, a cap on requests in progress (past it, after a short wait,
 //! 503 with `Retry-After`), and a smaller cap on the requests that scan the database.
-//! `/health` passes every request cap, so an operator can always see the service.
+//! `/health`, `/ready` and `/metrics` pass every request cap, so an operator and a load
+//! balancer can always see the service. On Ctrl-C or SIGTERM ([`shutdown_signal`]) the
+//! server stops taking connections and lets the requests in progress finish, for at most
+//! [`DRAIN_TIMEOUT`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,7 +95,7 @@ pub fn unavailable(path: &str, code: &str, pl: &str, en: &str) -> Response {
 /// The middleware of the request caps and the request timeout.
 pub async fn guard(gate: Arc<Gate>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = req.uri().path().to_owned();
-    if path == "/health" {
+    if crate::operator_path(&path) {
         return next.run(req).await;
     }
     let busy = || unavailable(&path, "overloaded", "Serwer jest przeciążony, spróbuj za chwilę", "the server is overloaded, try again in a moment");
@@ -188,7 +191,33 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
 const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 78\r\nConnection: close\r\n\r\nZa wiele polaczen, sprobuj za chwile / too many connections, try again shortly";
 
-/// Accepts connections until `shutdown` resolves, then lets the open ones finish.
+/// The longest a stopping server waits for the requests in progress (and the request
+/// timeout, if shorter): then it ends, and so does whatever is still unanswered.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM (what systemd, Docker and Kubernetes send to stop
+/// a service).
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("SIGTERM not handled: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: stopping"),
+        () = term => tracing::info!("SIGTERM: stopping"),
+    }
+}
+
+/// Accepts connections until `shutdown` resolves; then stops listening (a new connection is
+/// refused), closes the idle keep-alive connections and lets the requests in progress
+/// finish, for at most [`DRAIN_TIMEOUT`] or the request timeout, whichever is shorter.
 pub async fn run(listener: TcpListener, router: Router, limits: Limits, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
     let nofile = raise_nofile_limit();
     // Keep descriptors for the database, files and the refusals themselves.
@@ -259,10 +288,14 @@ pub async fn run(listener: TcpListener, router: Router, limits: Limits, shutdown
     }
     drop(listener);
     let _ = closing_tx.send(true);
-    // Let the connections finish what they are doing, for at most the request timeout.
-    let deadline = Instant::now() + limits.request_timeout;
+    // Let the connections finish what they are doing, for at most the drain timeout.
+    let deadline = Instant::now() + limits.request_timeout.min(DRAIN_TIMEOUT);
     while slots.available_permits() < cap && Instant::now() < deadline {
         let _ = tokio::time::timeout(Duration::from_millis(200), open.notified()).await;
+    }
+    let left = cap - slots.available_permits();
+    if left > 0 {
+        tracing::warn!(connections = left, "stopped with requests still in progress (drain timeout)");
     }
     Ok(())
 }
