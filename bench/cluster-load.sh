@@ -155,7 +155,9 @@ taken_ports=" "
 free_port() {
     local p
     for _ in $(seq 1 500); do
-        p=$((20000 + RANDOM % 40000))
+        # Below the kernel's ephemeral range (32768–60999 here): a node restarted on its port
+        # must not find it taken as the source port of some client's connection (wrk's).
+        p=$((20000 + RANDOM % 12000))
         [[ "$taken_ports" == *" $p "* ]] && continue
         port_in_use "$p" && continue
         taken_ports+="$p "

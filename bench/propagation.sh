@@ -34,7 +34,16 @@ cleanup() {
 trap cleanup EXIT
 
 now_us() { local t="${EPOCHREALTIME//[.,]/}"; echo "$t"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 -c 'import random, socket
+for _ in range(500):
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()'; }
 version() { { curl -s --max-time 2 "http://127.0.0.1:$1/health" || true; } | sed -n 's/^snapshot \([0-9]*\)$/\1/p'; }
 wait_version() { # PORT BEYOND -> waits until the version is above BEYOND (10 s at most)
     local end=$(($(now_us) + 10000000)) v
