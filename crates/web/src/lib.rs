@@ -410,6 +410,16 @@ async fn watch_from(
         match live.refresh_if_changed(&store).await {
             Ok(Some(v)) => {
                 tracing::info!(version = v, "indicator snapshot rebuilt");
+                // Columnar records missing or stale (a database from before them) are written
+                // now, so the next build reads records, not rows; cheap when none are.
+                let writer = store.clone();
+                tokio::spawn(async move {
+                    match writer.rebuild_stale_columns().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(records = n, "columnar records of observations written"),
+                        Err(e) => tracing::warn!("columnar records not written: {e}"),
+                    }
+                });
                 // Prepare the pages' view now, not on the first request.
                 if let Some(s) = &state
                     && let Some(p) = s.portal().await
