@@ -62,7 +62,7 @@ pub(crate) fn run_measured(cmd: &mut Command) -> Result<(f64, f64, String)> {
     Ok((secs, peak as f64 / 1024.0, String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
-fn miernik(db: &str) -> Result<Command> {
+pub(crate) fn miernik(db: &str) -> Result<Command> {
     let exe = std::env::current_exe().context("cannot find the miernik binary")?;
     let mut c = Command::new(exe);
     c.arg("--db").arg(db);

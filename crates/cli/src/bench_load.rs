@@ -12,7 +12,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::run_measured;
+use crate::bench::{miernik, run_measured};
 use crate::{SummaryFormat, outln};
 
 pub struct LoadArgs {
@@ -40,13 +40,6 @@ struct Measured {
     peak_rss_mb: f64,
     peer: Option<(String, f64, f64)>,
     target_seconds: f64,
-}
-
-fn miernik(db: &str) -> Result<Command> {
-    let exe = std::env::current_exe().context("cannot find the miernik binary")?;
-    let mut c = Command::new(exe);
-    c.arg("--db").arg(db);
-    Ok(c)
 }
 
 /// Makes (or reuses) the country in the database at `url`; returns the seconds it took to

@@ -193,9 +193,13 @@ async fn with_id_on_page(res: Response, id: &str) -> Response {
     let Ok(text) = String::from_utf8(bytes.to_vec()) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    // `id` is of [A-Za-z0-9._-] only: nothing to escape.
-    let line =
-        format!("<p class=\"request-id\"><small>Identyfikator zgłoszenia / <span lang=\"en\">Request id</span>: <code>{id}</code></small></p>");
+    // `id` is of [A-Za-z0-9._-] only: nothing to escape. A page in English says it in
+    // English; a Polish one in both (an operator may be asked in either).
+    let line = if text.contains("<html lang=\"en\"") {
+        format!("<p class=\"request-id\"><small>Request id: <code>{id}</code></small></p>")
+    } else {
+        format!("<p class=\"request-id\"><small>Identyfikator zgłoszenia / <span lang=\"en\">Request id</span>: <code>{id}</code></small></p>")
+    };
     let at = text.rfind("</main>").or_else(|| text.rfind("</body>")).unwrap_or(text.len());
     let mut page = String::with_capacity(text.len() + line.len());
     page.push_str(&text[..at]);

@@ -234,6 +234,9 @@ async fn error_pages_name_the_request_id_and_json_errors_carry_it_in_the_header(
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let id = header(&h, "x-request-id").to_owned();
     assert!(page.contains(&format!("<code>{id}</code>")), "{page}");
+    // A page in English names it in English only.
+    let (_, _, page) = send(&r, "/jst/9999999?lang=en", &[("x-request-id", "trace-en")]).await;
+    assert!(page.contains("Request id: <code>trace-en</code>") && !page.contains("Identyfikator zgłoszenia"), "{page}");
     // A page that is not an error names no id.
     let (status, _, page) = send(&r, "/", &[]).await;
     assert_eq!(status, StatusCode::OK);
