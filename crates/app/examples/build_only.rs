@@ -6,7 +6,7 @@ fn main() {
     for _ in 0..n {
         let world = app::synth::bench_world(2900, indicators, 15, 0x5EED_2026);
         let sum = std::sync::atomic::AtomicU64::new(0);
-        let sink = |_: usize, _: usize, _: usize, r: &[u32]| {
+        let sink = |_: usize, _: usize, _: usize, _: &[u32], r: &[u32]| {
             let s: u64 = r.iter().map(|&r| u64::from(r)).sum();
             sum.fetch_add(s, std::sync::atomic::Ordering::Relaxed);
         };

@@ -235,7 +235,7 @@ pub fn compute_bench(units: usize, indicators: usize, years: usize, dump: Option
     // The full recompute: values, statistics and every unit's rank in its three groups, the
     // ranks summed per indicator-year-partition into a checksum so the work cannot be skipped.
     let sum = std::sync::atomic::AtomicU64::new(0);
-    let sink = |_: usize, _: usize, _: usize, ranks: &[u32]| {
+    let sink = |_: usize, _: usize, _: usize, _: &[u32], ranks: &[u32]| {
         let s: u64 = ranks.iter().map(|&r| u64::from(r)).sum();
         sum.fetch_add(s, std::sync::atomic::Ordering::Relaxed);
     };

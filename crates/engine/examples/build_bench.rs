@@ -198,7 +198,7 @@ fn main() {
         drop(last.take());
         let inputs = world(units, indicators, years);
         let sum = AtomicU64::new(0);
-        let sink = |_: usize, _: usize, _: usize, ranks: &[u32]| {
+        let sink = |_: usize, _: usize, _: usize, _: &[u32], ranks: &[u32]| {
             let s: u64 = ranks.iter().map(|&r| u64::from(r)).sum();
             sum.fetch_add(s, Ordering::Relaxed);
         };

@@ -248,6 +248,12 @@ mod tests {
             check(floats(1.0));
             check(floats(1e-6));
             check(floats(1e12).into_iter().map(|k| k | 1).collect());
+            // Of one sign, skewed over many magnitudes (log-normal, as ratios of counts are).
+            let mut skewed = |sign: f64| -> Vec<u64> {
+                (0..n).map(|_| sort_key(sign * ((next() >> 11) as f64 / (1u64 << 53) as f64 * 20.0 - 10.0).exp())).collect()
+            };
+            check(skewed(1.0));
+            check(skewed(-1.0));
             check((0..n).rev().map(|i| i as u64 * 3).collect());
             check(vec![42; n]);
         }

@@ -31,7 +31,7 @@ use formula::{Column, Grid, Program};
 use model::Polarity;
 
 use crate::keysort::{KeySortBuf, from_sort_key, sort_by_key_bits, sort_key};
-use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class};
+use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class, sum_lanes, sum_sq_dev};
 
 /// One indicator's chunks: its values and its group statistics, per year.
 type IndicatorYears = (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>);
@@ -227,8 +227,10 @@ struct Binding {
     denominator: Vec<Option<usize>>,
 }
 
-/// Receives ranks during a build: `(indicator, year index, partition, rank of every unit)`.
-pub type RankSink<'a> = dyn Fn(usize, usize, usize, &[u32]) + Sync + 'a;
+/// Receives ranks during a build: `(indicator, year index, partition, units, their ranks)`,
+/// the units of the partition's groups that have a value, each with its competition rank in
+/// its group (units without a value or group are not listed).
+pub type RankSink<'a> = dyn Fn(usize, usize, usize, &[u32], &[u32]) + Sync + 'a;
 
 /// Ranks of every unit for every indicator in one partition and year (0: no rank); see
 /// [`Snapshot::rank_index`].
@@ -269,6 +271,11 @@ struct GroupAcc {
 #[derive(Default)]
 struct Scratch {
     present: Vec<(u64, u32)>,
+    /// Per unit, in the year computed: its contribution to Σ numerator and Σ denominator,
+    /// and its packed counts (see [`group_sums`]).
+    cn: Vec<f64>,
+    cd: Vec<f64>,
+    flags: Vec<u64>,
     /// Per partition (`units` places each): its groups' present values, ascending.
     sorted: Vec<f64>,
     /// Per group of every partition (flat, at the partition's `stat_offset`).
@@ -281,6 +288,8 @@ struct Scratch {
     ranks: Vec<u32>,
     /// The units of `sorted`, place by place.
     sorted_units: Vec<u32>,
+    /// The present values in ascending order: unit and value.
+    order: Vec<(u32, f64)>,
     /// The indicator's numerator and denominator, year-major (`y·units + u`), NaN = missing.
     num_t: Vec<f64>,
     den_t: Vec<f64>,
@@ -296,7 +305,7 @@ impl Snapshot {
 
     /// [`Snapshot::build`] that also ranks every unit in each of its fixed-partition groups
     /// (out of the same sort the statistics need) and hands each indicator-year-partition's
-    /// ranks to `ranks(indicator, year, partition, rank per unit)` (0 = no rank). The
+    /// ranks to `ranks(indicator, year, partition, units, their ranks)` (see [`RankSink`]). The
     /// snapshot does not keep them (see the module's memory plan); exports of whole ranking
     /// tables and the benchmark's full recompute use this.
     pub fn build_with_ranks(inputs: Inputs, ranks: Option<&RankSink<'_>>) -> Snapshot {
@@ -480,69 +489,46 @@ impl Snapshot {
             let chunk = self.year_pass(spec, y, has_den, s);
             sort_by_key_bits(&mut s.present, &mut s.sort_buf, |p| p.0);
             let mut rows = Vec::with_capacity(self.stat_width);
-            self.year_stats(i, y, has_den, s, &mut rows, ranks);
+            self.year_stats(i, y, has_den, &chunk, s, &mut rows, ranks);
             values.push(Arc::new(chunk));
             stats.push(Arc::new(rows));
         }
         (values, stats)
     }
 
-    /// One pass over the units for year index `y`: the indicator's values (NaN = missing or
-    /// not applicable; returned), the present ones as sort keys into `s.present`, and, for
-    /// every group of every partition at once (flat, at the partition's `stat_offset`),
-    /// how many members miss a value, how many have one, and the aggregate's sums over the
-    /// members in unit order (as an incremental change takes them). The partitions' sums are
-    /// independent, so one pass keeps their additions in flight together instead of one
-    /// partition after another.
+    /// Year index `y` of one indicator: its values (NaN = missing or not applicable;
+    /// returned), the present ones as sort keys into `s.present`, and, for every group of
+    /// every partition (flat, at the partition's `stat_offset`, into `s.acc`), how many
+    /// members miss a value, how many have one, and the aggregate's sums over the members
+    /// (in the lanes of [`lane_sums`], the order every path sums a group in).
     fn year_pass(&self, spec: &IndicatorSpec, y: usize, has_den: bool, s: &mut Scratch) -> Vec<f64> {
         let units = self.units;
         let num = &s.num_t[y * units..(y + 1) * units];
         let den = if has_den { &s.den_t[y * units..(y + 1) * units] } else { num };
         let applies = &spec.applies[..units];
-        let factor = spec.factor;
-        let w = self.stat_width;
+        // One pass over the units: the value, the sort key of a present one, and what the
+        // unit adds to its groups (see `unit_parts`).
+        let mut chunk = vec![0.0; units];
+        s.cn.resize(units, 0.0);
+        s.cd.resize(units, 0.0);
+        s.flags.resize(units, 0);
+        s.present.resize(units, (0, 0));
+        let out = UnitParts { chunk: &mut chunk, cn: &mut s.cn, cd: &mut s.cd, flags: &mut s.flags, present: &mut s.present };
+        let n_present =
+            if has_den { unit_parts::<true>(spec.factor, num, den, applies, out) } else { unit_parts::<false>(spec.factor, num, den, applies, out) };
+        s.present.truncate(n_present);
+        // Per group, over its members listed in unit order.
+        let (cn, cd, flags) = (&s.cn[..], &s.cd[..], &s.flags[..]);
         let acc = &mut s.acc;
         acc.clear();
-        acc.resize(w, GroupAcc::default());
-        let acc = &mut acc[..];
-        let cgs: Vec<(&[u32], usize)> = self.partitions.iter().map(|p| (&p.cell_group[y * units..(y + 1) * units], p.stat_offset)).collect();
-        // The values first, in a loop of their own that the compiler vectorises (the
-        // division is the slowest step of a unit).
-        let chunk: Vec<f64> = if has_den {
-            num.iter().zip(den).zip(applies).map(|((&a, &b), &ok)| if ok && b != 0.0 { finite_or_nan(factor * a / b) } else { f64::NAN }).collect()
-        } else {
-            num.iter().zip(applies).map(|(&a, &ok)| if ok { finite_or_nan(factor * a) } else { f64::NAN }).collect()
-        };
-        let present = &mut s.present;
-        present.clear();
-        for u in 0..units {
-            if !applies[u] {
-                continue;
-            }
-            let (a, b, v) = (num[u], den[u], chunk[u]);
-            let has = !v.is_nan();
-            if has {
-                present.push((sort_key(v), u as u32));
-            }
-            let adds = !(a.is_nan() || (has_den && b.is_nan()));
-            for &(cg, off) in &cgs {
-                let g = cg[u];
-                if g == NO_GROUP {
-                    continue;
-                }
-                let e = &mut acc[off + g as usize];
-                if has {
-                    e.n += 1;
-                } else {
-                    e.missing += 1;
-                }
-                if adds {
-                    if has_den {
-                        e.sum_den += b;
-                    }
-                    e.sum_num += a;
-                    e.contributors += 1;
-                }
+        acc.resize(self.stat_width, GroupAcc::default());
+        for p in self.partitions.iter() {
+            for g in 0..p.keys.len() {
+                let k = g * self.years + y;
+                let members = &p.members[p.offsets[k] as usize..p.offsets[k + 1] as usize];
+                let (sum_num, sum_den, counts) = group_sums(members, cn, cd, flags);
+                let field = |i| count_field(counts, i, members, flags);
+                acc[p.stat_offset + g] = GroupAcc { n: field(0), missing: field(1), contributors: field(2), sum_num, sum_den };
             }
         }
         chunk
@@ -554,7 +540,8 @@ impl Snapshot {
     /// values out to its groups, so every group comes out sorted without sorting it again;
     /// and when `ranks` is given, each unit's competition rank in its groups from the same
     /// order. Pushes one row per group of every partition onto `rows`.
-    fn year_stats(&self, i: usize, y: usize, has_den: bool, s: &mut Scratch, rows: &mut Vec<StatRow>, ranks: Option<&RankSink<'_>>) {
+    #[allow(clippy::too_many_arguments)]
+    fn year_stats(&self, i: usize, y: usize, has_den: bool, chunk: &[f64], s: &mut Scratch, rows: &mut Vec<StatRow>, ranks: Option<&RankSink<'_>>) {
         let units = self.units;
         let spec = &self.indicators[i];
         let lower_better = spec.polarity == Polarity::LowerBetter;
@@ -572,6 +559,10 @@ impl Snapshot {
         }
         s.starts.clear();
         s.starts.extend_from_slice(&s.fill);
+        // The order once as units and their values (the value read back from the unit's
+        // cell rather than decoded from its key, which is the same number).
+        s.order.clear();
+        s.order.extend(s.present.iter().map(|&(_, u)| (u, chunk[u as usize])));
         s.sorted.resize(units * n_parts, 0.0);
         s.sorted_units.resize(units * n_parts, 0);
         let (sorted_all, sorted_units_all, fill) = (&mut s.sorted[..], &mut s.sorted_units[..], &mut s.fill[..]);
@@ -589,10 +580,10 @@ impl Snapshot {
             let total: u32 = groups.iter().map(|e| e.n).sum();
             let big = if big_n as u64 * 4 >= total as u64 * 3 { big as u32 } else { NO_GROUP - 1 };
             let mut at_big = fill.get(big as usize).map_or(0, |&f| f as usize);
-            for &(key, u) in &s.present {
+            for &(u, v) in &s.order {
                 let g = cg[u as usize];
                 if g == big {
-                    sorted[at_big] = from_sort_key(key);
+                    sorted[at_big] = v;
                     sorted_units[at_big] = u;
                     at_big += 1;
                     continue;
@@ -602,7 +593,7 @@ impl Snapshot {
                 }
                 let at = fill[g as usize] as usize;
                 fill[g as usize] += 1;
-                sorted[at] = from_sort_key(key);
+                sorted[at] = v;
                 sorted_units[at] = u;
             }
         }
@@ -619,16 +610,17 @@ impl Snapshot {
         }
         if let Some(sink) = ranks {
             s.ranks.resize(units, 0);
-            let rank_of = &mut s.ranks[..];
             for (pi, p) in self.partitions.iter().enumerate() {
-                let (sorted, sorted_units) = (&sorted_all[pi * units..(pi + 1) * units], &sorted_units_all[pi * units..(pi + 1) * units]);
-                rank_of.fill(0);
+                // The partition's groups lie one after another from place 0.
+                let total = p.keys.len().checked_sub(1).map_or(0, |last| (s.starts[p.stat_offset + last] + acc[p.stat_offset + last].n) as usize);
+                let (sorted, sorted_units) = (&sorted_all[pi * units..pi * units + total], &sorted_units_all[pi * units..pi * units + total]);
+                let rank_at = &mut s.ranks[..total];
                 for g in 0..p.keys.len() {
                     let k = p.stat_offset + g;
                     let (lo, hi) = (s.starts[k] as usize, (s.starts[k] + acc[k].n) as usize);
-                    competition_ranks(&sorted[lo..hi], &sorted_units[lo..hi], lower_better, rank_of);
+                    competition_ranks(&sorted[lo..hi], lower_better, &mut rank_at[lo..hi]);
                 }
-                sink(i, y, pi, rank_of);
+                sink(i, y, pi, sorted_units, rank_at);
             }
         }
     }
@@ -1179,22 +1171,14 @@ impl Snapshot {
         let y0 = y.saturating_sub(spec.max_lag);
         let len = y - y0 + 1;
         let (num, den) = self.eval_parts(i, &members, y0, len);
-        let (mut sn, mut sd, mut k) = (0.0, 0.0, 0u32);
-        for j in 0..members.len() {
+        let (sn, sd, k) = lane_sums(members.len(), |j| {
             let c = j * len + (y - y0);
             match (num.get(c), den.as_ref().map(|d| d.get(c))) {
-                (Some(a), None) => {
-                    sn += a;
-                    k += 1;
-                }
-                (Some(a), Some(Some(b))) => {
-                    sn += a;
-                    sd += b;
-                    k += 1;
-                }
-                _ => {}
+                (Some(a), None) => Some((a, 0.0)),
+                (Some(a), Some(Some(b))) => Some((a, b)),
+                _ => None,
             }
-        }
+        });
         row.aggregate = aggregate_of(spec.factor, den.is_some(), sn, sd, k);
         row
     }
@@ -1263,34 +1247,132 @@ fn member_keys(members: &[u32], applies: &[bool], vals: &[f64], keys: &mut Vec<u
     missing
 }
 
-/// The aggregate's sums over `members` in their order, as the build adds them: Σ numerator,
-/// Σ denominator and how many members have both (the numerator, without a denominator).
-/// `row_of` maps a unit to its cell in `num` and `den`.
+/// The aggregate's sums over `members`, as the build adds them: Σ numerator, Σ denominator
+/// and how many members have both (the numerator, without a denominator). `row_of` maps a
+/// unit to its cell in `num` and `den`.
 fn member_sums(members: &[u32], applies: &[bool], row_of: &[u32], num: &Column, den: Option<&Column>) -> (f64, f64, u32) {
     let (nv, nok) = (&num.values[..], &num.valid[..]);
-    let rows = members.iter().map(|&m| m as usize).filter(|&m| applies[m]).map(|m| row_of[m] as usize);
-    let (mut sn, mut sd, mut k) = (0.0, 0.0, 0u32);
     match den {
-        None => {
-            for c in rows {
-                if nok[c] {
-                    sn += nv[c];
-                    k += 1;
-                }
-            }
-        }
+        None => lane_sums(members.len(), |j| {
+            let m = members[j] as usize;
+            let c = row_of[m] as usize;
+            (applies[m] && nok[c]).then(|| (nv[c], 0.0))
+        }),
         Some(d) => {
             let (dv, dok) = (&d.values[..], &d.valid[..]);
-            for c in rows {
-                if nok[c] && dok[c] {
-                    sn += nv[c];
-                    sd += dv[c];
-                    k += 1;
-                }
+            lane_sums(members.len(), |j| {
+                let m = members[j] as usize;
+                let c = row_of[m] as usize;
+                (applies[m] && nok[c] && dok[c]).then(|| (nv[c], dv[c]))
+            })
+        }
+    }
+}
+
+/// Where [`unit_parts`] writes, one place per unit (`present`: a place per present value,
+/// filled from the start).
+struct UnitParts<'a> {
+    chunk: &'a mut [f64],
+    cn: &'a mut [f64],
+    cd: &'a mut [f64],
+    flags: &'a mut [u64],
+    present: &'a mut [(u64, u32)],
+}
+
+/// For every unit in one year: its value `factor × num / den` (NaN when missing, not
+/// applicable, divided by zero or not finite), its sort key among the present ones, what it
+/// adds to Σ numerator and Σ denominator of its groups (0 when it does not contribute:
+/// adding +0 leaves a sum as skipping would) and its packed counts (has a value, misses one,
+/// contributes; [`COUNT_BITS`] bits each). Returns how many values are present. `DEN`:
+/// whether the indicator has a denominator (`den` is ignored without one).
+fn unit_parts<const DEN: bool>(factor: f64, num: &[f64], den: &[f64], applies: &[bool], out: UnitParts<'_>) -> usize {
+    let UnitParts { chunk, cn, cd, flags, present } = out;
+    let mut n = 0;
+    let cells = chunk.iter_mut().zip(cn.iter_mut()).zip(cd.iter_mut()).zip(flags.iter_mut());
+    for (u, ((((((v, cn), cd), flag), &a), &b), &ok)) in cells.zip(num).zip(den).zip(applies).enumerate() {
+        let x = match (ok, DEN) {
+            (false, _) => f64::NAN,
+            (true, true) if b == 0.0 => f64::NAN,
+            (true, true) => finite_or_nan(factor * a / b),
+            (true, false) => finite_or_nan(factor * a),
+        };
+        let has = !x.is_nan();
+        let contributes = ok && !(a.is_nan() || (DEN && b.is_nan()));
+        *v = x;
+        *cn = if contributes { a } else { 0.0 };
+        *cd = if contributes && DEN { b } else { 0.0 };
+        *flag = u64::from(has) | u64::from(ok && !has) << COUNT_BITS | u64::from(contributes) << (2 * COUNT_BITS);
+        // Written always, kept only when present: no branch on the data.
+        if let Some(slot) = present.get_mut(n) {
+            *slot = (sort_key(x), u as u32);
+        }
+        n += usize::from(has);
+    }
+    n
+}
+
+/// Bits of each count in the packed counts of [`group_sums`] (a group of 2²¹ or more
+/// members is counted field by field instead).
+const COUNT_BITS: u32 = 21;
+
+/// Count `i` (0: has a value, 1: misses one, 2: contributes) of a group out of its packed
+/// `counts`; a group too big for [`COUNT_BITS`] is counted member by member instead.
+fn count_field(counts: u64, i: u32, members: &[u32], flags: &[u64]) -> u32 {
+    if members.len() < 1 << COUNT_BITS {
+        ((counts >> (i * COUNT_BITS)) & ((1 << COUNT_BITS) - 1)) as u32
+    } else {
+        members.iter().filter(|&&m| (flags[m as usize] >> (i * COUNT_BITS)) & 1 == 1).count() as u32
+    }
+}
+
+/// [`lane_sums`] over a group's `members` from each unit's contributions (`cn`, `cd`: 0 for a
+/// unit that does not contribute) with its packed counts summed alongside.
+fn group_sums(members: &[u32], cn: &[f64], cd: &[f64], flags: &[u64]) -> (f64, f64, u64) {
+    let (mut a, mut b, mut counts) = ([0.0f64; 4], [0.0f64; 4], 0u64);
+    let chunks = members.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for l in 0..4 {
+            let m = c[l] as usize;
+            a[l] += cn[m];
+            b[l] += cd[m];
+            counts = counts.wrapping_add(flags[m]);
+        }
+    }
+    for (l, &m) in rest.iter().enumerate() {
+        let m = m as usize;
+        a[l] += cn[m];
+        b[l] += cd[m];
+        counts = counts.wrapping_add(flags[m]);
+    }
+    ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]), counts)
+}
+
+/// Σ a, Σ b and the count over the `n` members of a group whose `part(j)` (`j` the member's
+/// place in the group's list, in unit order) is `(a, b)`: in four lanes by `j mod 4`,
+/// added as (0 + 1) + (2 + 3). Every path that sums a group (the build, an incremental
+/// change, an ad-hoc group) goes through here, so they agree to the bit; four independent
+/// chains of additions keep the adder busy where one chain waits on each addition.
+fn lane_sums(n: usize, part: impl Fn(usize) -> Option<(f64, f64)>) -> (f64, f64, u32) {
+    let (mut a, mut b, mut k) = ([0.0f64; 4], [0.0f64; 4], 0u32);
+    let full = n / 4 * 4;
+    for j in (0..full).step_by(4) {
+        for l in 0..4 {
+            if let Some((x, y)) = part(j + l) {
+                a[l] += x;
+                b[l] += y;
+                k += 1;
             }
         }
     }
-    (sn, sd, k)
+    for l in 0..n - full {
+        if let Some((x, y)) = part(full + l) {
+            a[l] += x;
+            b[l] += y;
+            k += 1;
+        }
+    }
+    ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]), k)
 }
 
 /// A group's aggregate from its sums over the `k` units with a value: `factor·Σnum/Σden`, or
@@ -1340,20 +1422,26 @@ fn transpose(col: &Column, units: usize, years: usize, out: &mut Vec<f64>) {
     }
 }
 
-/// Competition ranks (1, 2, 2, 4) of one group's members, given their values ascending and
-/// the unit at each place, into `ranks[unit]`: best first, the lowest when lower is better,
-/// else the highest.
-fn competition_ranks(sorted: &[f64], units: &[u32], lower_better: bool, ranks: &mut [u32]) {
+/// Competition ranks (1, 2, 2, 4) of one group's members, given their values ascending,
+/// into `ranks` place by place: best first, the lowest when lower is better, else the
+/// highest.
+fn competition_ranks(sorted: &[f64], lower_better: bool, ranks: &mut [u32]) {
     let n = sorted.len();
-    let mut rank = 0u32;
-    for k in 0..n {
-        // The k-th best.
-        let at = if lower_better { k } else { n - 1 - k };
-        let prev = if lower_better { at.wrapping_sub(1) } else { at + 1 };
-        if k == 0 || sorted[at] != sorted[prev] {
-            rank = k as u32 + 1;
+    if n == 0 {
+        return;
+    }
+    if lower_better {
+        // Place k is the (k + 1)-th best; a tie takes the rank of the first of its run.
+        ranks[0] = 1;
+        for k in 1..n {
+            ranks[k] = if sorted[k] == sorted[k - 1] { ranks[k - 1] } else { k as u32 + 1 };
         }
-        ranks[units[at] as usize] = rank;
+    } else {
+        // Place k is the (n − k)-th best.
+        ranks[n - 1] = 1;
+        for k in (0..n - 1).rev() {
+            ranks[k] = if sorted[k] == sorted[k + 1] { ranks[k + 1] } else { (n - k) as u32 };
+        }
     }
 }
 
@@ -1363,13 +1451,8 @@ fn describe_sorted(sorted: &[f64], missing: u32) -> StatRow {
     if n == 0 {
         return StatRow { missing, ..StatRow::EMPTY };
     }
-    let mean = sorted.iter().sum::<f64>() / n as f64;
-    let sd = if n < 2 {
-        f64::NAN
-    } else {
-        let ss: f64 = sorted.iter().map(|v| (v - mean) * (v - mean)).sum();
-        (ss / (n - 1) as f64).sqrt()
-    };
+    let mean = sum_lanes(sorted) / n as f64;
+    let sd = if n < 2 { f64::NAN } else { (sum_sq_dev(sorted, mean) / (n - 1) as f64).sqrt() };
     let q = |p| quantile_sorted(sorted, p).unwrap_or(f64::NAN);
     StatRow { n: n as u32, missing, min: sorted[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: sorted[n - 1], mean, sd, aggregate: f64::NAN }
 }
@@ -1405,4 +1488,65 @@ fn index_partition(p: Partition, units: usize, years: usize, stat_offset: usize)
         }
     }
     PartitionIndex { name: p.name, keys: p.keys, cell_group, offsets: counts, members, stat_offset }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flags of units 0..n: unit `u` has a value when `u % 3 != 0`, misses one when
+    /// `u % 3 == 0`, contributes when `u % 2 == 0`.
+    fn flags(n: usize) -> Vec<u64> {
+        (0..n).map(|u| u64::from(u % 3 != 0) | u64::from(u % 3 == 0) << COUNT_BITS | u64::from(u % 2 == 0) << (2 * COUNT_BITS)).collect()
+    }
+
+    #[test]
+    fn packed_counts_equal_counting_member_by_member() {
+        let f = flags(1000);
+        let members: Vec<u32> = (0..1000).filter(|u| u % 7 != 3).collect();
+        let cn = vec![0.0; 1000];
+        let (_, _, counts) = group_sums(&members, &cn, &cn, &f);
+        let by_hand = |i: u32| members.iter().filter(|&&m| (f[m as usize] >> (i * COUNT_BITS)) & 1 == 1).count() as u32;
+        for i in 0..3 {
+            assert_eq!(count_field(counts, i, &members, &f), by_hand(i), "field {i}");
+        }
+        // A group of 2²¹ members or more is counted one by one (the packed sum would carry
+        // from one field into the next).
+        let big = 1usize << COUNT_BITS;
+        let f = flags(big);
+        let all: Vec<u32> = (0..big as u32).collect();
+        let packed: u64 = f.iter().fold(0, |a, &x| a.wrapping_add(x));
+        assert_eq!(count_field(packed, 0, &all, &f), (0..big).filter(|u| u % 3 != 0).count() as u32);
+        assert_eq!(count_field(packed, 2, &all, &f), (big / 2) as u32);
+    }
+
+    #[test]
+    fn group_sums_add_as_lane_sums_does() {
+        let n = 103;
+        let cn: Vec<f64> = (0..n).map(|u| if u % 5 == 0 { 0.0 } else { 1.0 / (u as f64 + 0.3) }).collect();
+        let cd: Vec<f64> = (0..n).map(|u| if u % 5 == 0 { 0.0 } else { (u as f64).sqrt() * 1e7 }).collect();
+        let f = flags(n);
+        for len in [0, 1, 3, 4, 5, 17, 103] {
+            let members: Vec<u32> = (0..len as u32).rev().collect();
+            let (a, b, _) = group_sums(&members, &cn, &cd, &f);
+            // Units of 5k do not contribute: skipped here, added as 0 above.
+            let (x, y, k) = lane_sums(members.len(), |j| {
+                let m = members[j] as usize;
+                (!m.is_multiple_of(5)).then(|| (cn[m], cd[m]))
+            });
+            assert_eq!((a.to_bits(), b.to_bits()), (x.to_bits(), y.to_bits()), "{len} members");
+            assert_eq!(k as usize, members.iter().filter(|&&m| m % 5 != 0).count());
+        }
+    }
+
+    #[test]
+    fn competition_ranks_share_a_rank_on_ties_and_skip_after() {
+        let sorted = [1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 5.0];
+        let mut r = [0u32; 7];
+        competition_ranks(&sorted, true, &mut r);
+        assert_eq!(r, [1, 2, 2, 4, 5, 5, 5]);
+        competition_ranks(&sorted, false, &mut r);
+        assert_eq!(r, [7, 5, 5, 4, 1, 1, 1]);
+        competition_ranks(&[], false, &mut []);
+    }
 }

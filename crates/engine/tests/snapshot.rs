@@ -188,7 +188,16 @@ proptest! {
     #[test]
     fn ranks_handed_out_by_the_build_equal_positions(w in world()) {
         let got = std::sync::Mutex::new(Vec::new());
-        let sink = |i: usize, y: usize, p: usize, ranks: &[u32]| got.lock().unwrap().push((i, y, p, ranks.to_vec()));
+        let units = w.units;
+        let sink = |i: usize, y: usize, p: usize, listed: &[u32], ranks: &[u32]| {
+            // Per unit (0: not listed), each unit listed at most once.
+            let mut per_unit = vec![0u32; units];
+            for (&u, &r) in listed.iter().zip(ranks) {
+                assert_eq!(per_unit[u as usize], 0, "unit {u} listed twice");
+                per_unit[u as usize] = r;
+            }
+            got.lock().unwrap().push((i, y, p, per_unit));
+        };
         let with_ranks = Snapshot::build_with_ranks(build_inputs(&w), Some(&sink));
         let plain = build(&w);
         let got = got.into_inner().unwrap();
