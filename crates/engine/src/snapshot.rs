@@ -30,7 +30,7 @@ use std::sync::{Arc, OnceLock};
 use formula::{Column, Grid, Program};
 use model::Polarity;
 
-use crate::keysort::{KeySortBuf, from_sort_key, sort_by_key_bits, sort_key};
+use crate::keysort::{KeySortBuf, PACKED_UNIT_MASK, from_sort_key, packed_item, sort_by_key_bits, sort_key, sort_packed};
 use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class, sum_lanes, sum_sq_dev};
 
 /// One indicator's chunks: its values and its group statistics, per year.
@@ -270,7 +270,8 @@ struct GroupAcc {
 /// Scratch buffers of one worker, reused across indicators and years.
 #[derive(Default)]
 struct Scratch {
-    present: Vec<(u64, u32)>,
+    /// The present values as [`packed_item`]s.
+    present: Vec<u64>,
     /// Per unit, in the year computed: its contribution to Σ numerator and Σ denominator,
     /// and its packed counts (see [`group_sums`]).
     cn: Vec<f64>,
@@ -293,7 +294,8 @@ struct Scratch {
     /// The indicator's numerator and denominator, year-major (`y·units + u`), NaN = missing.
     num_t: Vec<f64>,
     den_t: Vec<f64>,
-    sort_buf: KeySortBuf<(u64, u32)>,
+    sort_buf: Vec<u64>,
+    sort_hist: Vec<u32>,
 }
 
 impl Snapshot {
@@ -487,7 +489,7 @@ impl Snapshot {
         let has_den = den.is_some();
         for y in 0..years {
             let chunk = self.year_pass(spec, y, has_den, s);
-            sort_by_key_bits(&mut s.present, &mut s.sort_buf, |p| p.0);
+            sort_packed(&mut s.present, &mut s.sort_buf, &mut s.sort_hist, |u| sort_key(chunk[u as usize]));
             let mut rows = Vec::with_capacity(self.stat_width);
             self.year_stats(i, y, has_den, &chunk, s, &mut rows, ranks);
             values.push(Arc::new(chunk));
@@ -512,7 +514,7 @@ impl Snapshot {
         s.cn.resize(units, 0.0);
         s.cd.resize(units, 0.0);
         s.flags.resize(units, 0);
-        s.present.resize(units, (0, 0));
+        s.present.resize(units, 0);
         let out = UnitParts { chunk: &mut chunk, cn: &mut s.cn, cd: &mut s.cd, flags: &mut s.flags, present: &mut s.present };
         let n_present =
             if has_den { unit_parts::<true>(spec.factor, num, den, applies, out) } else { unit_parts::<false>(spec.factor, num, den, applies, out) };
@@ -562,7 +564,10 @@ impl Snapshot {
         // The order once as units and their values (the value read back from the unit's
         // cell rather than decoded from its key, which is the same number).
         s.order.clear();
-        s.order.extend(s.present.iter().map(|&(_, u)| (u, chunk[u as usize])));
+        s.order.extend(s.present.iter().map(|&x| {
+            let u = (x & PACKED_UNIT_MASK) as u32;
+            (u, chunk[u as usize])
+        }));
         s.sorted.resize(units * n_parts, 0.0);
         s.sorted_units.resize(units * n_parts, 0);
         let (sorted_all, sorted_units_all, fill) = (&mut s.sorted[..], &mut s.sorted_units[..], &mut s.fill[..]);
@@ -1276,7 +1281,7 @@ struct UnitParts<'a> {
     cn: &'a mut [f64],
     cd: &'a mut [f64],
     flags: &'a mut [u64],
-    present: &'a mut [(u64, u32)],
+    present: &'a mut [u64],
 }
 
 /// For every unit in one year: its value `factor × num / den` (NaN when missing, not
@@ -1304,7 +1309,7 @@ fn unit_parts<const DEN: bool>(factor: f64, num: &[f64], den: &[f64], applies: &
         *flag = u64::from(has) | u64::from(ok && !has) << COUNT_BITS | u64::from(contributes) << (2 * COUNT_BITS);
         // Written always, kept only when present: no branch on the data.
         if let Some(slot) = present.get_mut(n) {
-            *slot = (sort_key(x), u as u32);
+            *slot = packed_item(x, u as u32);
         }
         n += usize::from(has);
     }
