@@ -6,10 +6,13 @@
 # node: the milliseconds from the import's commit (the command's exit) to the new snapshot
 # in service — the notice (LISTEN/NOTIFY), the rebuild and the swap — min / median / max.
 # With SQLITE=1 the same is done with one node on a SQLite demo database (the data version
-# poll instead of notices).
+# poll instead of notices). With DB_URL the nodes serve that database as it is (not seeded,
+# not dropped): e.g. the synthetic country `miernik bench load --postgres URL` leaves in
+# PostgreSQL (database miernik_bench_load_2900_750_15), to time a change at Poland's scale.
 #
 # Usage: bench/propagation.sh    Env: MIERNIK_BIN (default target/release/miernik), NODES,
-#   ROUNDS, PG_URL (default postgres://postgres@127.0.0.1:5432/test), SQLITE=1.
+#   ROUNDS, PG_URL (default postgres://postgres@127.0.0.1:5432/test), SQLITE=1, DB_URL,
+#   YEAR (of the changed value, default 2024).
 # Exit status 1 when a node did not see a change within 10 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +58,11 @@ wait_version() { # PORT BEYOND -> waits until the version is above BEYOND (10 s 
     return 1
 }
 
-if [[ "${SQLITE:-}" == 1 ]]; then
+if [[ -n "${DB_URL:-}" ]]; then
+    db_url="$DB_URL"
+    backend="${DB_URL%%:*}"
+    [[ "$backend" == sqlite ]] && nodes=1
+elif [[ "${SQLITE:-}" == 1 ]]; then
     db_url="sqlite:$tmp/demo.db"
     backend=sqlite
     nodes=1
@@ -66,16 +73,18 @@ else
     backend=postgres
 fi
 
-say "seeding the demo into $backend"
-seed_port="$(free_port)"
-"$bin" demo --db "$db_url" --addr "127.0.0.1:$seed_port" >"$tmp/seed.log" 2>&1 &
-seed=$!
-for _ in $(seq 1 600); do
-    v="$(version "$seed_port")"; [[ -n "$v" && "$v" -gt 0 ]] && break
-    kill -0 "$seed" 2>/dev/null || { cat "$tmp/seed.log" >&2; die "demo exited"; }
-    sleep 0.2
-done
-kill "$seed"; wait "$seed" 2>/dev/null || true
+if [[ -z "${DB_URL:-}" ]]; then
+    say "seeding the demo into $backend"
+    seed_port="$(free_port)"
+    "$bin" demo --db "$db_url" --addr "127.0.0.1:$seed_port" >"$tmp/seed.log" 2>&1 &
+    seed=$!
+    for _ in $(seq 1 600); do
+        v="$(version "$seed_port")"; [[ -n "$v" && "$v" -gt 0 ]] && break
+        kill -0 "$seed" 2>/dev/null || { cat "$tmp/seed.log" >&2; die "demo exited"; }
+        sleep 0.2
+    done
+    kill "$seed"; wait "$seed" 2>/dev/null || true
+fi
 
 ports=()
 for i in $(seq 1 "$nodes"); do
@@ -96,7 +105,7 @@ unit="$("$bin" --db "$db_url" units --kind gmina_wiejska --format csv 2>/dev/nul
 declare -A times
 failed=0
 for r in $(seq 1 "$rounds"); do
-    printf 'unit,variable,year,value\n%s,ludnosc,2024,%d\n' "$unit" $((5000 + r)) >"$tmp/one.csv"
+    printf 'unit,variable,year,value\n%s,ludnosc,%s,%d\n' "$unit" "${YEAR:-2024}" $((5000 + r)) >"$tmp/one.csv"
     before=()
     for p in "${ports[@]}"; do before+=("$(version "$p")"); done
     "$bin" --db "$db_url" import observations "$tmp/one.csv" --source propagation --format json >/dev/null 2>"$tmp/import.err" || { cat "$tmp/import.err" >&2; die "import failed"; }
