@@ -93,9 +93,14 @@ for i in $(seq 1 "$nodes"); do
     pids+=("$!")
     ports+=("$p")
 done
-for p in "${ports[@]}"; do
-    for _ in $(seq 1 600); do v="$(version "$p")"; [[ -n "$v" && "$v" -gt 0 ]] && break; sleep 0.1; done
-    [[ -n "$v" && "$v" -gt 0 ]] || die "node on $p did not start"
+for i in "${!ports[@]}"; do
+    p="${ports[$i]}"
+    for _ in $(seq 1 600); do
+        v="$(version "$p")"; [[ -n "$v" && "$v" -gt 0 ]] && break
+        kill -0 "${pids[$i]}" 2>/dev/null || break # exited: no use waiting
+        sleep 0.1
+    done
+    [[ -n "$v" && "$v" -gt 0 ]] || { tail -5 "$tmp/node$((i + 1)).log" >&2; die "node on $p did not start (its log's end above)"; }
 done
 say "$nodes node(s) ready on ${ports[*]}"
 
