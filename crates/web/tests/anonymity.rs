@@ -39,28 +39,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// One demo database for the whole binary (generating it takes seconds).
-fn demo_file() -> &'static std::path::Path {
-    static FILE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
-    &FILE
-        .get_or_init(|| {
-            std::thread::spawn(|| {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("demo.db");
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async {
-                    let store = app::Store::open(&format!("sqlite:{}", path.display())).await.expect("store");
-                    assert!(app::load_demo(&store).await.expect("demo loads"));
-                    store.checkpoint().await.expect("checkpoint");
-                    store.close().await;
-                });
-                (dir, path)
-            })
-            .join()
-            .expect("demo generated")
-        })
-        .1
-}
+mod support;
+use support::demo_file;
 
 /// The demo's logins and passwords (app::demo_people and app::demo_exchange seed them).
 const LOGINS: [(&str, &str); 7] = [

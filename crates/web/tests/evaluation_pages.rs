@@ -13,31 +13,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// One demo database for the whole binary (generating it takes seconds); each test works on
-/// a copy of its own.
-fn demo_file() -> &'static std::path::Path {
-    static FILE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
-    &FILE
-        .get_or_init(|| {
-            std::thread::spawn(|| {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("demo.db");
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async {
-                    let store = app::Store::open(&format!("sqlite:{}", path.display())).await.expect("store");
-                    assert!(app::load_demo(&store).await.expect("demo loads"));
-                    // Every committed change into the file itself: the tests copy the file, and a
-                    // copy without the write-ahead log is a malformed or older database.
-                    store.checkpoint().await.expect("checkpoint");
-                    store.close().await;
-                });
-                (dir, path)
-            })
-            .join()
-            .expect("demo generated")
-        })
-        .1
-}
+mod support;
+use support::demo_file;
 
 const PASSWORD: &str = "hasło-testowe-123456";
 

@@ -13,33 +13,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// One demo database for the whole binary; each test works on its own copy.
-fn demo_file() -> &'static std::path::Path {
-    static FILE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
-    &FILE
-        .get_or_init(|| {
-            std::thread::spawn(|| {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("demo.db");
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async {
-                    let store = app::Store::open(&format!("sqlite:{}", path.display())).await.expect("store");
-                    assert!(app::load_demo(&store).await.expect("demo loads"));
-                    store.checkpoint().await.expect("checkpoint");
-                    store.close().await;
-                });
-                let wal = dir.path().join("demo.db-wal");
-                let since = std::time::Instant::now();
-                while wal.exists() && since.elapsed() < std::time::Duration::from_secs(30) {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                (dir, path)
-            })
-            .join()
-            .expect("demo generated")
-        })
-        .1
-}
+mod support;
+use support::demo_file;
 
 #[derive(Clone)]
 struct Session {

@@ -15,28 +15,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
-/// One demo database file for the whole test binary; each test opens its own store on it.
-fn demo_file() -> &'static std::path::Path {
-    static FILE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
-    &FILE
-        .get_or_init(|| {
-            std::thread::spawn(|| {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("demo.db");
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async {
-                    let store = app::Store::open(&format!("sqlite:{}", path.display())).await.expect("store");
-                    assert!(app::load_demo(&store).await.expect("demo loads"));
-                    store.checkpoint().await.expect("checkpoint");
-                    store.close().await;
-                });
-                (dir, path)
-            })
-            .join()
-            .expect("demo generated")
-        })
-        .1
-}
+mod support;
+use support::demo_file;
 
 /// The demo's store and an empty snapshot (not built yet).
 async fn demo_unbuilt() -> (app::Store, Arc<app::LiveSnapshot>) {
