@@ -234,32 +234,9 @@ say "nodes ready in ${start_ready_ms} ms: a at 127.0.0.1:$port_a (pid $node_pid_
 
 # --- the paths (the mix of bench/mixed-load.sh) --------------------------------------------
 base="http://127.0.0.1:$port_a"
-fetch() { curl -sf --max-time 60 "$base$1"; }
-woj="$(fetch / | grep -oE 'href="/jst/[0-9]{2}"' | grep -oE '[0-9]+' | sort -u)"
-gminy=()
-powiaty=()
-for w in $woj; do
-    page="$(fetch "/jst/$w")"
-    mapfile -t -O "${#powiaty[@]}" powiaty < <(grep -oE 'href="/jst/[0-9]{4}"' <<<"$page" | grep -oE '[0-9]+' | sort -u | head -n 2)
-done
-for p in "${powiaty[@]}"; do
-    mapfile -t -O "${#gminy[@]}" gminy < <(fetch "/jst/$p" | grep -oE 'href="/jst/[0-9]{7}"' | grep -oE '[0-9]+' | sort -u | head -n 2)
-done
-[[ ${#gminy[@]} -gt 0 ]] || die "no gmina links found"
-mapfile -t indicators < <(grep -oE '^code *= *"[A-Z0-9_]+"' catalogue/indicators.toml | grep -oE '"[^"]+"' | tr -d '"' | head -n 12)
-inds="$(IFS=,; echo "${indicators[*]:0:5}")"
-paths=()
-for g in "${gminy[@]}"; do paths+=("/jst/$g" "/jst/$g?lang=en"); done
-for p in "${powiaty[@]}"; do paths+=("/jst/$p"); done
-for i in "${indicators[@]}"; do paths+=("/wskaznik/$i"); done
-for g in "${gminy[@]:0:8}"; do paths+=("/raport/$g?format=pdf" "/raport/$g"); done
-for w in $woj; do
-    paths+=("/api/v1/data?indicators=$inds&unit=$w&years=last" \
-        "/api/v1/data?indicators=$inds&unit=$w&years=last&format=csv" \
-        "/api/v1/data?indicators=$inds&unit=$w&years=last&format=xlsx" \
-        "/api/v1/compare?unit=${gminy[0]}&indicator=${indicators[0]}")
-done
-paths+=("/analiza?wskazniki=$inds" "/api/v1/indicators" "/obszar")
+# shellcheck source=bench/lib/mixed-paths.sh
+source bench/lib/mixed-paths.sh
+discover_paths
 printf '%s\n' "${paths[@]}" >"$tmp/paths.txt"
 all_paths_ok() { # PORT: every path answers 200 (prints the first that does not)
     local p code
