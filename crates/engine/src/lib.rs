@@ -13,4 +13,5 @@ pub mod neighbours;
 pub mod proportion;
 pub mod snapshot;
 pub mod stats;
+mod table;
 pub mod targets;

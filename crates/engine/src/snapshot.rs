@@ -12,11 +12,12 @@
 //!   copied on write; once a patch holds more than 1/32 of the units it is folded into a new
 //!   column, one column copy spread over that many changes;
 //! * indicator values: per indicator and year a chunk of `units` f64, NaN meaning missing
-//!   (NaN never leaves: accessors return `Option`) — 8 bytes a cell. Year chunks make an
-//!   incremental change copy 23 KB per indicator, not the whole series;
-//! * group statistics: per indicator and year one [`StatRow`] (72 bytes) per group; a change
-//!   copies the 6.6 KB chunk of every indicator-year it recomputes and rewrites the rows of
-//!   the changed unit's groups;
+//!   (NaN never leaves: accessors return `Option`) — 8 bytes a cell, every chunk written by
+//!   the build in place into one block (see `table`). A change does not copy a chunk: the
+//!   unit's new value is laid over it (a chunk is made whole only when a reader asks for it
+//!   whole, and folded into a copy of its own after 1/32 of its units changed);
+//! * group statistics: per indicator and year one [`StatRow`] (72 bytes) per group, in one
+//!   block likewise; a change lays the new rows of the changed unit's groups over the chunk;
 //! * positions (rank, percentile, quartile, z) are *not* stored: a unit's rank is one pass
 //!   over its group's values (≤ 2,500 comparisons), cheaper to compute than 2 bytes × 3
 //!   partitions × every cell (≈ 200 MB at Poland's scale) would be to keep. Whole ranking
@@ -32,12 +33,14 @@ use model::Polarity;
 
 use crate::keysort::{KeySortBuf, PACKED_UNIT_MASK, from_sort_key, packed_item, sort_by_key_bits, sort_key, sort_packed};
 use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class, sum_lanes, sum_sq_dev};
+use crate::table::{Block, Table, View};
 
-/// One indicator's chunks: its values and its group statistics, per year.
-type IndicatorYears = (Vec<Arc<Vec<f64>>>, Vec<Arc<Vec<StatRow>>>);
+/// One indicator's place in the build's blocks: its values and its statistics, every year.
+type Region<'a> = (&'a mut [f64], &'a mut [StatRow]);
 
-/// A recomputed year of one indicator: year, values, statistics (none when unchanged).
-type YearPatch = (usize, Arc<Vec<f64>>, Option<Arc<Vec<StatRow>>>);
+/// A recomputed year of one indicator: year index, the unit's new value, and the new rows of
+/// its groups' statistics (place in the chunk, row; none when it is in no group that year).
+type YearPatch = (usize, f64, Option<Vec<(u32, StatRow)>>);
 
 /// No group: the unit is not in this partition that year (or not a member at all).
 pub const NO_GROUP: u32 = u32::MAX;
@@ -82,7 +85,7 @@ pub struct Inputs {
 }
 
 /// One group's statistics for one indicator and year; NaN stands for none.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, zerocopy::FromZeros)]
 pub struct StatRow {
     pub n: u32,
     pub missing: u32,
@@ -155,10 +158,10 @@ pub struct Snapshot {
     bindings: Arc<Vec<Binding>>,
     partitions: Arc<Vec<PartitionIndex>>,
     stat_width: usize,
-    /// `values[i][y]`: indicator `i` in year `y`, one f64 per unit, NaN = missing.
-    values: Vec<Vec<Arc<Vec<f64>>>>,
-    /// `stats[i][y]`: one row per group of every partition.
-    stats: Vec<Vec<Arc<Vec<StatRow>>>>,
+    /// Chunk `i·years + y`: indicator `i` in year `y`, one f64 per unit, NaN = missing.
+    values: Table<f64>,
+    /// Chunk `i·years + y`: one row per group of every partition.
+    stats: Table<StatRow>,
 }
 
 /// One variable's cells: the unit-major column as built, shared by every snapshot derived from
@@ -341,16 +344,25 @@ impl Snapshot {
             bindings: Arc::new(bindings),
             partitions: Arc::new(partitions),
             stat_width: stat_offset,
-            values: Vec::new(),
-            stats: Vec::new(),
+            values: Table::new(units, Block::zeroed(0)),
+            stats: Table::new(stat_offset, Block::zeroed(0)),
         };
         snap.ind_index = Arc::new(snap.indicators.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect());
 
+        // Every chunk is written in place into one block per table (see `table`); each
+        // worker takes an indicator's region of both.
         let n = snap.indicators.len();
+        let mut values = Block::<f64>::zeroed(n * years * units);
+        let mut stats = Block::<StatRow>::zeroed(n * years * stat_offset);
+        let regions: Vec<std::sync::Mutex<Option<Region<'_>>>> = values
+            .as_mut_slice()
+            .chunks_mut((years * units).max(1))
+            .zip(stats.as_mut_slice().chunks_mut((years * stat_offset).max(1)).map(Some).chain(std::iter::repeat_with(|| None)))
+            .map(|(v, s)| std::sync::Mutex::new(Some((v, s.unwrap_or_default()))))
+            .collect();
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
         let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<IndicatorYears>> = (0..n).map(|_| None).collect();
-        let done: Vec<Vec<(usize, IndicatorYears)>> = std::thread::scope(|s| {
+        let done: Vec<Vec<usize>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(|| {
@@ -361,24 +373,29 @@ impl Snapshot {
                             if i >= n {
                                 break out;
                             }
-                            out.push((i, snap.compute_indicator(i, &mut scratch, ranks)));
+                            let region = regions.get(i).and_then(|r| r.lock().ok()?.take());
+                            if let Some((vals, rows)) = region {
+                                snap.compute_indicator(i, &mut scratch, ranks, vals, rows);
+                                out.push(i);
+                            }
                         }
                     })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
         });
-        for (i, r) in done.into_iter().flatten() {
-            results[i] = Some(r);
+        drop(regions);
+        // An indicator whose worker failed has no values and empty statistics.
+        let mut computed = vec![false; n];
+        for i in done.into_iter().flatten() {
+            computed[i] = true;
         }
-        let empty_years = || -> IndicatorYears {
-            ((0..years).map(|_| Arc::new(vec![f64::NAN; units])).collect(), (0..years).map(|_| Arc::new(vec![StatRow::EMPTY; stat_offset])).collect())
-        };
-        for r in results {
-            let (v, s) = r.unwrap_or_else(empty_years);
-            snap.values.push(v);
-            snap.stats.push(s);
+        for i in (0..n).filter(|&i| !computed[i]) {
+            values.as_mut_slice()[i * years * units..(i + 1) * years * units].fill(f64::NAN);
+            stats.as_mut_slice()[i * years * stat_offset..(i + 1) * years * stat_offset].fill(StatRow::EMPTY);
         }
+        snap.values = Table::new(units, values);
+        snap.stats = Table::new(stat_offset, stats);
         snap
     }
 
@@ -462,7 +479,9 @@ impl Snapshot {
         out
     }
 
-    fn compute_indicator(&self, i: usize, s: &mut Scratch, ranks: Option<&RankSink<'_>>) -> IndicatorYears {
+    /// Indicator `i`'s values (`vals`, a chunk of `units` per year) and statistics (`rows`, a
+    /// chunk of `stat_width` per year), written in place.
+    fn compute_indicator(&self, i: usize, s: &mut Scratch, ranks: Option<&RankSink<'_>>, vals: &mut [f64], rows: &mut [StatRow]) {
         let (units, years) = (self.units, self.years);
         if s.all.len() != units {
             s.all = (0..units as u32).collect();
@@ -480,42 +499,37 @@ impl Snapshot {
         let den = self.indicators[i].denominator.as_ref().map(|d| whole(d, &b.denominator));
         s.all = all;
         let spec = &self.indicators[i];
-        let mut values = Vec::with_capacity(years);
-        let mut stats = Vec::with_capacity(years);
         transpose(&num, units, years, &mut s.num_t);
         if let Some(d) = &den {
             transpose(d, units, years, &mut s.den_t);
         }
         let has_den = den.is_some();
+        let width = self.stat_width;
         for y in 0..years {
-            let chunk = self.year_pass(spec, y, has_den, s);
+            let chunk = &mut vals[y * units..(y + 1) * units];
+            self.year_pass(spec, y, has_den, s, chunk);
             sort_packed(&mut s.present, &mut s.sort_buf, &mut s.sort_hist, |u| sort_key(chunk[u as usize]));
-            let mut rows = Vec::with_capacity(self.stat_width);
-            self.year_stats(i, y, has_den, &chunk, s, &mut rows, ranks);
-            values.push(Arc::new(chunk));
-            stats.push(Arc::new(rows));
+            self.year_stats(i, y, has_den, chunk, s, &mut rows[y * width..(y + 1) * width], ranks);
         }
-        (values, stats)
     }
 
     /// Year index `y` of one indicator: its values (NaN = missing or not applicable;
-    /// returned), the present ones as sort keys into `s.present`, and, for every group of
+    /// into `chunk`), the present ones as sort keys into `s.present`, and, for every group of
     /// every partition (flat, at the partition's `stat_offset`, into `s.acc`), how many
     /// members miss a value, how many have one, and the aggregate's sums over the members
     /// (in the lanes of [`lane_sums`], the order every path sums a group in).
-    fn year_pass(&self, spec: &IndicatorSpec, y: usize, has_den: bool, s: &mut Scratch) -> Vec<f64> {
+    fn year_pass(&self, spec: &IndicatorSpec, y: usize, has_den: bool, s: &mut Scratch, chunk: &mut [f64]) {
         let units = self.units;
         let num = &s.num_t[y * units..(y + 1) * units];
         let den = if has_den { &s.den_t[y * units..(y + 1) * units] } else { num };
         let applies = &spec.applies[..units];
         // One pass over the units: the value, the sort key of a present one, and what the
         // unit adds to its groups (see `unit_parts`).
-        let mut chunk = vec![0.0; units];
         s.cn.resize(units, 0.0);
         s.cd.resize(units, 0.0);
         s.flags.resize(units, 0);
         s.present.resize(units, 0);
-        let out = UnitParts { chunk: &mut chunk, cn: &mut s.cn, cd: &mut s.cd, flags: &mut s.flags, present: &mut s.present };
+        let out = UnitParts { chunk, cn: &mut s.cn, cd: &mut s.cd, flags: &mut s.flags, present: &mut s.present };
         let n_present =
             if has_den { unit_parts::<true>(spec.factor, num, den, applies, out) } else { unit_parts::<false>(spec.factor, num, den, applies, out) };
         s.present.truncate(n_present);
@@ -533,7 +547,6 @@ impl Snapshot {
                 acc[p.stat_offset + g] = GroupAcc { n: field(0), missing: field(1), contributors: field(2), sum_num, sum_den };
             }
         }
-        chunk
     }
 
     /// Statistics of every group of every partition for one indicator-year, out of the
@@ -541,9 +554,9 @@ impl Snapshot {
     /// [`Snapshot::year_pass`] (`s.acc`): per partition, one pass over that order deals the
     /// values out to its groups, so every group comes out sorted without sorting it again;
     /// and when `ranks` is given, each unit's competition rank in its groups from the same
-    /// order. Pushes one row per group of every partition onto `rows`.
+    /// order. Writes one row per group of every partition into `rows` (flat, as `acc`).
     #[allow(clippy::too_many_arguments)]
-    fn year_stats(&self, i: usize, y: usize, has_den: bool, chunk: &[f64], s: &mut Scratch, rows: &mut Vec<StatRow>, ranks: Option<&RankSink<'_>>) {
+    fn year_stats(&self, i: usize, y: usize, has_den: bool, chunk: &[f64], s: &mut Scratch, rows: &mut [StatRow], ranks: Option<&RankSink<'_>>) {
         let units = self.units;
         let spec = &self.indicators[i];
         let lower_better = spec.polarity == Polarity::LowerBetter;
@@ -610,7 +623,7 @@ impl Snapshot {
                 let (lo, e) = (s.starts[k] as usize, &acc[k]);
                 let mut row = describe_sorted(&sorted[lo..lo + e.n as usize], e.missing);
                 row.aggregate = aggregate_of(spec.factor, has_den, e.sum_num, e.sum_den, e.contributors);
-                rows.push(row);
+                rows[k] = row;
             }
         }
         if let Some(sink) = ranks {
@@ -684,24 +697,39 @@ impl Snapshot {
 
     /// Indicator `i`'s value for `unit` in year index `y`.
     pub fn value(&self, i: usize, unit: usize, y: usize) -> Option<f64> {
-        let v = *self.values.get(i)?.get(y)?.get(unit)?;
+        if i >= self.indicators.len() || y >= self.years {
+            return None;
+        }
+        let v = self.values.get(self.chunk_of(i, y), unit)?;
         (!v.is_nan()).then_some(v)
+    }
+
+    /// Where indicator `i`'s year index `y` is in the tables of values and statistics.
+    fn chunk_of(&self, i: usize, y: usize) -> usize {
+        i * self.years + y
     }
 
     /// All units' values of indicator `i` in year index `y` (NaN = missing).
     pub fn year_values(&self, i: usize, y: usize) -> &[f64] {
-        &self.values[i][y]
+        self.values.chunk(self.chunk_of(i, y))
+    }
+
+    /// [`Snapshot::year_values`] without making a chunk an incremental change touched whole.
+    fn year_view(&self, i: usize, y: usize) -> View<'_, f64> {
+        self.values.view(self.chunk_of(i, y))
     }
 
     /// The newest year index in which indicator `i` has a value for any of `units` (every
     /// unit when `units` is `None`); none when it has no value at all.
     pub fn latest_year_of(&self, i: usize, units: Option<&[usize]>) -> Option<usize> {
-        let years = self.values.get(i)?;
-        (0..years.len()).rev().find(|&y| {
-            let vals = &years[y];
+        if i >= self.indicators.len() {
+            return None;
+        }
+        (0..self.years).rev().find(|&y| {
+            let vals = self.year_view(i, y);
             match units {
                 None => vals.iter().any(|v| !v.is_nan()),
-                Some(us) => us.iter().any(|&u| vals.get(u).is_some_and(|v| !v.is_nan())),
+                Some(us) => us.iter().any(|&u| u < vals.len() && !vals.get(u).is_nan()),
             }
         })
     }
@@ -743,9 +771,9 @@ impl Snapshot {
         let mut any = vec![false; n];
         for (i, spec) in self.indicators.iter().enumerate() {
             any.iter_mut().for_each(|a| *a = false);
-            for (y, chunk) in self.values[i].iter().enumerate() {
+            for y in 0..self.years {
                 let counts = &mut per_year[y * n..(y + 1) * n];
-                for (u, v) in chunk.iter().enumerate().take(n) {
+                for (u, v) in self.year_view(i, y).iter().enumerate().take(n) {
                     if !v.is_nan() && spec.applies.get(u).copied().unwrap_or(false) {
                         counts[u] += 1;
                         any[u] = true;
@@ -800,7 +828,7 @@ impl Snapshot {
 
     /// Precomputed statistics of group `g` of partition `p` for indicator `i` in year index `y`.
     pub fn group_stats(&self, i: usize, p: usize, g: usize, y: usize) -> StatRow {
-        self.stats[i][y][self.partitions[p].stat_offset + g]
+        self.stats.get(self.chunk_of(i, y), self.partitions[p].stat_offset + g).unwrap_or(StatRow::EMPTY)
     }
 
     /// A unit's position in its group of a fixed partition: one pass over the group.
@@ -816,7 +844,7 @@ impl Snapshot {
     /// A unit's position among `members` given the group's mean and sd.
     fn position_among(&self, i: usize, unit: usize, y: usize, members: &[u32], mean: f64, sd: f64) -> Position {
         let spec = &self.indicators[i];
-        let vals = &self.values[i][y];
+        let vals = self.year_values(i, y);
         let x = vals[unit];
         if x.is_nan() {
             return Position::default();
@@ -848,7 +876,7 @@ impl Snapshot {
     pub fn ranking(&self, i: usize, p: usize, g: usize, y: usize, out: &mut Vec<(u32, u32)>) {
         out.clear();
         let spec = &self.indicators[i];
-        let vals = &self.values[i][y];
+        let vals = self.year_values(i, y);
         let mut keyed: Vec<(u64, u32)> = self
             .members(p, g, y)
             .iter()
@@ -896,7 +924,7 @@ impl Snapshot {
             return None;
         }
         let rank = *index.ranks.get(i * index.units + unit)?;
-        let x = self.values[i][y][unit];
+        let x = self.values.get(self.chunk_of(i, y), unit).unwrap_or(f64::NAN);
         if rank == 0 || x.is_nan() {
             return Some(Position::default());
         }
@@ -913,7 +941,7 @@ impl Snapshot {
     pub fn adhoc_group(&self, i: usize, y: usize, members: &[u32]) -> (GroupStats, Vec<Position>) {
         let spec = &self.indicators[i];
         let members: Vec<u32> = members.iter().copied().filter(|&m| (m as usize) < self.units && spec.applies[m as usize]).collect();
-        let row = self.group_row(i, y, &members, &self.values[i][y]);
+        let row = self.group_row(i, y, &members, self.year_values(i, y));
         let positions = members.iter().map(|&m| self.position_among(i, m as usize, y, &members, row.mean, row.sd)).collect();
         (row.to_stats(), positions)
     }
@@ -927,8 +955,8 @@ impl Snapshot {
                 .iter()
                 .map(|v| cells * (8 + 1) + v.patch.as_ref().map_or(0, |p| p.units.len() * (4 + self.years * (8 + 1))))
                 .sum(),
-            values: self.values.len() * cells * 8,
-            stats: self.stats.len() * self.years * self.stat_width * std::mem::size_of::<StatRow>(),
+            values: self.values.bytes(),
+            stats: self.stats.bytes(),
             partitions: self.partitions.iter().map(|p| (p.cell_group.len() + p.members.len() + p.offsets.len()) * 4).sum(),
         }
     }
@@ -951,8 +979,8 @@ impl Snapshot {
     /// this only for variables no partition is derived from) when membership can change.
     ///
     /// Cost: the changed variables' patches (a row per changed unit, no column copied); per
-    /// recomputed indicator-year one copy of its value chunk (23 KB at Poland's scale) and
-    /// statistics chunk (6.6 KB), and for each of the unit's groups a few passes over its
+    /// recomputed indicator-year the unit's new value and its groups' new rows laid over the
+    /// chunks (a few dozen bytes; see `table`), and for each of the unit's groups a few passes over its
     /// members: their present values sorted as integer keys (the build's order, so the
     /// quantiles, mean and sd come out the same), and the aggregate's sums out of the formulas
     /// evaluated once over the union of the unit's groups (each variable's cells of that union
@@ -1034,10 +1062,11 @@ impl Snapshot {
             handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
         });
         for (i, years) in recomputed {
-            for (y, v, s) in years {
-                next.values[i][y] = v;
-                if let Some(s) = s {
-                    next.stats[i][y] = s;
+            for (y, v, rows) in years {
+                let k = next.chunk_of(i, y);
+                next.values.set(k, &[(unit as u32, v)]);
+                if let Some(rows) = rows {
+                    next.stats.set(k, &rows);
                 }
             }
         }
@@ -1074,27 +1103,22 @@ impl Snapshot {
         let (num, den) = self.eval_parts(i, &[unit as u32], 0, self.years);
         let mut out = Vec::new();
         for y in from..=to {
-            let mut vals = self.values[i][y].to_vec();
-            vals[unit] = if spec.applies[unit] { ratio(spec.factor, &num, den.as_ref(), y) } else { f64::NAN };
+            let new = if spec.applies[unit] { ratio(spec.factor, &num, den.as_ref(), y) } else { f64::NAN };
             let rows = match &sh.reach[y] {
-                Some(r) if !r.groups.is_empty() => {
-                    let mut rows = self.stats[i][y].to_vec();
-                    self.reach_rows(i, y, &vals, r, sh, s, &mut rows);
-                    Some(Arc::new(rows))
-                }
+                Some(r) if !r.groups.is_empty() => Some(self.reach_rows(i, y, new, r, sh, s)),
                 _ => None,
             };
-            out.push((y, Arc::new(vals), rows));
+            out.push((y, new, rows));
         }
         out
     }
 
-    /// The [`StatRow`]s of the unit's groups for indicator `i` in year index `y`, written over
-    /// the old ones in `rows`, equal to what [`Snapshot::build`] computes: the present values
-    /// sorted (as integer keys) for the order statistics, mean and sd, the aggregate's sums
-    /// taken over the members in unit order, as the build takes them.
-    #[allow(clippy::too_many_arguments)]
-    fn reach_rows(&self, i: usize, y: usize, vals: &[f64], r: &Reach, sh: &Shared<'_>, s: &mut UpdateScratch, rows: &mut [StatRow]) {
+    /// The [`StatRow`]s of the unit's groups for indicator `i` in year index `y` (each with
+    /// its place in the statistics chunk) when the unit's value is `new`, equal to what
+    /// [`Snapshot::build`] computes: the present values sorted (as integer keys) for the order
+    /// statistics, mean and sd, the aggregate's sums taken over the members in unit order, as
+    /// the build takes them.
+    fn reach_rows(&self, i: usize, y: usize, new: f64, r: &Reach, sh: &Shared<'_>, s: &mut UpdateScratch) -> Vec<(u32, StatRow)> {
         let spec = &self.indicators[i];
         let b = &self.bindings[i];
         let y0 = y.saturating_sub(spec.max_lag);
@@ -1150,9 +1174,11 @@ impl Snapshot {
         });
         let num = &*num;
         let applies = &*spec.applies;
+        let vals = self.year_view(i, y);
+        let mut rows = Vec::with_capacity(r.groups.len());
         for &(p, g) in &r.groups {
             let members = self.members(p, g, y);
-            let missing = member_keys(members, applies, vals, &mut s.keys);
+            let missing = member_keys(members, applies, &vals, (sh.unit as u32, new), &mut s.keys);
             let (sn, sd, k) = member_sums(members, applies, &r.row_of, num, den);
             // The build's order: ascending, so min, quantiles and the sums come out the same.
             sort_by_key_bits(&mut s.keys, &mut s.key_buf, |&k| k);
@@ -1160,8 +1186,9 @@ impl Snapshot {
             s.sorted.extend(s.keys.iter().map(|&k| from_sort_key(k)));
             let mut row = describe_sorted(&s.sorted, missing);
             row.aggregate = aggregate_of(spec.factor, den.is_some(), sn, sd, k);
-            rows[self.partitions[p].stat_offset + g] = row;
+            rows.push(((self.partitions[p].stat_offset + g) as u32, row));
         }
+        rows
     }
 
     /// A group's [`StatRow`] for indicator `i` in year index `y` from given values. The
@@ -1232,23 +1259,23 @@ impl Default for UpdateScratch {
 /// evaluator's intermediate columns stay small, enough that its per-call cost does not count.
 const EVAL_BLOCK: usize = 1024;
 
-/// The present values of `members` (those the indicator applies to) as sort keys into
-/// `keys`; returns how many have no value.
-fn member_keys(members: &[u32], applies: &[bool], vals: &[f64], keys: &mut Vec<u64>) -> u32 {
+/// The present values of `members` (ascending; those the indicator applies to) as sort keys
+/// into `keys`, the value of `changed.0` being `changed.1` rather than the one in `vals`;
+/// returns how many have no value.
+fn member_keys(members: &[u32], applies: &[bool], vals: &View<'_, f64>, changed: (u32, f64), keys: &mut Vec<u64>) -> u32 {
     keys.clear();
     keys.reserve(members.len());
     let mut missing = 0u32;
-    for &m in members {
-        let m = m as usize;
-        if applies[m] {
-            let v = vals[m];
+    vals.each_at(members, |m, v| {
+        if applies[m as usize] {
+            let v = if m == changed.0 { changed.1 } else { v };
             if v.is_nan() {
                 missing += 1;
             } else {
                 keys.push(sort_key(v));
             }
         }
-    }
+    });
     missing
 }
 

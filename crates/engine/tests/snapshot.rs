@@ -457,3 +457,63 @@ fn changed_rows_are_folded_into_the_column_and_every_snapshot_keeps_its_own() {
     assert_eq!(snaps[1].1.variable(0, 3, 1), Some(100.0));
     assert_eq!(snaps[0].1.variable(0, 3, 1), Some(7.0));
 }
+
+/// Changes to more units than an overlay holds (of a value chunk: 8 units; of a statistics
+/// chunk: 8 of its 21 rows) fold the overlays into chunks of their own; after each change the
+/// snapshot still equals a full build bit for bit, read item by item and chunk by chunk, and
+/// the first snapshot is left as it was.
+#[test]
+fn changes_past_the_overlay_limit_equal_a_full_build_bit_for_bit() {
+    let (units, years) = (60, 3);
+    let cell = |c: usize, m: usize| match (c * 7919 + m) % 17 {
+        0 => None,
+        k => Some(k as f64 - 4.0),
+    };
+    let mut w = World {
+        units,
+        years,
+        a: (0..units * years).map(|c| cell(c, 1)).collect(),
+        b: (0..units * years).map(|c| cell(c, 5)).collect(),
+        groups: vec![0; units * years],
+        applies: (0..units).map(|u| u % 11 != 3).collect(),
+    };
+    let inputs = |w: &World| {
+        let mut i = build_inputs(w);
+        // Twenty groups, a unit's group by its number (year-major cells).
+        i.partitions[1] = Partition {
+            name: "many".into(),
+            keys: (0..20).map(|g| format!("g{g}")).collect(),
+            cell_group: (0..units * years).map(|c| ((c % units) % 20) as u32).collect(),
+        };
+        i
+    };
+    let bits = |s: &Snapshot| {
+        let mut out = Vec::new();
+        for i in 0..3 {
+            for y in 0..years {
+                out.extend(s.year_values(i, y).iter().map(|v| v.to_bits()));
+                out.extend((0..units).map(|u| s.value(i, u, y).map_or(1, f64::to_bits)));
+                for (p, groups) in [(0, 1), (1, 20)] {
+                    for g in 0..groups {
+                        let r = s.group_stats(i, p, g, y);
+                        out.extend([r.min, r.q1, r.median, r.q3, r.max, r.mean, r.sd, r.aggregate].map(f64::to_bits));
+                        out.extend([u64::from(r.n), u64::from(r.missing)]);
+                    }
+                }
+            }
+        }
+        out
+    };
+    let first = Snapshot::build(inputs(&w));
+    let first_bits = bits(&first);
+    let mut snap = first.clone();
+    for step in 0..45 {
+        let (unit, y) = ((step * 37) % units, step % years);
+        let x = if step % 9 == 4 { None } else { Some((step % 13) as f64 - 5.0) };
+        w.a[unit * years + y] = x;
+        snap = snap.update_unit(unit, &[(0, y, x)]);
+        assert_eq!(bits(&snap), bits(&Snapshot::build(inputs(&w))), "after change {step}");
+    }
+    assert_eq!(bits(&first), first_bits, "the first snapshot is unchanged");
+    assert_ne!(bits(&snap), first_bits);
+}
