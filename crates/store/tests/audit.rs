@@ -2,27 +2,11 @@
 //! audit rows written in the import's transaction, the audit query and its filters, and
 //! reverting an import. PostgreSQL runs when `MIERNIK_TEST_POSTGRES` names a server.
 
+#[macro_use]
+mod support;
+
 use model::{Date, TerytCode, UnitKind};
 use store::{Actor, AuditEntry, AuditFilter, Link, NewUnit, ObsRow, Store, TerritoryPlan};
-
-/// Runs `story` on a fresh SQLite file and, when configured, a fresh PostgreSQL schema.
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone()).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 fn date(s: &str) -> Date {
     model::parse_date(s).expect("date")
@@ -139,7 +123,7 @@ async fn every_import_records_its_actor_and_one_audit_row(store: Store) {
 
 #[tokio::test]
 async fn actor_on_imports_on_both_backends() {
-    on_both!(every_import_records_its_actor_and_one_audit_row);
+    on_both!("t_", every_import_records_its_actor_and_one_audit_row, store only);
 }
 
 async fn the_audit_query_filters_pages_and_expands_a_unit(store: Store) {
@@ -223,7 +207,7 @@ async fn the_audit_query_filters_pages_and_expands_a_unit(store: Store) {
 
 #[tokio::test]
 async fn audit_query_on_both_backends() {
-    on_both!(the_audit_query_filters_pages_and_expands_a_unit);
+    on_both!("t_", the_audit_query_filters_pages_and_expands_a_unit, store only);
 }
 
 async fn a_revert_restores_values_as_a_new_audited_import(store: Store) {
@@ -291,5 +275,5 @@ async fn a_revert_restores_values_as_a_new_audited_import(store: Store) {
 
 #[tokio::test]
 async fn revert_on_both_backends() {
-    on_both!(a_revert_restores_values_as_a_new_audited_import);
+    on_both!("t_", a_revert_restores_values_as_a_new_audited_import, store only);
 }

@@ -2,26 +2,11 @@
 //! their audit rows, the state changes checked in SQL (a lost race is a conflict), and
 //! publication as one import that two publishers cannot both make.
 
+#[macro_use]
+mod support;
+
 use model::{TerytCode, UnitKind};
 use store::{Actor, AuditFilter, FieldValue, Link, NewCampaignRow, NewUnit, Store, StoreError, SubmissionState, TerritoryPlan};
-
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone()).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 fn code(s: &str) -> TerytCode {
     TerytCode::parse(s).expect("code")
@@ -222,7 +207,7 @@ async fn workflow(store: Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_workflow() {
-    on_both!(workflow);
+    on_both!("t_", workflow, store only);
 }
 
 async fn withdraw_and_unknown(store: Store) {
@@ -246,5 +231,5 @@ async fn withdraw_and_unknown(store: Store) {
 
 #[tokio::test]
 async fn withdraw_and_refused_publication() {
-    on_both!(withdraw_and_unknown);
+    on_both!("t_", withdraw_and_unknown, store only);
 }

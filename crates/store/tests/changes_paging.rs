@@ -7,53 +7,13 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (the workspace lint is for data from outside)
 
+#[macro_use]
+mod support;
+
 use std::collections::BTreeMap;
 
 use model::{TerytCode, UnitKind};
-use sqlx::Connection;
 use store::{Change, ChangeCursor, Link, NewUnit, ObsRow, Store, TerritoryPlan};
-
-/// How the test reaches the database behind the store, for what the store does not offer.
-enum Raw {
-    Sqlite(String),
-    Postgres { url: String, schema: String },
-}
-
-impl Raw {
-    async fn execute(&self, sql: &str) {
-        match self {
-            Raw::Sqlite(url) => {
-                let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
-                sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
-                c.close().await.expect("close");
-            }
-            Raw::Postgres { url, schema } => {
-                let mut c = sqlx::PgConnection::connect(url).await.expect("postgres");
-                sqlx::raw_sql(&format!("SET search_path TO {schema}; {sql}")).execute(&mut c).await.expect("raw sql");
-                c.close().await.expect("close");
-            }
-        }
-    }
-}
-
-/// Runs `story` on a fresh SQLite file and, when configured, a fresh PostgreSQL schema.
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store, Raw::Sqlite(url)).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone(), Raw::Postgres { url: pg.clone(), schema: schema.clone() }).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 const GMINY: [(&str, UnitKind); 4] = [
     ("0201011", UnitKind::GminaMiejska),
@@ -183,7 +143,7 @@ async fn setup(store: &Store, m: &mut Model) {
 /// The imports of the story: a first load, revisions, an import all of whose rows were
 /// revised again, an empty one, and two that finished at the same instant. Returns the
 /// import ids in order and the `finished_at` of each.
-async fn history(store: &Store, raw: &Raw, m: &mut Model) -> (Vec<i64>, BTreeMap<i64, String>) {
+async fn history(store: &Store, raw: &support::Raw, m: &mut Model) -> (Vec<i64>, BTreeMap<i64, String>) {
     let vars: Vec<i64> = m.variables.keys().copied().collect();
     let units: Vec<i64> = m.units.keys().copied().collect();
     let mut first = Vec::new();
@@ -210,13 +170,15 @@ async fn history(store: &Store, raw: &Raw, m: &mut Model) -> (Vec<i64>, BTreeMap
     let e = import(store, m, "e.csv", &[(vars[2], units[0], 2018, 11.0), (vars[0], units[3], 2021, 12.0), (vars[1], units[1], 2024, 13.0)]).await;
     let f = import(store, m, "f.csv", &[(vars[0], units[0], 2018, 21.0), (vars[2], units[2], 2019, 22.0), (vars[1], units[3], 2024, 23.0)]).await;
     // e and f finished at the same instant: the import id breaks the tie.
-    raw.execute(&format!("UPDATE import_log SET finished_at = (SELECT finished_at FROM import_log WHERE id = {f}) WHERE id = {e}")).await;
+    raw.exec(&format!("UPDATE import_log SET finished_at = (SELECT finished_at FROM import_log WHERE id = {f}) WHERE id = {e}"))
+        .await
+        .expect("statement");
     let finished: BTreeMap<i64, String> = store.imports(1000).await.expect("log").into_iter().map(|i| (i.id, i.finished_at)).collect();
     assert_eq!(finished[&e], finished[&f]);
     (vec![a, b, c, d, e, f], finished)
 }
 
-async fn paging_by_cursor_gives_every_row_once_in_order(store: Store, raw: Raw) {
+async fn paging_by_cursor_gives_every_row_once_in_order(store: Store, raw: support::Raw) {
     let mut m = Model::default();
     setup(&store, &mut m).await;
     let (ids, finished) = history(&store, &raw, &mut m).await;
@@ -245,7 +207,7 @@ async fn paging_by_cursor_gives_every_row_once_in_order(store: Store, raw: Raw) 
     assert_eq!(since_c[0].4, Some(-1.5), "the old value is the one at `since`: b's");
 }
 
-async fn an_import_between_two_pages_neither_repeats_nor_skips_a_row(store: Store, raw: Raw) {
+async fn an_import_between_two_pages_neither_repeats_nor_skips_a_row(store: Store, raw: support::Raw) {
     let mut m = Model::default();
     setup(&store, &mut m).await;
     let (_, finished) = history(&store, &raw, &mut m).await;
@@ -301,12 +263,12 @@ async fn an_import_between_two_pages_neither_repeats_nor_skips_a_row(store: Stor
 
 #[tokio::test]
 async fn paging_by_cursor_gives_every_row_once_in_order_on_both_backends() {
-    on_both!(paging_by_cursor_gives_every_row_once_in_order);
+    on_both!("t_", paging_by_cursor_gives_every_row_once_in_order);
 }
 
 #[tokio::test]
 async fn an_import_between_two_pages_neither_repeats_nor_skips_a_row_on_both_backends() {
-    on_both!(an_import_between_two_pages_neither_repeats_nor_skips_a_row);
+    on_both!("t_", an_import_between_two_pages_neither_repeats_nor_skips_a_row);
 }
 
 #[tokio::test]

@@ -2,51 +2,12 @@
 //! write of observations — an import, a revision, a revert — leaves them current with the
 //! rows in the same commit; a stale record is never read (the rows are), and is rebuilt.
 
-use std::str::FromStr;
+#[macro_use]
+mod support;
 
 use model::{TerytCode, UnitKind};
 use store::columns::ColumnView;
 use store::{NewUnit, NewVariable, ObsRow, Store};
-
-enum Raw {
-    Sqlite(String),
-    Postgres { url: String, schema: String },
-}
-
-impl Raw {
-    async fn exec(&self, sql: &str) {
-        use sqlx::Connection;
-        match self {
-            Raw::Sqlite(url) => {
-                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-                sqlx::query(sql).execute(&mut c).await.expect("statement");
-            }
-            Raw::Postgres { url, schema } => {
-                let opts = sqlx::postgres::PgConnectOptions::from_str(url).expect("url").options([("search_path", schema.as_str())]);
-                let mut c = sqlx::PgConnection::connect_with(&opts).await.expect("connect");
-                sqlx::query(sql).execute(&mut c).await.expect("statement");
-            }
-        }
-    }
-}
-
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store, Raw::Sqlite(url)).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_columns_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone(), Raw::Postgres { url: pg.clone(), schema: schema.clone() }).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 type Cells = Vec<(i64, i64, Option<f64>, i64)>;
 
@@ -107,7 +68,7 @@ async fn setup(store: &Store) -> (Vec<i64>, Vec<i64>) {
     (units, vars)
 }
 
-async fn records_follow_every_write(store: Store, raw: Raw) {
+async fn records_follow_every_write(store: Store, raw: support::Raw) {
     let (units, vars) = setup(&store).await;
     let (read, from_rows) = read_all(&store, &vars).await;
     assert_eq!(from_rows, 0, "an import leaves fresh records");
@@ -135,8 +96,8 @@ async fn records_follow_every_write(store: Store, raw: Raw) {
     assert_eq!(read, rows(&store, &vars).await);
 
     // A record whose stamp no longer matches is not read: the rows are, and it is rebuilt.
-    raw.exec(&format!("UPDATE observation_column SET data = data WHERE variable_id = {}", vars[1])).await;
-    raw.exec(&format!("UPDATE variable SET data_stamp = data_stamp + 1 WHERE id = {}", vars[1])).await;
+    raw.exec(&format!("UPDATE observation_column SET data = data WHERE variable_id = {}", vars[1])).await.expect("statement");
+    raw.exec(&format!("UPDATE variable SET data_stamp = data_stamp + 1 WHERE id = {}", vars[1])).await.expect("statement");
     let (read, from_rows) = read_all(&store, &vars).await;
     assert_eq!(from_rows, 1, "the stale record is skipped");
     assert_eq!(read, rows(&store, &vars).await);
@@ -147,7 +108,7 @@ async fn records_follow_every_write(store: Store, raw: Raw) {
     assert_eq!(read, rows(&store, &vars).await);
 
     // A database from before the records (none at all): read from rows, then rebuilt.
-    raw.exec("DELETE FROM observation_column").await;
+    raw.exec("DELETE FROM observation_column").await.expect("statement");
     let (read, from_rows) = read_all(&store, &vars).await;
     assert_eq!(from_rows, 2);
     assert_eq!(read, rows(&store, &vars).await);
@@ -156,10 +117,10 @@ async fn records_follow_every_write(store: Store, raw: Raw) {
 
 #[tokio::test]
 async fn records_follow_every_write_on_both_backends() {
-    on_both!(records_follow_every_write);
+    on_both!("t_columns_", records_follow_every_write);
 }
 
-async fn an_abandoned_import_leaves_the_records_alone(store: Store, _raw: Raw) {
+async fn an_abandoned_import_leaves_the_records_alone(store: Store, _raw: support::Raw) {
     let (units, vars) = setup(&store).await;
     let before = read_all(&store, &vars).await;
     let mut import = store.begin_observation_import("test", "broken.csv").await.expect("import");
@@ -170,5 +131,5 @@ async fn an_abandoned_import_leaves_the_records_alone(store: Store, _raw: Raw) {
 
 #[tokio::test]
 async fn an_abandoned_import_leaves_the_records_alone_on_both_backends() {
-    on_both!(an_abandoned_import_leaves_the_records_alone);
+    on_both!("t_columns_", an_abandoned_import_leaves_the_records_alone);
 }

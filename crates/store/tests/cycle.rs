@@ -2,55 +2,14 @@
 //! functional areas, institutions, reorganisations and good practices — each write with its
 //! audit rows, removals that keep the row, and the rules the store itself holds.
 
-use std::str::FromStr;
+#[macro_use]
+mod support;
 
 use model::{TerytCode, UnitKind};
 use store::{
     ActionFields, Actor, AuditFilter, AuditRow, Link, NewUnit, Owner, PlanFields, PracticeFields, PracticeFilter, ReorganisationFields, Store,
     StoreError, TargetFields, TerritoryPlan,
 };
-
-/// Where a story's database is, for the few checks that must write SQL around the store.
-enum Raw {
-    Sqlite(String),
-    Postgres { url: String, schema: String },
-}
-
-impl Raw {
-    /// Runs one statement on its own connection; the database's answer.
-    async fn exec(&self, sql: &str) -> Result<(), sqlx::Error> {
-        use sqlx::Connection;
-        match self {
-            Raw::Sqlite(url) => {
-                let mut c = sqlx::SqliteConnection::connect(url).await?;
-                sqlx::query(sql).execute(&mut c).await.map(|_| ())
-            }
-            Raw::Postgres { url, schema } => {
-                let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("search_path", schema.as_str())]);
-                let mut c = sqlx::PgConnection::connect_with(&opts).await?;
-                sqlx::query(sql).execute(&mut c).await.map(|_| ())
-            }
-        }
-    }
-}
-
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store, Raw::Sqlite(url)).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_cycle_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone(), Raw::Postgres { url: pg.clone(), schema: schema.clone() }).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 fn code(s: &str) -> TerytCode {
     TerytCode::parse(s).expect("code")
@@ -145,7 +104,7 @@ fn target(indicator: &str, value: f64, method: &str) -> TargetFields {
     }
 }
 
-async fn priorities_plans_actions_targets(store: Store, raw: Raw) {
+async fn priorities_plans_actions_targets(store: Store, raw: support::Raw) {
     let u = setup(&store).await;
     let jan = who("user:jan");
     let owner = Owner::Unit(u.city);
@@ -291,7 +250,7 @@ async fn priorities_plans_actions_targets(store: Store, raw: Raw) {
     .expect("one owner is accepted");
 }
 
-async fn functional_areas_and_their_plans(store: Store, _raw: Raw) {
+async fn functional_areas_and_their_plans(store: Store, _raw: support::Raw) {
     let u = setup(&store).await;
     let admin = who("user:admin");
     store.save_group("gorlicki_of", "Obszar funkcjonalny gorlicki", Some("Gorlice area"), &[u.powiat, u.city, u.rural], "cli").await.expect("group");
@@ -339,7 +298,7 @@ async fn functional_areas_and_their_plans(store: Store, _raw: Raw) {
     }
 }
 
-async fn reorganisations_and_institutions(store: Store, _raw: Raw) {
+async fn reorganisations_and_institutions(store: Store, _raw: support::Raw) {
     let u = setup(&store).await;
     let ola = who("user:ola");
     let szkola = store.add_institution(u.city, "szkola", "SP nr 1", &ola).await.expect("school");
@@ -405,7 +364,7 @@ async fn reorganisations_and_institutions(store: Store, _raw: Raw) {
     assert!(store.reorganisation(9999).await.expect("none").is_none());
 }
 
-async fn good_practices(store: Store, _raw: Raw) {
+async fn good_practices(store: Store, _raw: support::Raw) {
     let u = setup(&store).await;
     let ola = who("user:ola");
     let practice = |unit_id, title: &str, description: &str, indicators: &[&str]| PracticeFields {
@@ -492,20 +451,20 @@ async fn good_practices(store: Store, _raw: Raw) {
 
 #[tokio::test]
 async fn priorities_plans_actions_and_targets_are_audited_and_never_deleted() {
-    on_both!(priorities_plans_actions_targets);
+    on_both!("t_cycle_", priorities_plans_actions_targets);
 }
 
 #[tokio::test]
 async fn a_functional_area_is_a_saved_group_led_by_a_member_with_its_own_plan() {
-    on_both!(functional_areas_and_their_plans);
+    on_both!("t_cycle_", functional_areas_and_their_plans);
 }
 
 #[tokio::test]
 async fn reorganisations_keep_milestones_and_institutions_of_their_own_unit() {
-    on_both!(reorganisations_and_institutions);
+    on_both!("t_cycle_", reorganisations_and_institutions);
 }
 
 #[tokio::test]
 async fn good_practices_are_searched_verified_and_sent_back_when_edited() {
-    on_both!(good_practices);
+    on_both!("t_cycle_", good_practices);
 }

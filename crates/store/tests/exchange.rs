@@ -3,27 +3,12 @@
 //! questions with their threads, and the reopening of an approved and published submission
 //! that a question sends back for correction — each write with its audit rows.
 
+#[macro_use]
+mod support;
+
 use model::{TerytCode, UnitKind};
 use store::exchange::{MeetingFieldsRow, NewCycle, NewDocument, NewQuestion};
 use store::{Actor, AuditFilter, AuditRow, FieldValue, Link, NewCampaignRow, NewUnit, Store, StoreError, SubmissionState, TerritoryPlan};
-
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_exchange_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone()).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 fn code(s: &str) -> TerytCode {
     TerytCode::parse(s).expect("code")
@@ -189,7 +174,7 @@ async fn members_and_letters(store: Store) {
 
 #[tokio::test]
 async fn members_get_distinct_stable_letters_and_the_cap_holds() {
-    on_both!(members_and_letters);
+    on_both!("t_exchange_", members_and_letters, store only);
 }
 
 async fn meetings_and_documents(store: Store) {
@@ -231,7 +216,7 @@ async fn meetings_and_documents(store: Store) {
 
 #[tokio::test]
 async fn meetings_are_numbered_per_cycle_and_documents_keep_their_bytes() {
-    on_both!(meetings_and_documents);
+    on_both!("t_exchange_", meetings_and_documents, store only);
 }
 
 async fn questions_and_reopen(store: Store) {
@@ -342,5 +327,5 @@ async fn questions_and_reopen(store: Store) {
 
 #[tokio::test]
 async fn a_question_reopens_a_published_submission_and_reads_corrected_after_approval() {
-    on_both!(questions_and_reopen);
+    on_both!("t_exchange_", questions_and_reopen, store only);
 }

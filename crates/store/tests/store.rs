@@ -1,27 +1,11 @@
 //! The store's stories, run on SQLite and on PostgreSQL. PostgreSQL runs when
 //! `MIERNIK_TEST_POSTGRES` names a server (`.ci/run` always sets it, so CI cannot skip it).
 
+#[macro_use]
+mod support;
+
 use model::{Date, TerytCode, UnitKind};
 use store::{Link, NewBoundary, NewUnit, ObsRow, Store, StoreError, TerritoryPlan};
-
-/// Runs `story` on a fresh SQLite file and, when configured, a fresh PostgreSQL schema.
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone()).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 mod catalogue_refs;
 
@@ -287,37 +271,37 @@ async fn boundaries_and_adjacency_are_replaced_in_one_transaction(store: Store) 
 
 #[tokio::test]
 async fn boundaries_and_adjacency_in_one_transaction_on_both_backends() {
-    on_both!(boundaries_and_adjacency_are_replaced_in_one_transaction);
+    on_both!("t_", boundaries_and_adjacency_are_replaced_in_one_transaction, store only);
 }
 
 #[tokio::test]
 async fn revisions_on_both_backends() {
-    on_both!(a_changed_value_makes_a_revision_and_keeps_the_old_one);
+    on_both!("t_", a_changed_value_makes_a_revision_and_keeps_the_old_one, store only);
 }
 
 #[tokio::test]
 async fn flag_revisions_on_both_backends() {
-    on_both!(a_flag_change_alone_is_a_revision);
+    on_both!("t_", a_flag_change_alone_is_a_revision, store only);
 }
 
 #[tokio::test]
 async fn conflicting_duplicates_on_both_backends() {
-    on_both!(conflicting_duplicates_fail_and_leave_nothing);
+    on_both!("t_", conflicting_duplicates_fail_and_leave_nothing, store only);
 }
 
 #[tokio::test]
 async fn abandoned_imports_on_both_backends() {
-    on_both!(an_abandoned_import_leaves_the_database_as_it_was);
+    on_both!("t_", an_abandoned_import_leaves_the_database_as_it_was, store only);
 }
 
 #[tokio::test]
 async fn territory_states_on_both_backends() {
-    on_both!(territory_states_apply_once_and_in_order);
+    on_both!("t_", territory_states_apply_once_and_in_order, store only);
 }
 
 #[tokio::test]
 async fn boundaries_on_both_backends() {
-    on_both!(boundaries_are_replaced_per_source_and_unchanged_ones_keep_their_import);
+    on_both!("t_", boundaries_are_replaced_per_source_and_unchanged_ones_keep_their_import, store only);
 }
 
 #[tokio::test]

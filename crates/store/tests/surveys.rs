@@ -2,53 +2,12 @@
 //! letters, one-time tokens, anonymous responses, paper uploads, moderation, and the audit
 //! rows of every write but an answer.
 
-use std::str::FromStr;
+#[macro_use]
+mod support;
 
 use model::{TerytCode, UnitKind};
 use store::surveys::{AnswerRow, NewCampaign, ResponseOutcome, free_letters, letter_of};
 use store::{Actor, AuditFilter, Link, NewUnit, Store, StoreError, TerritoryPlan};
-
-/// Where a story's database is, for the checks that must read SQL around the store.
-enum Raw {
-    Sqlite(String),
-    Postgres { url: String, schema: String },
-}
-
-impl Raw {
-    /// Runs one statement on its own connection; the database's answer.
-    async fn exec(&self, sql: &str) -> Result<(), sqlx::Error> {
-        use sqlx::Connection;
-        match self {
-            Raw::Sqlite(url) => {
-                let mut c = sqlx::SqliteConnection::connect(url).await?;
-                sqlx::query(sql).execute(&mut c).await.map(|_| ())
-            }
-            Raw::Postgres { url, schema } => {
-                let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("search_path", schema.as_str())]);
-                let mut c = sqlx::PgConnection::connect_with(&opts).await?;
-                sqlx::query(sql).execute(&mut c).await.map(|_| ())
-            }
-        }
-    }
-}
-
-macro_rules! on_both {
-    ($story:ident) => {{
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.expect("sqlite opens");
-        $story(store, Raw::Sqlite(url)).await;
-        if let Ok(pg) = std::env::var("MIERNIK_TEST_POSTGRES") {
-            let schema = format!("t_surveys_{}_{}", stringify!($story), std::process::id());
-            let store = Store::open_postgres_schema(&pg, &schema).await.expect("postgres opens");
-            $story(store.clone(), Raw::Postgres { url: pg.clone(), schema: schema.clone() }).await;
-            store.close().await;
-            Store::drop_postgres_schema(&pg, &schema).await.expect("schema dropped");
-        } else {
-            eprintln!("MIERNIK_TEST_POSTGRES not set: {} ran on SQLite only", stringify!($story));
-        }
-    }};
-}
 
 fn code(s: &str) -> TerytCode {
     TerytCode::parse(s).expect("code")
@@ -122,7 +81,7 @@ fn letters_run_a_to_z_then_aa_and_the_pool_grows_past_the_used() {
     assert_eq!(free_letters(&used), vec!["AA".to_owned()]);
 }
 
-async fn sets_and_campaigns(store: Store, _raw: Raw) {
+async fn sets_and_campaigns(store: Store, _raw: support::Raw) {
     let (a, b) = setup(&store).await;
     let v1 = store.add_survey_set("szkola", "edukacja", "Szkoła", "[set]\n# v1", &who()).await.expect("v1");
     let v2 = store.add_survey_set("szkola", "edukacja", "Szkoła", "[set]\n# v2", &who()).await.expect("v2");
@@ -170,10 +129,10 @@ async fn sets_and_campaigns(store: Store, _raw: Raw) {
 
 #[tokio::test]
 async fn sets_versions_and_campaigns_with_letters() {
-    on_both!(sets_and_campaigns);
+    on_both!("t_surveys_", sets_and_campaigns);
 }
 
-async fn responses_are_anonymous(store: Store, raw: Raw) {
+async fn responses_are_anonymous(store: Store, raw: support::Raw) {
     let (a, _) = setup(&store).await;
     let set = store.add_survey_set("szkola", "edukacja", "Szkoła", "[set]", &who()).await.expect("set");
     let (c, _) = store.open_survey_campaign(&campaign(set.id, a, "s1", "tokens", &["h1", "h2"]), 0, &who()).await.expect("campaign");
@@ -213,10 +172,10 @@ async fn responses_are_anonymous(store: Store, raw: Raw) {
 
 #[tokio::test]
 async fn responses_keep_no_identifier_and_a_used_token_is_refused() {
-    on_both!(responses_are_anonymous);
+    on_both!("t_surveys_", responses_are_anonymous);
 }
 
-async fn paper(store: Store, _raw: Raw) {
+async fn paper(store: Store, _raw: support::Raw) {
     let (a, b) = setup(&store).await;
     let set = store.add_survey_set("szkola", "edukacja", "Szkoła", "[set]", &who()).await.expect("set");
     let (c, _) = store.open_survey_campaign(&campaign(set.id, a, "p1", "open", &[]), 0, &who()).await.expect("campaign");
@@ -242,5 +201,5 @@ async fn paper(store: Store, _raw: Raw) {
 
 #[tokio::test]
 async fn paper_uploads_are_all_or_nothing() {
-    on_both!(paper);
+    on_both!("t_surveys_", paper);
 }

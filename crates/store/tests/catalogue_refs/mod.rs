@@ -94,5 +94,5 @@ async fn a_reimport_replaces_the_catalogue_refs(store: Store) {
 
 #[tokio::test]
 async fn catalogue_refs_on_both_backends() {
-    on_both!(a_reimport_replaces_the_catalogue_refs);
+    on_both!("t_", a_reimport_replaces_the_catalogue_refs, store only);
 }
