@@ -33,7 +33,7 @@ use model::Polarity;
 
 use crate::keysort::{KeySortBuf, PACKED_UNIT_MASK, from_sort_key, packed_item, sort_by_key_bits, sort_key, sort_packed};
 use crate::stats::{GroupStats, Position, quantile_sorted, quartile_class, sum_lanes, sum_sq_dev};
-use crate::table::{Block, Table, View};
+use crate::table::{Table, View, zeroed};
 
 /// One indicator's place in the build's blocks: its values and its statistics, every year.
 type Region<'a> = (&'a mut [f64], &'a mut [StatRow]);
@@ -344,22 +344,20 @@ impl Snapshot {
             bindings: Arc::new(bindings),
             partitions: Arc::new(partitions),
             stat_width: stat_offset,
-            values: Table::new(units, Block::zeroed(0)),
-            stats: Table::new(stat_offset, Block::zeroed(0)),
+            values: Table::new(units, Vec::new()),
+            stats: Table::new(stat_offset, Vec::new()),
         };
         snap.ind_index = Arc::new(snap.indicators.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect());
 
         // Every chunk is written in place into one block per table (see `table`); each
         // worker takes an indicator's region of both.
         let n = snap.indicators.len();
-        let mut values = Block::<f64>::zeroed(n * years * units);
-        let mut stats = Block::<StatRow>::zeroed(n * years * stat_offset);
-        let regions: Vec<std::sync::Mutex<Option<Region<'_>>>> = values
-            .as_mut_slice()
-            .chunks_mut((years * units).max(1))
-            .zip(stats.as_mut_slice().chunks_mut((years * stat_offset).max(1)).map(Some).chain(std::iter::repeat_with(|| None)))
-            .map(|(v, s)| std::sync::Mutex::new(Some((v, s.unwrap_or_default()))))
-            .collect();
+        let mut values = zeroed::<f64>(n * years * units);
+        let mut stats = zeroed::<StatRow>(n * years * stat_offset);
+        // (Without groups an indicator's statistics are an empty slice.)
+        let mut stat_regions = stats.chunks_mut((years * stat_offset).max(1));
+        let regions: Vec<std::sync::Mutex<Option<Region<'_>>>> =
+            values.chunks_mut((years * units).max(1)).map(|v| std::sync::Mutex::new(Some((v, stat_regions.next().unwrap_or_default())))).collect();
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n.max(1));
         let next = AtomicUsize::new(0);
         let done: Vec<Vec<usize>> = std::thread::scope(|s| {
@@ -391,8 +389,8 @@ impl Snapshot {
             computed[i] = true;
         }
         for i in (0..n).filter(|&i| !computed[i]) {
-            values.as_mut_slice()[i * years * units..(i + 1) * years * units].fill(f64::NAN);
-            stats.as_mut_slice()[i * years * stat_offset..(i + 1) * years * stat_offset].fill(StatRow::EMPTY);
+            values[i * years * units..(i + 1) * years * units].fill(f64::NAN);
+            stats[i * years * stat_offset..(i + 1) * years * stat_offset].fill(StatRow::EMPTY);
         }
         snap.values = Table::new(units, values);
         snap.stats = Table::new(stat_offset, stats);
@@ -980,8 +978,8 @@ impl Snapshot {
     ///
     /// Cost: the changed variables' patches (a row per changed unit, no column copied); per
     /// recomputed indicator-year the unit's new value and its groups' new rows laid over the
-    /// chunks (a few dozen bytes; see `table`), and for each of the unit's groups a few passes over its
-    /// members: their present values sorted as integer keys (the build's order, so the
+    /// chunks (a few dozen bytes; see `table`), and for each of the unit's groups a few passes
+    /// over its members: their present values sorted as integer keys (the build's order, so the
     /// quantiles, mean and sd come out the same), and the aggregate's sums out of the formulas
     /// evaluated once over the union of the unit's groups (each variable's cells of that union
     /// gathered once per change and shared by every indicator that reads it). No column is

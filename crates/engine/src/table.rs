@@ -19,39 +19,16 @@ use std::sync::{Arc, OnceLock};
 
 use zerocopy::FromZeros;
 
-/// What a block's items must be: plain data for which all-zero bytes are a valid value.
-pub(crate) trait Item: FromZeros + Copy + Send + Sync + 'static {}
-impl<T: FromZeros + Copy + Send + Sync + 'static> Item for T {}
-
-/// One allocation of items, zero-initialised by the allocator (so a large one is faulted in
-/// page by page as the build writes it, never written twice).
-pub(crate) struct Block<T> {
-    items: Vec<T>,
-}
-
-impl<T: Item> Block<T> {
-    /// `len` items of zero bytes (none when the allocation fails: the table is then empty
-    /// rather than indexed past its end).
-    pub(crate) fn zeroed(len: usize) -> Block<T> {
-        Block { items: T::new_vec_zeroed(len).unwrap_or_default() }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub(crate) fn as_slice(&self) -> &[T] {
-        &self.items
-    }
-
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.items
-    }
+/// `len` items of zero bytes, zeroed by the allocator (so a large block is faulted in page by
+/// page as the build writes it, never written twice); none when the allocation fails (the
+/// table is then empty rather than indexed past its end).
+pub(crate) fn zeroed<T: FromZeros>(len: usize) -> Vec<T> {
+    T::new_vec_zeroed(len).unwrap_or_default()
 }
 
 /// How many changed items an overlay holds before it is folded into a chunk of its own:
 /// 1/32 of the chunk, at least 8.
-pub(crate) fn patch_limit(width: usize) -> usize {
+fn patch_limit(width: usize) -> usize {
     (width / 32).max(8)
 }
 
@@ -66,11 +43,11 @@ struct Overlay<T> {
     whole: OnceLock<Box<[T]>>,
 }
 
-/// A table of equal chunks over a [`Block`].
+/// A table of equal chunks over one block.
 #[derive(Clone)]
 pub(crate) struct Table<T> {
     width: usize,
-    block: Arc<Block<T>>,
+    block: Arc<Vec<T>>,
     over: Vec<Option<Arc<Overlay<T>>>>,
 }
 
@@ -138,9 +115,18 @@ impl<'a, T: Copy> View<'a, T> {
     }
 }
 
-impl<T: Item> Table<T> {
+/// `base` with `items` at `places`, as a chunk of its own.
+fn applied<T: Copy>(base: &[T], places: &[u32], items: &[T]) -> Box<[T]> {
+    let mut out: Box<[T]> = base.into();
+    for (&p, &x) in places.iter().zip(items) {
+        out[p as usize] = x;
+    }
+    out
+}
+
+impl<T: Copy> Table<T> {
     /// The block cut into chunks of `width` items (a block of no items: no chunks).
-    pub(crate) fn new(width: usize, block: Block<T>) -> Table<T> {
+    pub(crate) fn new(width: usize, block: Vec<T>) -> Table<T> {
         let chunks = block.len().checked_div(width).unwrap_or(0);
         Table { width, block: Arc::new(block), over: (0..chunks).map(|_| None).collect() }
     }
@@ -151,7 +137,12 @@ impl<T: Item> Table<T> {
     }
 
     fn block_chunk(&self, k: usize) -> &[T] {
-        &self.block.as_slice()[k * self.width..(k + 1) * self.width]
+        &self.block[k * self.width..(k + 1) * self.width]
+    }
+
+    /// The chunk under overlay `o` of chunk `k`.
+    fn base<'a>(&'a self, k: usize, o: &'a Overlay<T>) -> &'a [T] {
+        o.base.as_deref().unwrap_or_else(|| self.block_chunk(k))
     }
 
     /// Chunk `k` as its base and changes (cheap: nothing is copied).
@@ -160,7 +151,7 @@ impl<T: Item> Table<T> {
             None => View { base: self.block_chunk(k), places: &[], items: &[] },
             Some(o) => match o.whole.get() {
                 Some(w) => View { base: w, places: &[], items: &[] },
-                None => View { base: o.base.as_deref().unwrap_or_else(|| self.block_chunk(k)), places: &o.places, items: &o.items },
+                None => View { base: self.base(k, o), places: &o.places, items: &o.items },
             },
         }
     }
@@ -174,23 +165,17 @@ impl<T: Item> Table<T> {
     pub(crate) fn chunk(&self, k: usize) -> &[T] {
         match &self.over[k] {
             None => self.block_chunk(k),
-            Some(o) if o.places.is_empty() => o.base.as_deref().unwrap_or_else(|| self.block_chunk(k)),
-            Some(o) => o.whole.get_or_init(|| {
-                let mut w: Box<[T]> = o.base.as_deref().unwrap_or_else(|| self.block_chunk(k)).into();
-                for (&p, &x) in o.places.iter().zip(&o.items) {
-                    w[p as usize] = x;
-                }
-                w
-            }),
+            Some(o) if o.places.is_empty() => self.base(k, o),
+            Some(o) => o.whole.get_or_init(|| applied(self.base(k, o), &o.places, &o.items)),
         }
     }
 
     /// Chunk `k` with `changes` (place, item) laid over it; of two changes to one place the
     /// later wins. Other holders of this table's clones are not affected.
     pub(crate) fn set(&mut self, k: usize, changes: &[(u32, T)]) {
-        let (mut places, mut items, base) = match &self.over[k] {
-            None => (Vec::new(), Vec::new(), None),
-            Some(o) => (o.places.clone(), o.items.clone(), o.base.clone()),
+        let (mut places, mut items) = match &self.over[k] {
+            None => (Vec::new(), Vec::new()),
+            Some(o) => (o.places.clone(), o.items.clone()),
         };
         for &(p, x) in changes.iter().filter(|(p, _)| (*p as usize) < self.width) {
             match places.binary_search(&p) {
@@ -201,11 +186,9 @@ impl<T: Item> Table<T> {
                 }
             }
         }
+        let base = self.over[k].as_ref().and_then(|o| o.base.clone());
         let overlay = if places.len() > patch_limit(self.width) {
-            let mut own: Box<[T]> = base.as_deref().unwrap_or_else(|| self.block_chunk(k)).into();
-            for (&p, &x) in places.iter().zip(&items) {
-                own[p as usize] = x;
-            }
+            let own = applied(base.as_deref().unwrap_or_else(|| self.block_chunk(k)), &places, &items);
             Overlay { base: Some(Arc::from(own)), places: Vec::new(), items: Vec::new(), whole: OnceLock::new() }
         } else {
             Overlay { base, places, items, whole: OnceLock::new() }
@@ -232,11 +215,7 @@ mod tests {
     use super::*;
 
     fn table(chunks: usize, width: usize) -> Table<f64> {
-        let mut b = Block::<f64>::zeroed(chunks * width);
-        for (i, x) in b.as_mut_slice().iter_mut().enumerate() {
-            *x = i as f64;
-        }
-        Table::new(width, b)
+        Table::new(width, (0..chunks * width).map(|i| i as f64).collect())
     }
 
     /// What the table should hold: its chunks as plain vectors, changed by plain writes.
@@ -246,8 +225,8 @@ mod tests {
 
     #[test]
     fn a_block_is_zeroed() {
-        assert_eq!(Block::<f64>::zeroed(100).as_slice(), &[0.0; 100][..]);
-        assert!(Block::<crate::snapshot::StatRow>::zeroed(10).as_slice().iter().all(|r| r.n == 0 && r.missing == 0 && r.mean == 0.0));
+        assert_eq!(zeroed::<f64>(100), vec![0.0; 100]);
+        assert!(zeroed::<crate::snapshot::StatRow>(10).iter().all(|r| r.n == 0 && r.missing == 0 && r.mean == 0.0));
     }
 
     #[test]
