@@ -344,8 +344,8 @@ impl Snapshot {
             bindings: Arc::new(bindings),
             partitions: Arc::new(partitions),
             stat_width: stat_offset,
-            values: Table::new(units, Vec::new()),
-            stats: Table::new(stat_offset, Vec::new()),
+            values: Table::new(0, units, Vec::new(), f64::NAN),
+            stats: Table::new(0, stat_offset, Vec::new(), StatRow::EMPTY),
         };
         snap.ind_index = Arc::new(snap.indicators.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect());
 
@@ -392,8 +392,8 @@ impl Snapshot {
             values[i * years * units..(i + 1) * years * units].fill(f64::NAN);
             stats[i * years * stat_offset..(i + 1) * years * stat_offset].fill(StatRow::EMPTY);
         }
-        snap.values = Table::new(units, values);
-        snap.stats = Table::new(stat_offset, stats);
+        snap.values = Table::new(n * years, units, values, f64::NAN);
+        snap.stats = Table::new(n * years, stat_offset, stats, StatRow::EMPTY);
         snap
     }
 

@@ -20,10 +20,10 @@ use std::sync::{Arc, OnceLock};
 use zerocopy::FromZeros;
 
 /// `len` items of zero bytes, zeroed by the allocator (so a large block is faulted in page by
-/// page as the build writes it, never written twice); none when the allocation fails (the
-/// table is then empty rather than indexed past its end).
+/// page as the build writes it, never written twice). Out of memory, it aborts as any other
+/// allocation does.
 pub(crate) fn zeroed<T: FromZeros>(len: usize) -> Vec<T> {
-    T::new_vec_zeroed(len).unwrap_or_default()
+    T::new_vec_zeroed(len).unwrap_or_else(|_| std::alloc::handle_alloc_error(std::alloc::Layout::new::<T>()))
 }
 
 /// How many changed items an overlay holds before it is folded into a chunk of its own:
@@ -125,9 +125,10 @@ fn applied<T: Copy>(base: &[T], places: &[u32], items: &[T]) -> Box<[T]> {
 }
 
 impl<T: Copy> Table<T> {
-    /// The block cut into chunks of `width` items (a block of no items: no chunks).
-    pub(crate) fn new(width: usize, block: Vec<T>) -> Table<T> {
-        let chunks = block.len().checked_div(width).unwrap_or(0);
+    /// `block` as `chunks` chunks of `width` items (chunks of no items when `width` is 0); a
+    /// block of another length is cut to fit, or padded with `fill`.
+    pub(crate) fn new(chunks: usize, width: usize, mut block: Vec<T>, fill: T) -> Table<T> {
+        block.resize(chunks * width, fill);
         Table { width, block: Arc::new(block), over: (0..chunks).map(|_| None).collect() }
     }
 
@@ -215,7 +216,7 @@ mod tests {
     use super::*;
 
     fn table(chunks: usize, width: usize) -> Table<f64> {
-        Table::new(width, (0..chunks * width).map(|i| i as f64).collect())
+        Table::new(chunks, width, (0..chunks * width).map(|i| i as f64).collect(), f64::NAN)
     }
 
     /// What the table should hold: its chunks as plain vectors, changed by plain writes.

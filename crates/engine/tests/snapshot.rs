@@ -517,3 +517,34 @@ fn changes_past_the_overlay_limit_equal_a_full_build_bit_for_bit() {
     assert_eq!(bits(&first), first_bits, "the first snapshot is unchanged");
     assert_ne!(bits(&snap), first_bits);
 }
+
+/// Edges of the build's blocks: no partitions (no statistics at all), no units, no years —
+/// values still computed where there are any, nothing indexed past an end.
+#[test]
+fn a_build_without_groups_units_or_years_is_well_formed() {
+    let w = World {
+        units: 3,
+        years: 2,
+        a: vec![Some(1.0), Some(2.0), Some(3.0), None, Some(5.0), Some(6.0)],
+        b: vec![Some(2.0); 6],
+        groups: vec![0; 6],
+        applies: vec![true; 3],
+    };
+    let mut inputs = build_inputs(&w);
+    inputs.partitions.clear();
+    let s = Snapshot::build(inputs);
+    assert_eq!(s.value(0, 0, 1), Some(100.0), "2 / 2 × 100");
+    assert_eq!(s.value(0, 1, 1), None, "a missing numerator");
+    assert_eq!(s.value(1, 2, 0), Some(7.0), "5 + 2");
+    assert_eq!(s.year_values(1, 1).len(), 3);
+    assert_eq!(s.memory().stats, 0);
+    for (units, years) in [(0, 2), (3, 0)] {
+        let mut inputs = build_inputs(&World { units, years, a: vec![], b: vec![], groups: vec![], applies: vec![true; units] });
+        inputs.partitions.truncate(1);
+        let s = Snapshot::build(inputs);
+        assert_eq!((s.units(), s.years()), (units, years));
+        assert_eq!(s.value(0, 0, 0), None);
+        assert_eq!(s.latest_year_of(0, None), None);
+        assert_eq!(s.memory().values, 0);
+    }
+}
