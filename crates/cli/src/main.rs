@@ -70,6 +70,10 @@ struct ServeArgs {
     /// Secure); only behind a proxy that sets it
     #[arg(long, env = "MIERNIK_TRUST_PROXY", value_parser = clap::builder::BoolishValueParser::new())]
     trust_proxy: bool,
+    /// Seconds to keep serving after SIGTERM with /ready answering 503, before no new
+    /// connection is taken: for a load balancer that polls /ready (0 to 300)
+    #[arg(long, env = "MIERNIK_SHUTDOWN_DELAY", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
+    shutdown_delay: u64,
 }
 
 impl ServeArgs {
@@ -81,7 +85,11 @@ impl ServeArgs {
                 anyhow::bail!("--public-url `{u}`: give the address readers use, http(s)://HOST[/PATH], e.g. https://miernik.example.pl");
             }
         }
-        Ok(web::ServeOptions { public_url: self.public_url.clone(), trust_proxy: self.trust_proxy })
+        Ok(web::ServeOptions {
+            public_url: self.public_url.clone(),
+            trust_proxy: self.trust_proxy,
+            shutdown_delay: std::time::Duration::from_secs(self.shutdown_delay),
+        })
     }
 }
 

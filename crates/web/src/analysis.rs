@@ -663,7 +663,7 @@ fn form(
                 }
                 p { label {
                     input type="checkbox" name="wskaznik" value="all" checked[chosen.all];
-                    " " (l.t("Wszystkie wskaźniki", "Every indicator")) " (" (c.definitions.len()) ", all)"
+                    " " (l.t("Wszystkie wskaźniki", "Every indicator")) " (" (c.definitions.len()) ") " span.small.muted { "(all)" }
                 } }
                 @for (k, a) in p.areas.iter().enumerate() {
                     @let area_checked = chosen.areas.contains(&a.code);

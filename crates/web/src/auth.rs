@@ -61,7 +61,58 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
     }
 }
 
+/// How long a reading request waits for its session while the database is known to be
+/// unreachable (see [`AppState::session_of`]), instead of the pool's whole timeout.
+pub const QUICK_SESSION_LOOKUP: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// For how long after the database was last found unreachable the quick lookup applies
+/// (then a lookup waits the pool's timeout again, so a slow database is not taken for a
+/// down one for long).
+const DB_DOWN_MEMORY: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl AppState {
+    /// The session of a cookie token. If the database cannot be reached the reader is served
+    /// as a public one (pages the snapshot answers still work); and while it stays
+    /// unreachable, a reading (`safe`) request waits at most [`QUICK_SESSION_LOOKUP`] to find
+    /// that out, not the pool's two seconds on every page. A writing request always waits in
+    /// full: it needs its session, and gets a 503 from its own store call if the database is
+    /// down.
+    async fn session_of(&self, token: &str, safe: bool) -> Option<accounts::Session> {
+        let since = self.db_down_since.lock().ok().and_then(|d| *d);
+        let quick = safe && since.is_some_and(|t| t.elapsed() < DB_DOWN_MEMORY);
+        let lookup = accounts::session_user(&self.store, token);
+        let found = if quick {
+            match tokio::time::timeout(QUICK_SESSION_LOOKUP, lookup).await {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::debug!("session not read: the database is still unreachable");
+                    return None;
+                }
+            }
+        } else {
+            lookup.await
+        };
+        match found {
+            Ok(s) => {
+                if since.is_some()
+                    && let Ok(mut d) = self.db_down_since.lock()
+                {
+                    *d = None;
+                }
+                s
+            }
+            Err(e) => {
+                if crate::error::db_unreachable(&e)
+                    && let Ok(mut d) = self.db_down_since.lock()
+                {
+                    *d = Some(std::time::Instant::now());
+                }
+                tracing::warn!("session not read: {e}");
+                None
+            }
+        }
+    }
+
     /// The context of a request (see [`Ctx`]).
     pub(crate) async fn context(&self, parts: &Parts) -> Ctx {
         let headers = &parts.headers;
@@ -69,13 +120,7 @@ impl AppState {
         let address = client_address(headers, peer, self.options.trust_proxy);
         let session_token = cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_owned);
         let session = match &session_token {
-            Some(t) => match accounts::session_user(&self.store, t).await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!("session not read: {e}");
-                    None
-                }
-            },
+            Some(t) => self.session_of(t, parts.method.is_safe()).await,
             None => None,
         };
         let form_cookie = cookie(headers, crate::groups::CSRF_COOKIE).filter(|t| valid_form_token(t)).unwrap_or_default().to_owned();

@@ -113,6 +113,10 @@ pub struct AppState {
     /// Set when the server has been told to stop: `/ready` answers 503 while the requests in
     /// progress finish ([`serve_on`]).
     draining: std::sync::atomic::AtomicBool,
+    /// When a session lookup last found the database unreachable, until one succeeds: then
+    /// a reading request waits at most [`auth::QUICK_SESSION_LOOKUP`] for its session
+    /// instead of the pool's whole timeout ([`AppState::context`]).
+    pub(crate) db_down_since: std::sync::Mutex<Option<std::time::Instant>>,
     /// The request counters of `/metrics`.
     metrics: metrics::Metrics,
 }
@@ -126,6 +130,11 @@ pub struct ServeOptions {
     /// Believe the proxy's `X-Forwarded-Proto` (`--trust-proxy`): `https` there makes the
     /// cookies of that response `Secure`.
     pub trust_proxy: bool,
+    /// How long, told to stop, the node keeps serving with `/ready` at 503 before it stops
+    /// listening (`--shutdown-delay`): time for a load balancer that polls `/ready` to send
+    /// new readers elsewhere. Zero stops listening at once (a proxy that retries a refused
+    /// connection on the other node, as nginx does, needs no more).
+    pub shutdown_delay: std::time::Duration,
 }
 
 impl AppState {
@@ -191,6 +200,7 @@ impl AppState {
             options,
             gate: Arc::new(server::Gate::default()),
             draining: std::sync::atomic::AtomicBool::new(false),
+            db_down_since: std::sync::Mutex::new(None),
             metrics: metrics::Metrics::default(),
         })
     }
@@ -513,9 +523,10 @@ pub async fn serve(store: app::Store, addr: &str, options: ServeOptions) -> std:
 }
 
 /// Serves `router` (made by [`router_for`] over `state`, perhaps with more routes) on
-/// `listener` until `shutdown` resolves; then `/ready` answers 503, no new connection is
-/// taken and the requests in progress finish, for at most [`server::DRAIN_TIMEOUT`] (or
-/// the request timeout, if shorter).
+/// `listener` until `shutdown` resolves; then `/ready` answers 503, and after the
+/// options' `shutdown_delay` (still serving meanwhile) no new connection is taken and the
+/// requests in progress finish, for at most [`server::DRAIN_TIMEOUT`] (or the request
+/// timeout, if shorter).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
@@ -527,6 +538,15 @@ pub async fn serve_on(
     let result = server::run(listener, router, limits, async move {
         shutdown.await;
         draining.start_draining();
+        let delay = draining.options.shutdown_delay;
+        if !delay.is_zero() {
+            tracing::info!(seconds = delay.as_secs_f64(), "stopping: not ready, still serving until the load balancer notices");
+            // A second signal stops waiting.
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = server::shutdown_signal() => {}
+            }
+        }
         tracing::info!("shutting down: no new connections, finishing the requests in progress");
     })
     .await;

@@ -166,7 +166,7 @@ async fn behind_https_the_session_cookie_is_secure() {
         w.store.clone(),
         false,
         Arc::new(app::LiveSnapshot::new()),
-        web::ServeOptions { public_url: Some("https://miernik.example.pl".into()), trust_proxy: false },
+        web::ServeOptions { public_url: Some("https://miernik.example.pl".into()), trust_proxy: false, ..Default::default() },
     );
     let w = World { router: web::router_for(state), ..w };
     let res = login(&w, "jan", PASSWORD, "", "127.0.0.1").await;

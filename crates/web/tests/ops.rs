@@ -359,6 +359,47 @@ async fn shutdown_lets_the_request_in_progress_finish_answers_not_ready_and_refu
     assert!(t.elapsed() < web::server::DRAIN_TIMEOUT / 2, "{:?}", t.elapsed());
 }
 
+#[tokio::test]
+async fn with_a_shutdown_delay_the_node_is_not_ready_but_still_serves_new_connections_then_stops() {
+    let (store, live) = demo_unbuilt().await;
+    live.refresh(&store).await.expect("snapshot");
+    let delay = Duration::from_millis(1500);
+    let options = web::ServeOptions { shutdown_delay: delay, ..Default::default() };
+    let state = web::AppState::with_options(store, true, live, options);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve_on(listener, state.clone(), web::router_for(state.clone()), web::server::Limits::default(), async move {
+        let _ = stopped.await;
+    }));
+    let mut before = TcpStream::connect(addr).await.unwrap();
+    assert_eq!(exchange(&mut before, "GET /ready HTTP/1.1\r\nHost: x\r\n\r\n").await.0, 200);
+
+    let t = Instant::now();
+    stop.send(()).unwrap();
+    while !state.is_draining() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Within the delay a new connection is still taken: `/ready` says 503 on it, so a
+    // balancer that polls it stops sending readers here, and a reader's page is answered.
+    let mut during = TcpStream::connect(addr).await.expect("still listening during the delay");
+    let (status, body) = exchange(&mut during, "GET /ready HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("draining"), "{body}");
+    let (status, _) = exchange(&mut during, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(status, 200);
+    let mut reader = TcpStream::connect(addr).await.expect("still listening during the delay");
+    let (status, _) = exchange(&mut reader, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(status, 200);
+    assert!(t.elapsed() < delay, "the checks above ran within the delay: {:?}", t.elapsed());
+
+    // After it: no new connection, and the server ends.
+    let ended = tokio::time::timeout(Duration::from_secs(10), server).await.expect("the server ends").unwrap();
+    assert!(ended.is_ok());
+    assert!(t.elapsed() >= delay, "the server waited out the delay: {:?}", t.elapsed());
+    assert!(TcpStream::connect(addr).await.is_err(), "the listener is closed");
+}
+
 /// Sends `request` on `s` and reads one answer with a Content-Length body.
 async fn exchange(s: &mut TcpStream, request: &str) -> (u16, String) {
     s.write_all(request.as_bytes()).await.unwrap();
@@ -537,6 +578,16 @@ async fn with_postgresql_down_snapshot_pages_are_served_the_rest_is_a_quick_503_
         let (status, _, body) = send(&r, &format!("/jst/{}", units[0]), &[("cookie", &session)]).await;
         report.push(format!("{how}: /jst/{} with a session cookie → {} in {:.2} s", units[0], status.as_u16(), t.elapsed().as_secs_f64()));
         assert_eq!(status, StatusCode::OK, "{body}");
+        // Once the database is known to be down, the next readers with a session do not
+        // each wait the pool's timeout for it.
+        for uri in [format!("/jst/{}", units[0]), format!("/wskaznik/{indicator}"), "/".to_owned()] {
+            let t = Instant::now();
+            let (status, _, body) = send(&r, &uri, &[("cookie", &session)]).await;
+            let took = t.elapsed();
+            report.push(format!("{how}: {uri} with a session cookie, again → {} in {:.2} s", status.as_u16(), took.as_secs_f64()));
+            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+            assert!(took < Duration::from_secs(1), "{how}: {uri} with a session cookie waited {took:?}");
+        }
         // The database's own JSON answers: 503 with Retry-After, quickly. (A connection closed
         // at once is an I/O error that `api`'s `ApiError::app` still answers 500: only the
         // refused case is held to 503 here.)

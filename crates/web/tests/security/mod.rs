@@ -358,15 +358,20 @@ fn secure(cookie: &str) -> bool {
 
 #[tokio::test]
 async fn cookies_are_secure_exactly_when_the_reader_comes_over_https() {
-    let https = || web::ServeOptions { public_url: Some("https://miernik.example.pl".into()), trust_proxy: false };
-    let proxy = || web::ServeOptions { public_url: None, trust_proxy: true };
+    let https = || web::ServeOptions { public_url: Some("https://miernik.example.pl".into()), trust_proxy: false, ..Default::default() };
+    let proxy = || web::ServeOptions { public_url: None, trust_proxy: true, ..Default::default() };
     let forwarded = [("x-forwarded-proto", "https")];
     for (what, options, extra, want) in [
         ("public https address", https(), &[][..], true),
         ("trusted proxy says https", proxy(), &forwarded[..], true),
         ("trusted proxy says http", proxy(), &[("x-forwarded-proto", "http")][..], false),
         ("untrusted X-Forwarded-Proto", web::ServeOptions::default(), &forwarded[..], false),
-        ("public http address", web::ServeOptions { public_url: Some("http://localhost:8080".into()), trust_proxy: false }, &[][..], false),
+        (
+            "public http address",
+            web::ServeOptions { public_url: Some("http://localhost:8080".into()), trust_proxy: false, ..Default::default() },
+            &[][..],
+            false,
+        ),
         ("default", web::ServeOptions::default(), &[][..], false),
     ] {
         for cookie in cookies(options, extra).await {
