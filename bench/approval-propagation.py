@@ -37,9 +37,22 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+def env_count(name, default, lo, hi):
+    raw = os.environ.get(name, str(default))
+    try:
+        n = int(raw)
+    except ValueError:
+        n = None
+    if n is None or not lo <= n <= hi:
+        print(f"approval-propagation: ERROR: {name}={raw!r}: give a whole number from {lo} to {hi}", file=sys.stderr)
+        sys.exit(2)
+    return n
+
+
 BIN = os.environ.get("MIERNIK_BIN", "target/release/miernik")
-NODES = int(os.environ.get("NODES", "2"))
-ROUNDS = int(os.environ.get("ROUNDS", "8"))
+NODES = env_count("NODES", 2, 1, 8)
+# One campaign a round, each for a year of the demo's data (2011–2024) the demo has none for.
+ROUNDS = env_count("ROUNDS", 8, 1, 13)
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 FORM = "oswiata"
 ENTRY = ("demo-gmina", "demo-gmina-haslo")
@@ -155,7 +168,9 @@ def main():
     procs = []
 
     def psql(sql):
-        subprocess.run(["psql", PG_URL, "-qAt", "-c", sql], check=True, stdout=subprocess.DEVNULL)
+        r = subprocess.run(["psql", PG_URL, "-qAt", "-c", sql], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            die(f"psql on {PG_URL.split('@')[-1]}: {r.stderr.strip()[:300]}")
 
     def cleanup():
         for p in procs:
